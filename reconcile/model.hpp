@@ -1,0 +1,55 @@
+// Desired and live state: cfsync's own value types, shared by every module.
+//
+// Desired values come from the configuration; an unset optional means "not managed, leave the
+// account's value alone". Live values come from the API, already normalised.
+#pragma once
+
+#include "reconcile/sensitive.hpp"
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace cfsync {
+
+// dlp_PayloadLogMaskingLevel in the spec.
+enum class MaskingLevel { full, partial, clear, default_level };
+
+[[nodiscard]] std::string_view to_string(MaskingLevel level);
+[[nodiscard]] std::optional<MaskingLevel> parse_masking_level(std::string_view text);
+// The spellings the API accepts, in the spec's order.
+[[nodiscard]] std::span<const std::string_view> masking_level_names();
+
+// Account-level DLP settings (a singleton per account, no id).
+struct DesiredDlpSettings {
+  std::optional<bool> ai_context_analysis;
+  std::optional<bool> ocr;
+  std::optional<MaskingLevel> masking_level;
+  // Base64 public key; an empty value means payload logging is disabled.
+  std::optional<Sensitive> public_key;
+
+  friend bool operator==(const DesiredDlpSettings&, const DesiredDlpSettings&) = default;
+};
+
+struct LiveDlpSettings {
+  bool ai_context_analysis = false;
+  bool ocr = false;
+  MaskingLevel masking_level = MaskingLevel::default_level;
+  // Empty when payload logging is disabled (the API reports null).
+  Sensitive public_key;
+
+  friend bool operator==(const LiveDlpSettings&, const LiveDlpSettings&) = default;
+};
+
+struct DesiredState {
+  std::string account_id;
+  std::optional<DesiredDlpSettings> dlp_settings;
+};
+
+// Only what the desired state asks about is read from the account.
+struct LiveState {
+  std::optional<LiveDlpSettings> dlp_settings;
+};
+
+}  // namespace cfsync
