@@ -1,0 +1,115 @@
+// dlp.settings: the account-level DLP settings.
+#include "config/document.hpp"
+#include "reconcile/model.hpp"
+
+#include <array>
+#include <fstream>
+#include <sstream>
+
+namespace cfsync::config {
+
+namespace {
+
+constexpr std::array<std::string_view, 3> k_settings_keys = {"ai_context_analysis", "ocr",
+                                                             "payload_logging"};
+constexpr std::array<std::string_view, 3> k_payload_logging_keys = {"masking_level", "public_key",
+                                                                    "public_key_file"};
+constexpr std::size_t k_max_key_file_bytes = 64 * 1024;
+
+std::string trimmed(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return std::string(text.substr(first, last - first + 1));
+}
+
+// The key's text is never repeated in a message: the payload-logging key is treated as secret.
+std::optional<Sensitive> read_public_key(const YAML::Node& node, std::string_view path,
+                                         Reader& reader) {
+  if (node.IsNull()) return Sensitive();  // declared empty: payload logging disabled
+  auto text = reader.string(node, path);
+  if (!text) return std::nullopt;
+  if (!text->empty() && !is_base64(*text)) {
+    reader.error(node, std::string(path) +
+                           ": expected a base64 public key, or \"\" to disable payload logging");
+    return std::nullopt;
+  }
+  return Sensitive(std::move(*text));
+}
+
+std::optional<Sensitive> read_public_key_file(const YAML::Node& node, std::string_view path,
+                                              Reader& reader, Merge& merge) {
+  auto name = reader.string(node, path);
+  if (!name) return std::nullopt;
+  auto file = resolve_reference(node, path, *name, reader, merge);
+  if (!file) return std::nullopt;
+  std::ifstream in(*file, std::ios::binary);
+  std::ostringstream content;
+  if (in) content << in.rdbuf();
+  if (!in) {
+    reader.error(node, std::string(path) + ": cannot read \"" + *name + "\"");
+    return std::nullopt;
+  }
+  if (content.view().size() > k_max_key_file_bytes) {
+    reader.error(node, std::string(path) + ": \"" + *name + "\" is larger than 64 KiB");
+    return std::nullopt;
+  }
+  std::string key = trimmed(content.view());
+  if (key.empty() || !is_base64(key)) {
+    reader.error(node, std::string(path) + ": \"" + *name +
+                           "\" does not hold a base64 public key (one line of base64 text)");
+    return std::nullopt;
+  }
+  return Sensitive(std::move(key));
+}
+
+void read_payload_logging(const YAML::Node& node, std::string_view path, Reader& reader,
+                          Merge& merge, DesiredDlpSettings& out) {
+  if (!reader.mapping(node, path, k_payload_logging_keys) || node.IsNull()) return;
+  if (const YAML::Node level = node["masking_level"]) {
+    if (auto index =
+            reader.one_of(level, join_path(path, "masking_level"), masking_level_names())) {
+      out.masking_level = static_cast<MaskingLevel>(*index);
+    }
+  }
+  const YAML::Node key = node["public_key"];
+  const YAML::Node key_file = node["public_key_file"];
+  if (key && key_file) {
+    reader.error(key_file, std::string(path) + ": set public_key or public_key_file, not both");
+    return;
+  }
+  if (key) out.public_key = read_public_key(key, join_path(path, "public_key"), reader);
+  if (key_file) {
+    out.public_key =
+        read_public_key_file(key_file, join_path(path, "public_key_file"), reader, merge);
+  }
+}
+
+}  // namespace
+
+void read_dlp_settings(const YAML::Node& key, const YAML::Node& node, Reader& reader,
+                       Merge& merge) {
+  constexpr std::string_view path = "dlp.settings";
+  if (merge.dlp_settings_at) {
+    reader.error(key, "dlp.settings is declared twice: here and at " + merge.dlp_settings_at->text);
+    return;
+  }
+  merge.dlp_settings_at = reader.place(key);
+  if (!reader.mapping(node, path, k_settings_keys)) return;
+
+  DesiredDlpSettings settings;
+  if (!node.IsNull()) {
+    if (const YAML::Node value = node["ai_context_analysis"]) {
+      settings.ai_context_analysis = reader.boolean(value, join_path(path, "ai_context_analysis"));
+    }
+    if (const YAML::Node value = node["ocr"]) {
+      settings.ocr = reader.boolean(value, join_path(path, "ocr"));
+    }
+    if (const YAML::Node value = node["payload_logging"]) {
+      read_payload_logging(value, join_path(path, "payload_logging"), reader, merge, settings);
+    }
+  }
+  merge.desired.dlp_settings = std::move(settings);
+}
+
+}  // namespace cfsync::config

@@ -1,0 +1,40 @@
+// Internal to config/: the state shared while one or more YAML documents are read and merged.
+#pragma once
+
+#include "config/yaml_reader.hpp"
+#include "reconcile/model.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cfsync::config {
+
+struct Merge {
+  std::filesystem::path root;  // canonical
+  std::string root_display;    // as the user named it
+  DesiredState desired;
+  std::optional<Place> account_id_at;  // where a valid account_id was declared
+  bool account_id_declared = false;    // valid or not
+  bool unreadable_file = false;        // a file was not valid YAML: what it declares is unknown
+  std::optional<Place> dlp_settings_at;
+  std::vector<std::filesystem::path> referenced;  // files named by the configuration
+};
+
+void read_document(const YAML::Node& document, Reader& reader, Merge& merge);
+
+// Section readers, one per resource family.
+// `key` is the mapping key that names the section, for locations.
+void read_dlp_settings(const YAML::Node& key, const YAML::Node& node, Reader& reader, Merge& merge);
+
+// A file named in the configuration: relative to the YAML file that names it, and inside the
+// config root once symlinks are resolved. Reports and returns nothing otherwise.
+std::optional<std::filesystem::path> resolve_reference(const YAML::Node& at, std::string_view path,
+                                                       const std::string& value, Reader& reader,
+                                                       Merge& merge);
+
+// Standard base64 with padding, as the API expects for keys.
+[[nodiscard]] bool is_base64(std::string_view text);
+
+}  // namespace cfsync::config

@@ -1,0 +1,36 @@
+// The desired state: YAML files -> DesiredState, validated before anything talks to the API.
+#pragma once
+
+#include "reconcile/model.hpp"
+#include "reconcile/result.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cfsync::config {
+
+struct LoadOptions {
+  // One YAML file, or a directory whose *.yaml and *.yml files are merged.
+  std::filesystem::path path;
+  // The value of CLOUDFLARE_ACCOUNT_ID, when set.
+  std::optional<std::string> env_account_id;
+};
+
+struct Config {
+  DesiredState desired;
+  // The directory that file references must stay inside: the file's directory, or the directory.
+  std::filesystem::path root;
+  // Every file read: the YAML files, then the files they reference.
+  std::vector<std::filesystem::path> files;
+};
+
+// ./cfsync.yaml if it exists, else ./cfsync/ if it is a directory.
+[[nodiscard]] Result<std::filesystem::path> default_path(const std::filesystem::path& working_dir);
+
+// On failure the error is ErrorKind::config (details: one "file:line:col: message" line per
+// problem, all of them) or ErrorKind::io (the configuration itself cannot be read).
+[[nodiscard]] Result<Config> load(const LoadOptions& options);
+
+}  // namespace cfsync::config
