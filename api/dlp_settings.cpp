@@ -1,0 +1,72 @@
+#include "api/dlp_settings.hpp"
+
+#include "api/json_read.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <string>
+
+namespace cfsync::api {
+
+namespace {
+
+std::string settings_path(std::string_view account_id) {
+  return "/accounts/" + std::string(account_id) + "/dlp/settings";
+}
+
+}  // namespace
+
+HttpRequest read_settings_request(std::string_view account_id) {
+  return {.method = Method::get, .target = settings_path(account_id)};
+}
+
+HttpRequest patch_settings_request(std::string_view account_id, const DesiredDlpSettings& patch) {
+  boost::json::object body;
+  if (patch.ai_context_analysis) body["ai_context_analysis"] = *patch.ai_context_analysis;
+  if (patch.ocr) body["ocr"] = *patch.ocr;
+  if (patch.masking_level || patch.public_key) {
+    boost::json::object& logging = body["payload_logging"].emplace_object();
+    if (patch.masking_level) logging["masking_level"] = to_string(*patch.masking_level);
+    // "" disables payload logging; null would mean "unchanged" to PATCH.
+    if (patch.public_key) logging["public_key"] = patch.public_key->reveal();
+  }
+  return {.method = Method::patch,
+          .target = settings_path(account_id),
+          .content_type = "application/json",
+          .body = boost::json::serialize(body),
+          // Every field carries an absolute value: sending it twice changes nothing more.
+          .idempotent = true};
+}
+
+Result<LiveDlpSettings> parse_settings_response(const HttpResponse& response) {
+  simdjson::dom::parser parser;
+  CFSYNC_TRY(simdjson::dom::element element, open_envelope(parser, response));
+  CFSYNC_TRY(simdjson::dom::object result, object_at(element, "result"));
+
+  LiveDlpSettings live;
+  CFSYNC_TRY(live.ai_context_analysis, bool_member(result, "ai_context_analysis", "result"));
+  CFSYNC_TRY(live.ocr, bool_member(result, "ocr", "result"));
+  simdjson::dom::element logging_element;
+  if (result["payload_logging"].get(logging_element) != simdjson::SUCCESS) {
+    return Error(ErrorKind::protocol, "unexpected response: result.payload_logging is missing");
+  }
+  CFSYNC_TRY(simdjson::dom::object logging, object_at(logging_element, "result.payload_logging"));
+  CFSYNC_TRY(auto level,
+             optional_string_member(logging, "masking_level", "result.payload_logging"));
+  if (level) {
+    auto parsed = parse_masking_level(*level);
+    if (!parsed) {
+      return Error(ErrorKind::protocol,
+                   "unexpected response: result.payload_logging."
+                   "masking_level \"" +
+                       *level + "\" is not a known level");
+    }
+    live.masking_level = *parsed;
+  }
+  CFSYNC_TRY(auto key, optional_string_member(logging, "public_key", "result.payload_logging"));
+  live.public_key = Sensitive(key.value_or(""));
+  return live;
+}
+
+}  // namespace cfsync::api

@@ -1,0 +1,34 @@
+// HTTP exchanges as plain values, so that request building and response reading are testable
+// without sockets.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace cfsync::api {
+
+enum class Method { get, put, patch, post, delete_ };
+
+[[nodiscard]] std::string_view to_string(Method method);
+
+struct HttpRequest {
+  Method method = Method::get;
+  std::string target;  // path and query below the base URL: "/accounts/{id}/dlp/settings"
+  std::string content_type;
+  std::string body;
+  // Safe to send twice: a lost response may be retried without re-reading live state.
+  bool idempotent = true;
+};
+
+struct HttpResponse {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  // The first header with this name (case-insensitive), or "".
+  [[nodiscard]] std::string_view header(std::string_view name) const;
+};
+
+}  // namespace cfsync::api

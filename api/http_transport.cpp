@@ -1,0 +1,307 @@
+// The real Transport: HTTP/1.1 over Beast, one keep-alive connection, TLS via OpenSSL.
+// The shape follows Beast's awaitable-ssl client example: a deadline armed before every network
+// phase, full TLS verification, bounded response bodies.
+#include "api/transport.hpp"
+
+#include <openssl/x509v3.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <chrono>
+#include <optional>
+
+namespace cfsync::api {
+
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+
+http::verb to_verb(Method method) {
+  switch (method) {
+    case Method::get:
+      return http::verb::get;
+    case Method::put:
+      return http::verb::put;
+    case Method::patch:
+      return http::verb::patch;
+    case Method::post:
+      return http::verb::post;
+    case Method::delete_:
+      return http::verb::delete_;
+  }
+  return http::verb::get;
+}
+
+bool is_ip_literal(const std::string& host) {
+  beast::error_code ec;
+  net::ip::make_address(host, ec);
+  return !ec;
+}
+
+// What the server does to an idle keep-alive connection: the request may never have been read.
+bool closed_by_peer(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == net::error::eof ||
+         ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+         ec == net::error::connection_aborted;
+}
+
+// Sends SNI for host names (RFC 6066 has none for IP addresses) and has OpenSSL check the
+// certificate against the host, name or IP address. OpenSSL's own check rather than Asio's
+// host_name_verification callback, so that a failure's verify result says what was wrong
+// ("hostname mismatch", "self-signed certificate").
+bool expect_peer(beast::ssl_stream<beast::tcp_stream>& stream, const std::string& host) {
+  SSL* ssl = stream.native_handle();
+  if (is_ip_literal(host)) {
+    return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str()) == 1;
+  }
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"  // SSL_set_tlsext_host_name is a C macro
+  const bool sni = SSL_set_tlsext_host_name(ssl, host.c_str()) == 1;
+#pragma GCC diagnostic pop
+  return sni && SSL_set1_host(ssl, host.c_str()) == 1;
+}
+
+struct Attempt {
+  Result<HttpResponse> result;
+  bool stale = false;  // failed on a reused connection before any response byte
+};
+
+class HttpTransport final : public Transport {
+ public:
+  HttpTransport(ClientSettings settings, std::shared_ptr<spdlog::logger> logger)
+      : m_settings(std::move(settings)),
+        m_logger(std::move(logger)),
+        m_tls(ssl::context::tls_client) {}
+
+  Result<void> init() {
+    beast::error_code ec;
+    m_tls.set_verify_mode(ssl::verify_peer, ec);
+    if (!ec) m_tls.set_default_verify_paths(ec);
+    if (!ec && m_settings.ca_file) m_tls.load_verify_file(m_settings.ca_file->string(), ec);
+    if (ec) {
+      return Error(ErrorKind::usage,
+                   "cannot set up TLS trust" +
+                       (m_settings.ca_file ? " from \"" + m_settings.ca_file->string() + "\""
+                                           : std::string()) +
+                       ": " + ec.message());
+    }
+    SSL_CTX_set_min_proto_version(m_tls.native_handle(), TLS1_2_VERSION);
+    return {};
+  }
+
+  Result<HttpResponse> send(const HttpRequest& request) override {
+    std::optional<Result<HttpResponse>> outcome;
+    net::co_spawn(m_io, exchange(request),
+                  [&outcome](std::exception_ptr failure, Result<HttpResponse> result) {
+                    if (!failure) {
+                      outcome = std::move(result);
+                      return;
+                    }
+                    try {
+                      std::rethrow_exception(failure);
+                    } catch (const std::exception& e) {
+                      outcome =
+                          Error(ErrorKind::network, std::string("request failed: ") + e.what());
+                    }
+                  });
+    m_io.restart();
+    m_io.run();
+    return std::move(*outcome);
+  }
+
+ private:
+  net::awaitable<Result<HttpResponse>> exchange(const HttpRequest& request) {
+    const auto started = Clock::now();
+    m_deadline = started + m_settings.request_timeout;
+    Attempt attempt = co_await attempt_once(request);
+    if (attempt.stale && request.idempotent) {
+      m_logger->debug("keep-alive connection closed by the server; sending on a new one");
+      attempt = co_await attempt_once(request);
+    }
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+    if (attempt.result) {
+      m_logger->debug("{} {} -> {} ({} ms)", to_string(request.method), request.target,
+                      attempt.result->status, elapsed);
+    } else {
+      m_logger->debug("{} {} failed after {} ms: {}", to_string(request.method), request.target,
+                      elapsed, attempt.result.error().message());
+    }
+    co_return std::move(attempt.result);
+  }
+
+  net::awaitable<Attempt> attempt_once(const HttpRequest& request) {
+    const bool reused = m_plain || m_secure;
+    if (!reused) {
+      Result<void> connected = co_await connect();
+      if (!connected) co_return Attempt{connected.error()};
+    }
+    http::request<http::string_body> message{to_verb(request.method),
+                                             m_settings.endpoint.path_prefix + request.target, 11};
+    message.set(http::field::host, host_header());
+    message.set(http::field::user_agent, m_settings.user_agent);
+    message.set(http::field::accept, "application/json");
+    const Credentials& credentials = m_settings.credentials;
+    if (credentials.uses_token()) {
+      message.set(http::field::authorization, "Bearer " + credentials.token.reveal());
+    } else {
+      message.set("X-Auth-Email", credentials.email);
+      message.set("X-Auth-Key", credentials.key.reveal());
+    }
+    if (!request.content_type.empty()) message.set(http::field::content_type, request.content_type);
+    message.body() = request.body;
+    message.keep_alive(true);
+    message.prepare_payload();
+    if (m_secure) co_return co_await round_trip(*m_secure, message, reused);
+    co_return co_await round_trip(*m_plain, message, reused);
+  }
+
+  template <class Stream>
+  net::awaitable<Attempt> round_trip(Stream& stream, http::request<http::string_body>& message,
+                                     bool reused) {
+    beast::get_lowest_layer(stream).expires_at(m_deadline);
+    auto [write_error, written] = co_await http::async_write(stream, message, use_tuple);
+    if (write_error) {
+      close();
+      co_return Attempt{failure("sending the request", write_error),
+                        reused && closed_by_peer(write_error)};
+    }
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(m_settings.max_response_bytes);
+    auto [read_error, read] = co_await http::async_read(stream, m_buffer, parser, use_tuple);
+    if (read_error) {
+      const bool nothing_read = !parser.got_some();
+      close();
+      co_return Attempt{failure("reading the response", read_error),
+                        reused && nothing_read && closed_by_peer(read_error)};
+    }
+    http::response<http::string_body> response = parser.release();
+    if (!response.keep_alive()) close();
+
+    HttpResponse out;
+    out.status = static_cast<int>(response.result_int());
+    for (const auto& field : response) {
+      out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    out.body = std::move(response.body());
+    co_return Attempt{std::move(out)};
+  }
+
+  net::awaitable<Result<void>> connect() {
+    const Endpoint& endpoint = m_settings.endpoint;
+    tcp::resolver resolver(m_io);
+    auto [resolve_error, addresses] =
+        co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port), use_tuple);
+    if (resolve_error) co_return failure("resolving the host", resolve_error);
+
+    if (!endpoint.tls) {
+      m_plain.emplace(m_io);
+      m_plain->expires_at(m_deadline);
+      auto [connect_error, peer] = co_await m_plain->async_connect(addresses, use_tuple);
+      if (connect_error) {
+        close();
+        co_return failure("connecting", connect_error);
+      }
+      m_plain->socket().set_option(tcp::no_delay(true));
+      co_return Result<void>();
+    }
+
+    m_secure.emplace(m_io, m_tls);
+    if (!expect_peer(*m_secure, endpoint.host)) {
+      close();
+      co_return Error(ErrorKind::network, "cannot set up TLS for \"" + endpoint.host + "\"");
+    }
+    beast::get_lowest_layer(*m_secure).expires_at(m_deadline);
+    auto [connect_error, peer] =
+        co_await beast::get_lowest_layer(*m_secure).async_connect(addresses, use_tuple);
+    if (connect_error) {
+      close();
+      co_return failure("connecting", connect_error);
+    }
+    beast::get_lowest_layer(*m_secure).socket().set_option(tcp::no_delay(true));
+    auto [handshake_error] =
+        co_await m_secure->async_handshake(ssl::stream_base::client, use_tuple);
+    if (handshake_error) {
+      Error error = failure("the TLS handshake", handshake_error);
+      const long verify = SSL_get_verify_result(m_secure->native_handle());
+      if (verify != X509_V_OK) {
+        error = Error(ErrorKind::network,
+                      error.message() + ": " + X509_verify_cert_error_string(verify));
+      }
+      close();
+      co_return error;
+    }
+    co_return Result<void>();
+  }
+
+  Error failure(std::string_view phase, const beast::error_code& ec) const {
+    const std::string where = m_settings.endpoint.origin();
+    if (ec == beast::error::timeout) {
+      return Error(ErrorKind::network, "request to " + where + " timed out after " +
+                                           std::to_string(m_settings.request_timeout.count()) +
+                                           " ms (" + std::string(phase) + ")");
+    }
+    if (ec == http::error::body_limit) {
+      return Error(ErrorKind::protocol, "response from " + where + " is larger than " +
+                                            std::to_string(m_settings.max_response_bytes) +
+                                            " bytes");
+    }
+    return Error(ErrorKind::network,
+                 std::string(phase) + " to " + where + " failed: " + ec.message());
+  }
+
+  std::string host_header() const {
+    const Endpoint& endpoint = m_settings.endpoint;
+    const std::string origin = endpoint.origin();
+    return origin.substr(origin.find("://") + 3);
+  }
+
+  void close() {
+    beast::error_code ignored;
+    if (m_secure) {
+      beast::get_lowest_layer(*m_secure).socket().shutdown(tcp::socket::shutdown_both, ignored);
+      m_secure.reset();
+    }
+    if (m_plain) {
+      m_plain->socket().shutdown(tcp::socket::shutdown_both, ignored);
+      m_plain.reset();
+    }
+    m_buffer.clear();
+  }
+
+  ClientSettings m_settings;
+  std::shared_ptr<spdlog::logger> m_logger;
+  net::io_context m_io;
+  ssl::context m_tls;
+  std::optional<beast::tcp_stream> m_plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> m_secure;
+  beast::flat_buffer m_buffer;
+  Clock::time_point m_deadline;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Transport>> make_http_transport(const ClientSettings& settings,
+                                                       std::shared_ptr<spdlog::logger> logger) {
+  auto transport = std::make_unique<HttpTransport>(settings, std::move(logger));
+  CFSYNC_TRY_VOID(transport->init());
+  return std::unique_ptr<Transport>(std::move(transport));
+}
+
+}  // namespace cfsync::api

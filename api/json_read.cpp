@@ -1,0 +1,106 @@
+#include "api/json_read.hpp"
+
+namespace cfsync::api {
+
+namespace dom = simdjson::dom;
+
+namespace {
+
+std::string status_text(int status) { return "the API answered HTTP " + std::to_string(status); }
+
+Error protocol_error(std::string message) {
+  return Error(ErrorKind::protocol, "unexpected response: " + std::move(message));
+}
+
+std::vector<ApiMessage> read_messages(dom::element errors) {
+  std::vector<ApiMessage> out;
+  dom::array array;
+  if (errors.get_array().get(array) != simdjson::SUCCESS) return out;
+  for (dom::element item : array) {
+    ApiMessage message;
+    int64_t code = 0;
+    if (item["code"].get_int64().get(code) == simdjson::SUCCESS) {
+      message.code = static_cast<int>(code);
+    }
+    std::string_view text;
+    if (item["message"].get_string().get(text) == simdjson::SUCCESS) message.message = text;
+    out.push_back(std::move(message));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<dom::object> read_envelope(dom::parser& parser, const HttpResponse& response) {
+  const bool ok_status = response.status >= 200 && response.status < 300;
+  dom::element document;
+  if (parser.parse(response.body).get(document) != simdjson::SUCCESS) {
+    if (!ok_status) {
+      Error error(ErrorKind::http, status_text(response.status) + " with a body that is not JSON");
+      error.http_status = response.status;
+      return error;
+    }
+    return protocol_error("HTTP " + std::to_string(response.status) + " body is not JSON");
+  }
+  dom::object envelope;
+  if (document.get_object().get(envelope) != simdjson::SUCCESS) {
+    return protocol_error("the body is not a JSON object");
+  }
+  bool success = ok_status;
+  if (dom::element flag; envelope["success"].get(flag) == simdjson::SUCCESS) {
+    if (flag.get_bool().get(success) != simdjson::SUCCESS) {
+      return protocol_error("\"success\" is not a boolean");
+    }
+  }
+  if (ok_status && success) return envelope;
+
+  Error error(ErrorKind::http,
+              ok_status ? "the API reported a failure with HTTP " + std::to_string(response.status)
+                        : status_text(response.status));
+  error.http_status = response.status;
+  if (dom::element errors; envelope["errors"].get(errors) == simdjson::SUCCESS) {
+    error.api_errors = read_messages(errors);
+  }
+  return error;
+}
+
+Result<dom::element> open_envelope(dom::parser& parser, const HttpResponse& response) {
+  CFSYNC_TRY(dom::object envelope, read_envelope(parser, response));
+  dom::element result;
+  if (envelope["result"].get(result) != simdjson::SUCCESS) {
+    return protocol_error("the envelope has no \"result\"");
+  }
+  return result;
+}
+
+Result<dom::object> object_at(dom::element element, std::string_view where) {
+  dom::object object;
+  if (element.get_object().get(object) != simdjson::SUCCESS) {
+    return protocol_error(std::string(where) + " is not a JSON object");
+  }
+  return object;
+}
+
+Result<bool> bool_member(dom::object object, std::string_view key, std::string_view where) {
+  bool value = false;
+  if (object[key].get_bool().get(value) != simdjson::SUCCESS) {
+    return protocol_error(std::string(where) + "." + std::string(key) +
+                          " is missing or not a boolean");
+  }
+  return value;
+}
+
+Result<std::optional<std::string>> optional_string_member(dom::object object, std::string_view key,
+                                                          std::string_view where) {
+  dom::element value;
+  if (object[key].get(value) != simdjson::SUCCESS || value.is_null()) {
+    return std::optional<std::string>();
+  }
+  std::string_view text;
+  if (value.get_string().get(text) != simdjson::SUCCESS) {
+    return protocol_error(std::string(where) + "." + std::string(key) + " is not a string");
+  }
+  return std::optional<std::string>(std::string(text));
+}
+
+}  // namespace cfsync::api

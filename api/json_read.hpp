@@ -1,0 +1,35 @@
+// Internal to api/: reading Cloudflare responses with simdjson. Exposes simdjson; included only
+// by api/ sources and their unit tests.
+#pragma once
+
+#include "api/http.hpp"
+#include "reconcile/result.hpp"
+
+#include <simdjson.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cfsync::api {
+
+// The envelope of a response that succeeded. Both envelope styles are read: DLP (success,
+// errors, messages, result) and AI Search (errors and messages may be missing). A non-2xx
+// status or `success: false` becomes ErrorKind::http with the status and the API's errors[].
+[[nodiscard]] Result<simdjson::dom::object> read_envelope(simdjson::dom::parser& parser,
+                                                          const HttpResponse& response);
+
+// The envelope's `result` (which may be null), for responses that must carry one.
+[[nodiscard]] Result<simdjson::dom::element> open_envelope(simdjson::dom::parser& parser,
+                                                           const HttpResponse& response);
+
+// Typed members of a result object; `where` names the object in messages ("result").
+[[nodiscard]] Result<simdjson::dom::object> object_at(simdjson::dom::element element,
+                                                      std::string_view where);
+[[nodiscard]] Result<bool> bool_member(simdjson::dom::object object, std::string_view key,
+                                       std::string_view where);
+// Missing or null read as nothing.
+[[nodiscard]] Result<std::optional<std::string>> optional_string_member(
+    simdjson::dom::object object, std::string_view key, std::string_view where);
+
+}  // namespace cfsync::api
