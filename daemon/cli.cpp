@@ -1,0 +1,138 @@
+#include "daemon/cli.hpp"
+
+#include "api/settings.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <map>
+
+namespace cfsync::daemon {
+
+namespace {
+
+constexpr std::string_view k_version = "0.1.0";
+
+CLI::Validator duration_ms() {
+  static const std::map<std::string, double> units = {
+      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
+  constexpr auto options = static_cast<CLI::AsNumberWithUnit::Options>(
+      CLI::AsNumberWithUnit::CASE_SENSITIVE | CLI::AsNumberWithUnit::UNIT_REQUIRED);
+  return CLI::AsNumberWithUnit(units, options, "DURATION");
+}
+
+}  // namespace
+
+std::variant<Options, int> parse_command_line(int argc, const char* const* argv) {
+  Options options;
+  CLI::App app{
+      "cfsync keeps a Cloudflare account's DLP and AI Search configuration equal to what a git "
+      "repository declares.",
+      "cfsync"};
+  app.set_version_flag("--version", std::string(k_version));
+  app.require_subcommand(0, 1);
+  app.fallthrough();
+
+  std::string config;
+  app.add_option("-c,--config", config,
+                 "A YAML file, or a directory whose *.yaml files are merged "
+                 "(default: ./cfsync.yaml, else ./cfsync/)")
+      ->type_name("PATH");
+  options.api_url = std::string(api::k_default_base_url);
+  app.add_option("--api-url", options.api_url, "Cloudflare API base URL")
+      ->type_name("URL")
+      ->envname("CLOUDFLARE_BASE_URL")
+      ->capture_default_str();
+  std::string token_file;
+  app.add_option("--token-file", token_file, "Read the API token from this file")
+      ->type_name("PATH")
+      ->check(CLI::ExistingFile);
+  std::string ca_file;
+  app.add_option("--ca-file", ca_file,
+                 "Also trust the CA certificates (PEM) in this file, e.g. for a TLS-inspecting "
+                 "proxy")
+      ->type_name("PATH")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--insecure-http", options.insecure_http,
+               "Allow http:// to a host that is not loopback (sends the token in clear)");
+  double timeout_ms = 30'000;
+  app.add_option("--request-timeout", timeout_ms,
+                 "Time limit for one API request, e.g. 30s or 500ms")
+      ->transform(duration_ms().description(""))
+      ->type_name("DURATION")
+      ->default_str("30s");
+  std::uint64_t max_response_bytes = options.max_response_bytes;
+  app.add_option("--max-response-bytes", max_response_bytes,
+                 "Largest API response accepted, e.g. 16MiB")
+      ->transform(CLI::AsSizeValue(false).description(""))
+      ->type_name("SIZE")
+      ->default_str("16MiB");
+  std::string output = "text";
+  app.add_option("--output", output, "Plan and apply output")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  bool no_color = false;
+  app.add_flag("--no-color", no_color, "Never colour the text output");
+  std::string log_format = "text";
+  app.add_option("--log-format", log_format, "Log lines on stderr")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  app.add_option("--log-level", options.log_level, "Least severe log level shown")
+      ->type_name("LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+  bool apply_flag = false;
+  app.add_flag("--apply", apply_flag, "Same as the apply command");
+
+  CLI::App* validate = app.add_subcommand("validate", "Check the configuration; send nothing");
+  CLI::App* plan = app.add_subcommand("plan", "Show the changes apply would make");
+  plan->add_flag("--detailed-exitcode", options.detailed_exitcode,
+                 "Exit 0 when there is nothing to do, 2 when there are changes, 1 on error");
+  CLI::App* apply = app.add_subcommand("apply", "Make the account match the configuration");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  // Limits are checked here, once, in the units people type.
+  if (timeout_ms < 1 || timeout_ms > 600'000) {
+    std::fputs("cfsync: --request-timeout must be between 1ms and 10m\n", stderr);
+    return 1;
+  }
+  if (max_response_bytes < 1024 || max_response_bytes > (std::uint64_t{1} << 32)) {
+    std::fputs("cfsync: --max-response-bytes must be between 1KiB and 4GiB\n", stderr);
+    return 1;
+  }
+  if (apply_flag && (*validate || *plan)) {
+    std::fprintf(stderr, "cfsync: --apply cannot be combined with the %s command\n",
+                 *validate ? "validate" : "plan");
+    return 1;
+  }
+  if (*validate) {
+    options.command = Command::validate;
+  } else if (*apply || apply_flag) {
+    options.command = Command::apply;
+  } else if (*plan) {
+    options.command = Command::plan;
+  } else {
+    std::fputs(app.help().c_str(), stderr);
+    std::fputs("\ncfsync: name a command: validate, plan or apply\n", stderr);
+    return 1;
+  }
+
+  if (!config.empty()) options.config = config;
+  if (!token_file.empty()) options.token_file = token_file;
+  if (!ca_file.empty()) options.ca_file = ca_file;
+  options.request_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(timeout_ms));
+  options.max_response_bytes = static_cast<std::size_t>(max_response_bytes);
+  options.output = output == "json" ? OutputFormat::json : OutputFormat::text;
+  options.log_format = log_format == "json" ? LogFormat::json : LogFormat::text;
+  options.color = !no_color;
+  return options;
+}
+
+}  // namespace cfsync::daemon

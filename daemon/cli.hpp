@@ -1,0 +1,38 @@
+// The command line: what the user asked for, parsed and validated once.
+#pragma once
+
+#include "daemon/logging.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace cfsync::daemon {
+
+enum class Command { validate, plan, apply };
+enum class OutputFormat { text, json };
+
+struct Options {
+  Command command = Command::plan;
+  std::optional<std::filesystem::path> config;  // default: ./cfsync.yaml, else ./cfsync/
+  std::string api_url;                          // --api-url, CLOUDFLARE_BASE_URL, or the default
+  std::optional<std::filesystem::path> token_file;
+  std::optional<std::filesystem::path> ca_file;
+  bool insecure_http = false;
+  std::chrono::milliseconds request_timeout{30'000};
+  std::size_t max_response_bytes = 16 * 1024 * 1024;
+  OutputFormat output = OutputFormat::text;
+  bool color = true;  // when stdout is a terminal and NO_COLOR is unset
+  LogFormat log_format = LogFormat::text;
+  std::string log_level = "warn";
+  bool detailed_exitcode = false;  // plan: 0 no changes, 1 error, 2 changes
+};
+
+// Options to run with, or the exit code to leave with (0 after --help or --version, 1 after a
+// usage error, which has been printed).
+[[nodiscard]] std::variant<Options, int> parse_command_line(int argc, const char* const* argv);
+
+}  // namespace cfsync::daemon

@@ -1,0 +1,23 @@
+// cfsync: keeps a Cloudflare account's DLP and AI Search configuration equal to a repository.
+#include "daemon/cli.hpp"
+#include "daemon/commands.hpp"
+#include "daemon/logging.hpp"
+
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+int main(int argc, char** argv) {
+  try {
+    auto parsed = cfsync::daemon::parse_command_line(argc, argv);
+    if (const int* exit_code = std::get_if<int>(&parsed)) return *exit_code;
+    const auto& options = std::get<cfsync::daemon::Options>(parsed);
+    auto log = cfsync::daemon::make_logger(options.log_format, options.log_level);
+    return cfsync::daemon::run_command(options, cfsync::daemon::Environment::from_process(),
+                                       std::cout, log);
+  } catch (const std::exception& e) {
+    // Expected failures are values; reaching this is a bug or an exhausted resource.
+    std::fprintf(stderr, "cfsync: fatal: %s\n", e.what());
+    return 1;
+  }
+}
