@@ -1,0 +1,187 @@
+#include "tests/emulator/emulator.hpp"
+
+#include "tests/emulator/envelope.hpp"
+#include "tests/emulator/families.hpp"
+
+#include <simdjson.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace cfsync::emulator {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view k_hook_prefix = "/__emulator/";
+// The real base URL ends in /client/v4; Prism and cfsync's tests use the bare paths. Both work.
+constexpr std::string_view k_api_prefix = "/client/v4";
+constexpr std::size_t k_logged_body_bytes = 4096;
+
+// The request body as logged: at most 4 KiB, cut on a UTF-8 boundary, and valid UTF-8 (binary
+// bytes become '?') so that the log is always valid JSON.
+std::string loggable(std::string_view body) {
+  std::string_view head = body.substr(0, k_logged_body_bytes);
+  while (!head.empty() && head.size() < body.size() &&
+         (static_cast<unsigned char>(body[head.size()]) & 0xC0) == 0x80) {
+    head.remove_suffix(1);
+  }
+  std::string out(head);
+  if (!simdjson::validate_utf8(out.data(), out.size())) {
+    for (char& c : out) {
+      if ((static_cast<unsigned char>(c) & 0x80) != 0) c = '?';
+    }
+  }
+  return out;
+}
+
+json::object load_state(const std::optional<std::filesystem::path>& file) {
+  if (!file || !std::filesystem::exists(*file)) return {{"accounts", json::object()}};
+  std::ifstream in(*file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  json::value state = json::parse(text.str(), ec);
+  if (ec || !state.is_object() || !state.as_object().contains("accounts") ||
+      !state.as_object().at("accounts").is_object()) {
+    throw std::runtime_error("state file " + file->string() +
+                             " is not an emulator state (a JSON object with \"accounts\")");
+  }
+  return std::move(state.as_object());
+}
+
+}  // namespace
+
+std::string utc_now() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  const std::size_t length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+  char out[48];
+  std::snprintf(out, sizeof out, "%.*s.%03dZ", static_cast<int>(length), text,
+                static_cast<int>(millis));
+  return out;
+}
+
+Emulator::Emulator(Options options, Clock clock)
+    : m_options(std::move(options)),
+      m_clock(std::move(clock)),
+      m_state(load_state(m_options.state_file)) {
+  add_dlp_settings_routes(m_router);
+
+  const std::string now = m_clock();
+  json::object& accounts = m_state["accounts"].as_object();
+  for (const std::string& id : m_options.accounts) {
+    json::value& account = accounts[id];
+    if (!account.is_object()) account = json::object();
+    init_dlp_settings(account.as_object(), now);
+  }
+  save();
+}
+
+Response Emulator::handle(const Request& request) {
+  std::string_view path = request.path;
+  if (path.starts_with(k_hook_prefix)) return serve_hook(request, path);
+  if (path.starts_with(k_api_prefix)) path.remove_prefix(k_api_prefix.size());
+  Response response = serve_api(request, path);
+  record(request, path, response);
+  return response;
+}
+
+std::optional<Response> Emulator::authenticate(const Request& request) const {
+  if (const std::string* authorization = request.header("authorization")) {
+    constexpr std::string_view bearer = "Bearer ";
+    if (!authorization->starts_with(bearer)) {
+      return failure(400, code::invalid_headers, "Invalid request headers");
+    }
+    if (m_options.token && authorization->substr(bearer.size()) == *m_options.token) {
+      return std::nullopt;
+    }
+    return failure(401, code::invalid_token, "Invalid API Token");
+  }
+  const std::string* email = request.header("x-auth-email");
+  const std::string* key = request.header("x-auth-key");
+  if (email == nullptr || key == nullptr) {
+    return failure(400, code::missing_credentials,
+                   "Missing X-Auth-Key, X-Auth-Email or Authorization headers");
+  }
+  if (m_options.email && m_options.key && *email == *m_options.email && *key == *m_options.key) {
+    return std::nullopt;
+  }
+  return failure(403, code::unknown_key, "Unknown X-Auth-Key or X-Auth-Email");
+}
+
+Response Emulator::serve_api(const Request& request, std::string_view path) {
+  Router::Match match = m_router.find(request.method, path);
+  if (match.handler == nullptr) {
+    if (match.path_known) return failure(405, code::method_not_allowed, "Method not allowed");
+    return failure(404, code::no_route, "No route for the URI");
+  }
+  if (auto denied = authenticate(request)) return std::move(*denied);
+
+  json::object& accounts = m_state["accounts"].as_object();
+  const auto account = accounts.find(match.params.at("account_id"));
+  if (account == accounts.end())
+    return failure(403, code::authentication_error, "Authentication error");
+
+  Context context{request, match.params, account->value().as_object(), m_clock()};
+  Response response = (*match.handler)(context);
+  if (context.changed) save();
+  return response;
+}
+
+Response Emulator::serve_hook(const Request& request, std::string_view path) {
+  const std::string_view hook = path.substr(k_hook_prefix.size());
+  if (hook == "requests" && request.method == "GET") {
+    return {.body = json::serialize(json::object{{"requests", m_log}})};
+  }
+  if (hook == "reset" && request.method == "POST") {
+    m_log.clear();
+    return {.body = R"({"reset":true})"};
+  }
+  if (hook == "state" && request.method == "GET") return {.body = json::serialize(m_state)};
+  return failure(404, code::no_route, "No emulator hook " + std::string(path));
+}
+
+void Emulator::record(const Request& request, std::string_view path, const Response& response) {
+  json::object entry{{"method", request.method},
+                     {"path", path},
+                     {"status", response.status},
+                     {"body", loggable(request.body)}};
+  if (!request.query.empty()) entry["query"] = request.query;
+  if (request.connection != 0) entry["connection"] = request.connection;
+  m_log.push_back(std::move(entry));
+}
+
+void Emulator::save() const {
+  if (!m_options.state_file) return;
+  // Written beside the target and renamed over it, so a crash never leaves half a file.
+  const std::filesystem::path temporary = m_options.state_file->string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << json::serialize(m_state);
+    if (!out) {
+      std::fprintf(stderr, "cfsync-emulator: cannot write %s\n", temporary.c_str());
+      return;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, *m_options.state_file, ec);
+  if (ec) {
+    std::fprintf(stderr, "cfsync-emulator: cannot replace %s: %s\n", m_options.state_file->c_str(),
+                 ec.message().c_str());
+  }
+}
+
+}  // namespace cfsync::emulator

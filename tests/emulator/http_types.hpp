@@ -1,0 +1,33 @@
+// The emulator's requests and responses, independent of the HTTP library.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cfsync::emulator {
+
+struct Request {
+  std::string method;                          // "GET", "PATCH", ...
+  std::string path;                            // without the query
+  std::string query;                           // after '?', undecoded
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::string body;
+  std::uint64_t connection = 0;  // which TCP connection it came on (1, 2, ...), for the log
+
+  [[nodiscard]] const std::string* header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? nullptr : &it->second;
+  }
+};
+
+struct Response {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+}  // namespace cfsync::emulator

@@ -1,0 +1,45 @@
+// Reading and checking JSON request bodies the way the spec declares them: a specific message
+// for the first field that is wrong, and a 400 before any state changes.
+#pragma once
+
+#include "tests/emulator/http_types.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace cfsync::emulator {
+
+// The body as a JSON object, or the 400 response to send.
+[[nodiscard]] std::variant<boost::json::object, Response> object_body(const Request& request);
+
+// A 400 envelope for an invalid body ("Invalid request body: <problem>").
+[[nodiscard]] Response invalid_body(std::string_view problem);
+
+// Each returns the problem with `object[key]`, if any. Absent keys are fine; null is fine when
+// `nullable`. `path` names the field in the message ("payload_logging.masking_level").
+[[nodiscard]] std::optional<std::string> check_bool(const boost::json::object& object,
+                                                    std::string_view key, std::string_view path,
+                                                    bool nullable);
+[[nodiscard]] std::optional<std::string> check_string(const boost::json::object& object,
+                                                      std::string_view key, std::string_view path,
+                                                      bool nullable);
+[[nodiscard]] std::optional<std::string> check_enum(const boost::json::object& object,
+                                                    std::string_view key, std::string_view path,
+                                                    std::span<const std::string_view> values,
+                                                    bool nullable);
+[[nodiscard]] std::optional<std::string> check_object(const boost::json::object& object,
+                                                      std::string_view key, std::string_view path,
+                                                      bool nullable);
+
+// Non-null and present.
+[[nodiscard]] const boost::json::value* provided(const boost::json::object& object,
+                                                 std::string_view key);
+
+[[nodiscard]] bool is_base64(std::string_view text);
+
+}  // namespace cfsync::emulator

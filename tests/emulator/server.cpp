@@ -1,0 +1,147 @@
+#include "tests/emulator/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <cctype>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+
+namespace cfsync::emulator {
+
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+constexpr std::size_t k_max_request_bytes = 64 * 1024 * 1024;
+constexpr auto k_idle_timeout = std::chrono::minutes(2);
+
+Request to_request(const http::request<http::string_body>& message) {
+  Request request;
+  request.method = std::string(message.method_string());
+  const std::string_view target = message.target();
+  const std::size_t question = target.find('?');
+  request.path = std::string(target.substr(0, question));
+  if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
+  for (const auto& field : message) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    request.headers.emplace(std::move(name), std::string(field.value()));
+  }
+  request.body = message.body();
+  return request;
+}
+
+net::awaitable<void> session(beast::tcp_stream stream, Emulator& emulator,
+                             std::uint64_t connection) {
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(k_max_request_bytes);
+    stream.expires_after(k_idle_timeout);
+    auto [read_error, read] = co_await http::async_read(stream, buffer, parser, use_tuple);
+    if (read_error) break;  // the client closed, went idle, or sent something unreadable
+    const http::request<http::string_body>& message = parser.get();
+
+    Request request = to_request(message);
+    request.connection = connection;
+    const Response response = emulator.handle(request);
+    http::response<http::string_body> reply{static_cast<http::status>(response.status),
+                                            message.version()};
+    reply.set(http::field::server, "cfsync-emulator");
+    reply.set(http::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.headers) reply.set(name, value);
+    reply.keep_alive(message.keep_alive());
+    reply.body() = response.body;
+    reply.prepare_payload();
+    auto [write_error, written] = co_await http::async_write(stream, reply, use_tuple);
+    if (write_error || !reply.keep_alive()) break;
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+net::awaitable<void> accept_loop(tcp::acceptor& acceptor, Emulator& emulator) {
+  std::uint64_t connections = 0;
+  for (;;) {
+    auto [error, socket] = co_await acceptor.async_accept(use_tuple);
+    if (error == net::error::operation_aborted) co_return;
+    if (error) continue;
+    net::co_spawn(acceptor.get_executor(),
+                  session(beast::tcp_stream(std::move(socket)), emulator, ++connections),
+                  net::detached);
+  }
+}
+
+bool parse_listen(const std::string& text, tcp::endpoint& endpoint) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  beast::error_code ec;
+  const net::ip::address address = net::ip::make_address(host, ec);
+  if (ec) return false;
+  const std::string port_text = text.substr(colon + 1);
+  if (port_text.empty() || port_text.size() > 5 ||
+      port_text.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  const unsigned long port = std::stoul(port_text);
+  if (port > 65535) return false;
+  endpoint = tcp::endpoint(address, static_cast<unsigned short>(port));
+  return true;
+}
+
+}  // namespace
+
+int serve(Emulator& emulator, const std::string& listen) {
+  tcp::endpoint endpoint;
+  if (!parse_listen(listen, endpoint)) {
+    std::fprintf(stderr, "cfsync-emulator: --listen wants ADDRESS:PORT, got \"%s\"\n",
+                 listen.c_str());
+    return 2;
+  }
+  net::io_context io;
+  tcp::acceptor acceptor(io);
+  beast::error_code ec;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    std::fprintf(stderr, "cfsync-emulator: cannot listen on %s: %s\n", listen.c_str(),
+                 ec.message().c_str());
+    return 1;
+  }
+  const tcp::endpoint bound = acceptor.local_endpoint();
+  const std::string host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
+                                                   : bound.address().to_string();
+  std::printf("listening on http://%s:%u\n", host.c_str(), static_cast<unsigned>(bound.port()));
+  std::fflush(stdout);
+
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const beast::error_code&, int) {
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    io.stop();
+  });
+  net::co_spawn(io, accept_loop(acceptor, emulator), net::detached);
+  io.run();
+  return 0;
+}
+
+}  // namespace cfsync::emulator

@@ -1,0 +1,15 @@
+// The emulator over HTTP/1.1 (Beast), on one thread.
+#pragma once
+
+#include "tests/emulator/emulator.hpp"
+
+#include <string>
+
+namespace cfsync::emulator {
+
+// Listens on `listen` ("127.0.0.1:0" picks a free port), prints exactly
+// "listening on http://HOST:PORT" as the first line on stdout, and serves until SIGINT or
+// SIGTERM. Returns the process exit code.
+int serve(Emulator& emulator, const std::string& listen);
+
+}  // namespace cfsync::emulator
