@@ -1,0 +1,200 @@
+// End to end: the real cfsync against the real cfsync-emulator on a free port.
+#include "tests/support/emulator_process.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <doctest/doctest.h>
+#include <simdjson.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace cfsync::test {
+namespace {
+
+const std::string k_example = source_dir() + "/examples/basic";
+
+std::string example_public_key() {
+  std::ifstream in(k_example + "/keys/payload-log.pub");
+  std::string key;
+  in >> key;
+  REQUIRE_FALSE(key.empty());
+  return key;
+}
+
+ProcessResult cfsync(const EmulatorProcess& emulator, std::vector<std::string> args,
+                     Environment env = {{"CLOUDFLARE_API_TOKEN", k_token}}) {
+  std::vector<std::string> argv = {binary("cfsync")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--api-url", emulator.url()});
+  return run(argv, env);
+}
+
+std::vector<std::string> methods(const std::vector<LoggedRequest>& requests) {
+  std::vector<std::string> out;
+  for (const LoggedRequest& request : requests) out.push_back(request.method);
+  return out;
+}
+
+TEST_CASE("apply converges: one read and one write, then a clean plan that writes nothing") {
+  EmulatorProcess emulator;
+  const ProcessResult first = cfsync(emulator, {"plan", "--detailed-exitcode", "-c", k_example});
+  CHECK(first.exit_code == 2);
+  CHECK(first.out.find("~ ocr                           = false → true") != std::string::npos);
+  CHECK(writes(emulator.requests()).empty());
+
+  emulator.reset_log();
+  const ProcessResult apply = cfsync(emulator, {"apply", "-c", k_example});
+  CHECK(apply.exit_code == 0);
+  CHECK(apply.out.find("Apply complete: 0 created, 1 updated, 0 deleted.") != std::string::npos);
+  const std::vector<LoggedRequest> requests = emulator.requests();
+  CHECK(methods(requests) == std::vector<std::string>{"GET", "PATCH"});
+  CHECK(requests.at(0).connection == requests.at(1).connection);  // one keep-alive connection
+
+  emulator.reset_log();
+  const ProcessResult again = cfsync(emulator, {"plan", "--detailed-exitcode", "-c", k_example});
+  CHECK(again.exit_code == 0);
+  CHECK(again.out ==
+        "No changes. Account 023e105f4ecef8ad9ca31a8372d0c353 matches the configuration.\n");
+  CHECK(methods(emulator.requests()) == std::vector<std::string>{"GET"});
+
+  emulator.reset_log();
+  const ProcessResult noop = cfsync(emulator, {"--apply", "-c", k_example});
+  CHECK(noop.exit_code == 0);
+  CHECK(writes(emulator.requests()).empty());
+}
+
+TEST_CASE("the PATCH carries only the fields that differ") {
+  EmulatorProcess emulator;
+  TempDir dir;
+  dir.write("cfsync.yaml",
+            std::string("account_id: ") + k_account +
+                "\ndlp:\n  settings:\n    ocr: true\n    ai_context_analysis: false\n");
+  REQUIRE(cfsync(emulator, {"apply", "-c", dir.path().string()}).exit_code == 0);
+  const auto sent = writes(emulator.requests());
+  REQUIRE(sent.size() == 1);
+  CHECK(sent.front().body == R"({"ocr":true})");
+}
+
+TEST_CASE("a wrong token fails with the API's reason and writes nothing") {
+  EmulatorProcess emulator;
+  const std::string wrong = "wrong-token-7d1e";
+  const ProcessResult result =
+      cfsync(emulator, {"apply", "-c", k_example}, {{"CLOUDFLARE_API_TOKEN", wrong}});
+  CHECK(result.exit_code == 1);
+  CHECK(result.err.find(
+            "reading dlp settings: the API answered HTTP 401 [1000: Invalid API Token]") !=
+        std::string::npos);
+  CHECK(result.err.find("check that the token is valid") != std::string::npos);
+  CHECK(result.err.find(wrong) == std::string::npos);
+  CHECK(result.out.find(wrong) == std::string::npos);
+  CHECK(writes(emulator.requests()).empty());
+}
+
+TEST_CASE("no credentials at all: a clear error and no request") {
+  EmulatorProcess emulator;
+  const ProcessResult result = cfsync(emulator, {"plan", "-c", k_example}, {});
+  CHECK(result.exit_code == 1);
+  CHECK(result.err.find("no Cloudflare credentials") != std::string::npos);
+  CHECK(emulator.requests().empty());
+}
+
+TEST_CASE("email and global key work as credentials") {
+  EmulatorProcess emulator({"--email", "ops@example.com", "--key", "global-key-1"});
+  const ProcessResult result =
+      cfsync(emulator, {"apply", "-c", k_example},
+             {{"CLOUDFLARE_EMAIL", "ops@example.com"}, {"CLOUDFLARE_API_KEY", "global-key-1"}});
+  CHECK(result.exit_code == 0);
+  CHECK(writes(emulator.requests()).size() == 1);
+}
+
+TEST_CASE("an invalid configuration exits 1 before any request") {
+  EmulatorProcess emulator;
+  TempDir dir;
+  dir.write("cfsync.yaml",
+            std::string("account_id: ") + k_account +
+                "\ndlp:\n  settings:\n    ocrr: true\n    ai_context_analysis: yes\n");
+  for (const char* command : {"validate", "plan", "apply"}) {
+    CAPTURE(command);
+    const ProcessResult result = cfsync(emulator, {command, "-c", dir.path().string()});
+    CHECK(result.exit_code == 1);
+    CHECK(result.err.find("error: invalid configuration: 2 errors") != std::string::npos);
+    CHECK(result.err.find("cfsync.yaml:4:5: unknown key \"ocrr\" in dlp.settings; did you mean "
+                          "\"ocr\"?") != std::string::npos);
+    CHECK(result.err.find("cfsync.yaml:5:26: dlp.settings.ai_context_analysis: expected a "
+                          "boolean (true or false), got \"yes\"") != std::string::npos);
+  }
+  CHECK(emulator.requests().empty());
+}
+
+TEST_CASE("validate sends nothing, even with no API to reach") {
+  const ProcessResult result =
+      run({binary("cfsync"), "validate", "-c", k_example, "--api-url", "http://127.0.0.1:9"});
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("Configuration is valid") != std::string::npos);
+}
+
+TEST_CASE("secrets stay out of every output, even at trace level") {
+  EmulatorProcess emulator;
+  const std::string key = example_public_key();
+  for (const char* output : {"text", "json"}) {
+    const ProcessResult result =
+        cfsync(emulator, {"apply", "-c", k_example, "--log-level", "trace", "--output", output});
+    CHECK(result.exit_code == 0);
+    for (const std::string* text : {&result.out, &result.err}) {
+      CHECK(text->find(key) == std::string::npos);
+      CHECK(text->find(k_token) == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("JSON plan on stdout, logs on stderr") {
+  EmulatorProcess emulator;
+  const ProcessResult result = cfsync(emulator, {"plan", "-c", k_example, "--output", "json",
+                                                 "--log-format", "json", "--log-level", "debug"});
+  REQUIRE(result.exit_code == 0);
+  simdjson::dom::parser parser;
+  const simdjson::dom::element plan = parser.parse(result.out);
+  CHECK(std::string_view(plan["changes"].at(0)["kind"]) == "dlp_settings");
+  CHECK(int64_t(plan["summary"]["update"]) == 1);
+  std::istringstream lines(result.err);
+  int count = 0;
+  for (std::string line; std::getline(lines, line); ++count) {
+    simdjson::dom::parser line_parser;
+    CHECK(std::string_view(line_parser.parse(line)["level"]) == "debug");
+  }
+  CHECK(count >= 1);
+}
+
+TEST_CASE("plain http to a host that is not loopback is refused before connecting") {
+  const ProcessResult result =
+      run({binary("cfsync"), "plan", "-c", k_example, "--api-url", "http://198.51.100.7:8080"},
+          {{"CLOUDFLARE_API_TOKEN", k_token}});
+  CHECK(result.exit_code == 1);
+  CHECK(result.err.find("--insecure-http") != std::string::npos);
+}
+
+TEST_CASE("a connection refused is reported as such") {
+  const int port = free_port();
+  const ProcessResult result = run({binary("cfsync"), "plan", "-c", k_example, "--api-url",
+                                    "http://127.0.0.1:" + std::to_string(port)},
+                                   {{"CLOUDFLARE_API_TOKEN", k_token}});
+  CHECK(result.exit_code == 1);
+  CHECK(result.err.find("reading dlp settings: connecting to http://127.0.0.1:" +
+                        std::to_string(port) + " failed: Connection refused") != std::string::npos);
+}
+
+TEST_CASE("the emulator keeps its state across a restart with --state") {
+  TempDir dir;
+  const std::string state = (dir.path() / "state.json").string();
+  {
+    EmulatorProcess emulator({"--state", state});
+    REQUIRE(cfsync(emulator, {"apply", "-c", k_example}).exit_code == 0);
+    emulator.stop();
+  }
+  EmulatorProcess restarted({"--state", state});
+  CHECK(cfsync(restarted, {"plan", "--detailed-exitcode", "-c", k_example}).exit_code == 0);
+}
+
+}  // namespace
+}  // namespace cfsync::test

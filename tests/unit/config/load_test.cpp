@@ -1,0 +1,357 @@
+// Loading the desired state: every error kind, with its exact message and location.
+#include "config/load.hpp"
+
+#include "tests/support/temp_dir.hpp"
+
+#include "tests/support/printers.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace cfsync::config {
+namespace {
+
+using test::TempDir;
+
+constexpr const char* k_account = "023e105f4ecef8ad9ca31a8372d0c353";
+const std::string k_account_line = std::string("account_id: ") + k_account + "\n";
+
+Result<Config> load_file(const TempDir& dir, const std::string& yaml,
+                         std::optional<std::string> env_account = std::nullopt) {
+  const auto file = dir.write("cfsync.yaml", yaml);
+  return load({.path = file, .env_account_id = std::move(env_account)});
+}
+
+// The problems reported, with the temp directory's path taken out.
+std::vector<std::string> problems(const Result<Config>& result, const TempDir& dir) {
+  REQUIRE_FALSE(result);
+  std::vector<std::string> out;
+  const std::string prefix = dir.path().string() + "/";
+  for (std::string line : result.error().details) {
+    for (std::size_t at; (at = line.find(prefix)) != std::string::npos;)
+      line.erase(at, prefix.size());
+    out.push_back(line);
+  }
+  return out;
+}
+
+TEST_CASE("a valid file gives the desired settings") {
+  TempDir dir;
+  dir.write("keys/payload.pub", "  c2VjcmV0LWtleQ==\n");
+  const auto config = load_file(dir, k_account_line + R"(
+dlp:
+  settings:
+    ai_context_analysis: true
+    ocr: False
+    payload_logging:
+      masking_level: partial
+      public_key_file: keys/payload.pub
+)");
+  REQUIRE(config);
+  const DesiredState& desired = config->desired;
+  CHECK(desired.account_id == k_account);
+  REQUIRE(desired.dlp_settings);
+  CHECK(desired.dlp_settings->ai_context_analysis == true);
+  CHECK(desired.dlp_settings->ocr == false);
+  CHECK(desired.dlp_settings->masking_level == MaskingLevel::partial);
+  REQUIRE(desired.dlp_settings->public_key);
+  CHECK(desired.dlp_settings->public_key->reveal() == "c2VjcmV0LWtleQ==");
+  CHECK(config->files.size() == 2);  // the YAML file and the key file it names
+}
+
+TEST_CASE("keys that are not declared stay unmanaged") {
+  TempDir dir;
+  const auto config = load_file(dir, k_account_line + "dlp:\n  settings:\n    ocr: true\n");
+  REQUIRE(config);
+  CHECK(config->desired.dlp_settings->ocr == true);
+  CHECK_FALSE(config->desired.dlp_settings->ai_context_analysis);
+  CHECK_FALSE(config->desired.dlp_settings->masking_level);
+  CHECK_FALSE(config->desired.dlp_settings->public_key);
+}
+
+TEST_CASE("an empty settings block manages nothing; no block declares nothing") {
+  TempDir dir;
+  auto config = load_file(dir, k_account_line + "dlp:\n  settings:\n");
+  REQUIRE(config);
+  REQUIRE(config->desired.dlp_settings);
+  CHECK(*config->desired.dlp_settings == DesiredDlpSettings{});
+  config = load_file(dir, k_account_line);
+  REQUIRE(config);
+  CHECK_FALSE(config->desired.dlp_settings);
+}
+
+TEST_CASE("public_key \"\" or null declares payload logging disabled") {
+  TempDir dir;
+  for (const char* value : {"\"\"", "null", ""}) {
+    CAPTURE(value);
+    const auto config = load_file(
+        dir, k_account_line +
+                 "dlp:\n  settings:\n    payload_logging:\n      public_key: " + value + "\n");
+    REQUIRE(config);
+    REQUIRE(config->desired.dlp_settings->public_key);
+    CHECK(config->desired.dlp_settings->public_key->empty());
+  }
+}
+
+TEST_CASE("unknown keys are named with a suggestion or the keys expected") {
+  TempDir dir;
+  const auto config = load_file(dir, k_account_line + R"(dpl: {}
+dlp:
+  settings:
+    ocrr: true
+    colour: red
+    payload_logging:
+      masking_levle: full
+)");
+  CHECK(problems(config, dir) ==
+        std::vector<std::string>{
+            "cfsync.yaml:2:1: unknown key \"dpl\" at the top level; did you mean \"dlp\"?",
+            "cfsync.yaml:5:5: unknown key \"ocrr\" in dlp.settings; did you mean \"ocr\"?",
+            "cfsync.yaml:6:5: unknown key \"colour\" in dlp.settings; expected one of: "
+            "ai_context_analysis, ocr, payload_logging",
+            "cfsync.yaml:8:7: unknown key \"masking_levle\" in dlp.settings.payload_logging; did "
+            "you mean \"masking_level\"?",
+        });
+  CHECK(config.error().kind() == ErrorKind::config);
+  CHECK(config.error().message() == "invalid configuration: 4 errors");
+}
+
+TEST_CASE("wrong types name the field, what was expected and what was found") {
+  TempDir dir;
+  const auto config = load_file(dir, k_account_line + R"(dlp:
+  settings:
+    ocr: yes
+    ai_context_analysis: "true"
+    payload_logging: [full]
+)");
+  CHECK(problems(config, dir) ==
+        std::vector<std::string>{
+            "cfsync.yaml:4:10: dlp.settings.ocr: expected a boolean (true or false), got \"yes\"",
+            "cfsync.yaml:5:26: dlp.settings.ai_context_analysis: expected a boolean (true or "
+            "false), got \"true\"",
+            "cfsync.yaml:6:22: dlp.settings.payload_logging: expected a mapping, got a sequence",
+        });
+}
+
+TEST_CASE("a section that must be a mapping") {
+  TempDir dir;
+  CHECK(problems(load_file(dir, k_account_line + "dlp: settings\n"), dir) ==
+        std::vector<std::string>{"cfsync.yaml:2:6: dlp: expected a mapping, got \"settings\""});
+  CHECK(problems(load_file(dir, "- a\n- b\n"), dir) ==
+        std::vector<std::string>{
+            "cfsync.yaml:1:1: the top level: expected a mapping, got a sequence",
+            "cfsync.yaml:1:1: account_id is not set; declare it at the top level or set "
+            "CLOUDFLARE_ACCOUNT_ID"});
+}
+
+TEST_CASE("bad enum values list the allowed ones and suggest the closest") {
+  TempDir dir;
+  const auto config =
+      load_file(dir, k_account_line +
+                         "dlp:\n  settings:\n    payload_logging:\n      masking_level: fulll\n");
+  CHECK(problems(config, dir) ==
+        std::vector<std::string>{
+            "cfsync.yaml:5:22: dlp.settings.payload_logging.masking_level: expected one of full, "
+            "partial, clear, default, got \"fulll\"; did you mean \"full\"?"});
+}
+
+TEST_CASE("a key given twice in one mapping") {
+  TempDir dir;
+  const auto config =
+      load_file(dir, k_account_line + "dlp:\n  settings:\n    ocr: true\n    ocr: false\n");
+  CHECK(problems(config, dir) ==
+        std::vector<std::string>{"cfsync.yaml:5:5: duplicate key \"ocr\" in dlp.settings (first "
+                                 "at cfsync.yaml:4:5)"});
+}
+
+TEST_CASE("YAML syntax errors carry the parser's position") {
+  TempDir dir;
+  const auto config = load_file(dir, k_account_line + "dlp:\n  settings: {ocr: true\n");
+  const auto lines = problems(config, dir);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines.front().starts_with("cfsync.yaml:4:1: invalid YAML: "));
+}
+
+TEST_CASE("one document per file") {
+  TempDir dir;
+  const auto config = load_file(dir, k_account_line + "---\ndlp: {}\n");
+  CHECK(problems(config, dir) ==
+        std::vector<std::string>{
+            "cfsync.yaml:3:1: a second YAML document; cfsync reads one document per file"});
+}
+
+TEST_CASE("account id: format, absence, and the environment") {
+  TempDir dir;
+  CHECK(problems(load_file(dir, "account_id: 12345\n"), dir) ==
+        std::vector<std::string>{"cfsync.yaml:1:13: account_id: expected a 32-character "
+                                 "lower-case hex account id, got \"12345\""});
+  CHECK(problems(load_file(dir, "dlp: {}\n"), dir) ==
+        std::vector<std::string>{"cfsync.yaml:1:1: account_id is not set; declare it at the top "
+                                 "level or set CLOUDFLARE_ACCOUNT_ID"});
+
+  const auto from_env = load_file(dir, "dlp: {}\n", k_account);
+  REQUIRE(from_env);
+  CHECK(from_env->desired.account_id == k_account);
+
+  CHECK(problems(load_file(dir, "dlp: {}\n", "nope"), dir) ==
+        std::vector<std::string>{
+            "CLOUDFLARE_ACCOUNT_ID: expected a 32-character lower-case hex account id"});
+
+  const auto same = load_file(dir, k_account_line, k_account);
+  CHECK(same);
+  CHECK(problems(load_file(dir, k_account_line, "ffffffffffffffffffffffffffffffff"), dir) ==
+        std::vector<std::string>{"cfsync.yaml:1:13: account_id differs from "
+                                 "CLOUDFLARE_ACCOUNT_ID; unset one of them"});
+}
+
+TEST_CASE("payload logging key errors never repeat the key") {
+  TempDir dir;
+  const std::string secretish = "not base64 at all!";
+  const auto config = load_file(
+      dir, k_account_line +
+               "dlp:\n  settings:\n    payload_logging:\n      public_key: " + secretish + "\n");
+  const auto lines = problems(config, dir);
+  CHECK(lines == std::vector<std::string>{
+                     "cfsync.yaml:5:19: dlp.settings.payload_logging.public_key: expected a base64 "
+                     "public key, or \"\" to disable payload logging"});
+  for (const std::string& line : lines) CHECK(line.find(secretish) == std::string::npos);
+}
+
+TEST_CASE("public_key and public_key_file together") {
+  TempDir dir;
+  dir.write("k.pub", "a2V5\n");
+  const auto config = load_file(dir, k_account_line + R"(dlp:
+  settings:
+    payload_logging:
+      public_key: a2V5
+      public_key_file: k.pub
+)");
+  CHECK(problems(config, dir) ==
+        std::vector<std::string>{"cfsync.yaml:6:24: dlp.settings.payload_logging: set public_key "
+                                 "or public_key_file, not both"});
+}
+
+TEST_CASE("public_key_file must stay inside the config root") {
+  TempDir outside;
+  outside.write("secret.pub", "a2V5\n");
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "conf");
+  std::filesystem::create_symlink(outside.path() / "secret.pub", dir.path() / "conf" / "link.pub");
+  const auto file = dir.write("conf/cfsync.yaml", k_account_line + R"(dlp:
+  settings:
+    payload_logging:
+      public_key_file: ../escape.pub
+)");
+  auto config = load({.path = file});
+  CHECK(problems(config, dir) ==
+        std::vector<std::string>{"conf/cfsync.yaml:5:24: dlp.settings.payload_logging."
+                                 "public_key_file: \"../escape.pub\" leaves the config root "
+                                 "\"conf\""});
+
+  dir.write("conf/cfsync.yaml", k_account_line + R"(dlp:
+  settings:
+    payload_logging:
+      public_key_file: link.pub
+)");
+  config = load({.path = file});
+  CHECK(problems(config, dir) ==
+        std::vector<std::string>{"conf/cfsync.yaml:5:24: dlp.settings.payload_logging."
+                                 "public_key_file: \"link.pub\" leaves the config root \"conf\""});
+}
+
+TEST_CASE("public_key_file that is missing or holds no key") {
+  TempDir dir;
+  dir.write("empty.pub", "\n");
+  const auto config = load_file(dir, k_account_line + R"(dlp:
+  settings:
+    payload_logging:
+      public_key_file: missing.pub
+)");
+  CHECK(problems(config, dir) ==
+        std::vector<std::string>{"cfsync.yaml:5:24: dlp.settings.payload_logging."
+                                 "public_key_file: cannot read \"missing.pub\""});
+  const auto empty = load_file(dir, k_account_line + R"(dlp:
+  settings:
+    payload_logging:
+      public_key_file: empty.pub
+)");
+  CHECK(problems(empty, dir) ==
+        std::vector<std::string>{"cfsync.yaml:5:24: dlp.settings.payload_logging."
+                                 "public_key_file: \"empty.pub\" does not hold a base64 public key "
+                                 "(one line of base64 text)"});
+}
+
+TEST_CASE("every error in a file is reported at once") {
+  TempDir dir;
+  const auto config = load_file(dir, R"(account_id: xyz
+dlp:
+  settings:
+    ocr: maybe
+    ai_context_analysis: 1
+    payload_logging:
+      masking_level: none
+)");
+  CHECK(problems(config, dir).size() == 4);
+}
+
+TEST_CASE("a directory merges its *.yaml files") {
+  TempDir dir;
+  dir.write("conf/00-account.yaml", k_account_line);
+  dir.write("conf/10-dlp.yml", "dlp:\n  settings:\n    ocr: true\n");
+  dir.write("conf/notes.txt", "not: yaml: at all");
+  dir.write("conf/.hidden.yaml", "garbage: [");
+  const auto config = load({.path = dir.path() / "conf"});
+  REQUIRE(config);
+  CHECK(config->desired.account_id == k_account);
+  CHECK(config->desired.dlp_settings->ocr == true);
+  CHECK(config->files.size() == 2);
+}
+
+TEST_CASE("a resource declared in two files names both places") {
+  TempDir dir;
+  dir.write("conf/a.yaml", k_account_line + "dlp:\n  settings:\n    ocr: true\n");
+  dir.write("conf/b.yaml", "dlp:\n  settings:\n    ocr: false\n");
+  const auto config = load({.path = dir.path() / "conf"});
+  CHECK(problems(config, dir) ==
+        std::vector<std::string>{"conf/b.yaml:2:3: dlp.settings is declared twice: here and at "
+                                 "conf/a.yaml:3:3"});
+}
+
+TEST_CASE("account_id in two files must agree") {
+  TempDir dir;
+  dir.write("conf/a.yaml", k_account_line);
+  dir.write("conf/b.yaml", "account_id: ffffffffffffffffffffffffffffffff\n");
+  CHECK(problems(load({.path = dir.path() / "conf"}), dir) ==
+        std::vector<std::string>{"conf/b.yaml:1:13: account_id is declared twice with different "
+                                 "values: here and at conf/a.yaml:1:13"});
+  dir.write("conf/b.yaml", k_account_line);
+  CHECK(load({.path = dir.path() / "conf"}));
+}
+
+TEST_CASE("a configuration that cannot be found or holds no YAML") {
+  TempDir dir;
+  const auto missing = load({.path = dir.path() / "nope.yaml"});
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().kind() == ErrorKind::io);
+  CHECK(missing.error().message().ends_with("nope.yaml\" does not exist"));
+
+  std::filesystem::create_directories(dir.path() / "empty");
+  const auto empty = load({.path = dir.path() / "empty"});
+  REQUIRE_FALSE(empty);
+  CHECK(empty.error().message().ends_with("empty\" has no *.yaml files"));
+}
+
+TEST_CASE("default path: ./cfsync.yaml, else ./cfsync/") {
+  TempDir dir;
+  CHECK_FALSE(default_path(dir.path()));
+  std::filesystem::create_directories(dir.path() / "cfsync");
+  CHECK(*default_path(dir.path()) == "cfsync");
+  dir.write("cfsync.yaml", k_account_line);
+  CHECK(*default_path(dir.path()) == "cfsync.yaml");
+}
+
+}  // namespace
+}  // namespace cfsync::config

@@ -1,0 +1,58 @@
+// The command line as users type it.
+#include "daemon/cli.hpp"
+
+#include <doctest/doctest.h>
+
+#include <vector>
+
+namespace cfsync::daemon {
+namespace {
+
+std::variant<Options, int> parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "cfsync");
+  return parse_command_line(static_cast<int>(args.size()), args.data());
+}
+
+Options parsed(std::vector<const char*> args) {
+  auto result = parse(std::move(args));
+  REQUIRE(std::holds_alternative<Options>(result));
+  return std::get<Options>(result);
+}
+
+TEST_CASE("commands and the --apply alias") {
+  CHECK(parsed({"validate"}).command == Command::validate);
+  CHECK(parsed({"plan"}).command == Command::plan);
+  CHECK(parsed({"apply"}).command == Command::apply);
+  CHECK(parsed({"--apply"}).command == Command::apply);
+  CHECK(parsed({"--apply", "-c", "x.yaml"}).config == "x.yaml");
+  CHECK(std::get<int>(parse({"--apply", "plan"})) == 1);
+  CHECK(std::get<int>(parse({})) == 1);
+}
+
+TEST_CASE("options go before or after the command") {
+  const Options before = parsed({"--config", "conf/", "--output", "json", "plan"});
+  const Options after = parsed({"plan", "--config", "conf/", "--output", "json"});
+  CHECK(before.config == "conf/");
+  CHECK(after.config == "conf/");
+  CHECK(after.output == OutputFormat::json);
+  CHECK(parsed({"plan", "--detailed-exitcode"}).detailed_exitcode);
+  CHECK_FALSE(parsed({"plan"}).detailed_exitcode);
+}
+
+TEST_CASE("limits take units") {
+  CHECK(parsed({"plan", "--request-timeout", "5s"}).request_timeout.count() == 5000);
+  CHECK(parsed({"plan", "--request-timeout", "250ms"}).request_timeout.count() == 250);
+  CHECK(parsed({"plan"}).request_timeout.count() == 30000);
+  CHECK(parsed({"plan", "--max-response-bytes", "2MiB"}).max_response_bytes == 2 * 1024 * 1024);
+  CHECK(std::get<int>(parse({"plan", "--request-timeout", "5"})) != 0);
+  CHECK(std::get<int>(parse({"plan", "--request-timeout", "0s"})) != 0);
+}
+
+TEST_CASE("unknown values are refused") {
+  CHECK(std::get<int>(parse({"plan", "--output", "yaml"})) != 0);
+  CHECK(std::get<int>(parse({"plan", "--log-level", "loud"})) != 0);
+  CHECK(std::get<int>(parse({"plan", "--bogus"})) != 0);
+}
+
+}  // namespace
+}  // namespace cfsync::daemon

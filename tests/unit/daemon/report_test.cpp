@@ -1,0 +1,97 @@
+// What people and pipelines read: the text plan, the JSON plan, and apply's report.
+#include "daemon/report.hpp"
+
+#include <doctest/doctest.h>
+#include <simdjson.h>
+
+namespace cfsync::daemon {
+namespace {
+
+constexpr const char* k_account = "023e105f4ecef8ad9ca31a8372d0c353";
+const Sensitive k_key("c2VjcmV0LWtleS1ub3QtdG8tc2hvdw==");
+
+Plan sample_plan() {
+  Change change;
+  change.kind = ResourceKind::dlp_settings;
+  change.name = "dlp settings";
+  change.action = Action::update;
+  change.fields = {{"ocr", false, true},
+                   {"payload_logging.masking_level", std::string("default"), std::string("full")},
+                   {"payload_logging.public_key", std::monostate{}, Masked{}}};
+  change.payload =
+      DesiredDlpSettings{.ocr = true, .masking_level = MaskingLevel::full, .public_key = k_key};
+  return Plan{{change}};
+}
+
+TEST_CASE("text plan: each field old to new, and a summary") {
+  CHECK(plan_text(sample_plan(), k_account, {}) ==
+        "cfsync will make these changes to account 023e105f4ecef8ad9ca31a8372d0c353:\n"
+        "\n"
+        "  # dlp settings will be updated in place\n"
+        "  ~ dlp_settings {\n"
+        "      ~ ocr                           = false → true\n"
+        "      ~ payload_logging.masking_level = \"default\" → \"full\"\n"
+        "      ~ payload_logging.public_key    = null → (sensitive value)\n"
+        "    }\n"
+        "\n"
+        "Plan: 0 to create, 1 to update, 0 to delete.\n");
+}
+
+TEST_CASE("text plan with nothing to do") {
+  CHECK(plan_text(Plan{}, k_account, {}) ==
+        "No changes. Account 023e105f4ecef8ad9ca31a8372d0c353 matches the configuration.\n");
+}
+
+TEST_CASE("colour only when asked") {
+  CHECK(plan_text(sample_plan(), k_account, {.color = true}).find("\x1b[33m~\x1b[0m") !=
+        std::string::npos);
+  CHECK(plan_text(sample_plan(), k_account, {}).find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("JSON plan: the documented shape, secrets masked") {
+  const std::string text = plan_json(sample_plan(), k_account);
+  CHECK(text.find(k_key.reveal()) == std::string::npos);
+  simdjson::dom::parser parser;
+  const simdjson::dom::element root = parser.parse(text);
+  CHECK(int64_t(root["format_version"]) == 1);
+  CHECK(std::string_view(root["account_id"]) == k_account);
+  const simdjson::dom::element change = root["changes"].at(0);
+  CHECK(std::string_view(change["kind"]) == "dlp_settings");
+  CHECK(std::string_view(change["action"]) == "update");
+  CHECK(change["id"].is_null());
+  const simdjson::dom::array fields = change["fields"];
+  CHECK(fields.size() == 3);
+  CHECK(std::string_view(fields.at(0)["field"]) == "ocr");
+  CHECK(bool(fields.at(0)["before"]) == false);
+  CHECK(bool(fields.at(0)["after"]) == true);
+  CHECK(fields.at(0)["sensitive"].error() == simdjson::NO_SUCH_FIELD);
+  CHECK(fields.at(2)["before"].is_null());
+  CHECK(std::string_view(fields.at(2)["after"]) == "(sensitive value)");
+  CHECK(bool(fields.at(2)["sensitive"]) == true);
+  CHECK(int64_t(root["summary"]["update"]) == 1);
+}
+
+TEST_CASE("apply report: what was done, what failed, and the totals") {
+  const Plan plan = sample_plan();
+  api::ApplyReport done{{{.change = 0}}};
+  CHECK(apply_text(plan, done, {}) ==
+        "dlp settings: updated (ocr, payload_logging.masking_level, payload_logging.public_key)\n"
+        "\n"
+        "Apply complete: 0 created, 1 updated, 0 deleted.\n");
+
+  Error error(ErrorKind::http, "the API answered HTTP 400");
+  error.api_errors = {{1001, "Invalid request body"}};
+  api::ApplyReport failed{{{.change = 0, .error = error}}};
+  CHECK(apply_text(plan, failed, {}) ==
+        "dlp settings: update failed: the API answered HTTP 400 [1001: Invalid request body]\n"
+        "\n"
+        "Apply failed: 0 created, 0 updated, 0 deleted, 1 failed.\n");
+
+  simdjson::dom::parser parser;
+  const simdjson::dom::element root = parser.parse(apply_json(plan, failed, k_account));
+  CHECK(std::string_view(root["changes"].at(0)["status"]) == "failed");
+  CHECK(int64_t(root["summary"]["failed"]) == 1);
+}
+
+}  // namespace
+}  // namespace cfsync::daemon
