@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs exactly what cfsync's build and test suite need on Debian 12. Idempotent: when every
+# package is present it changes nothing and does not touch the network.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build
+  # libraries (Boost 1.81: the default libboost-dev is 1.74 and lacks what cfsync uses)
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libyaml-cpp-dev libsimdjson-dev libspdlog-dev libcli11-dev libssl-dev ca-certificates
+  # tests: doctest; openssl's s_server for the TLS test; Node.js for Prism in the contract test,
+  # and curl, which Prism's start-up script uses
+  doctest-dev openssl nodejs curl
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
+done
+# npm ships inside some nodejs builds (NodeSource); Debian's nodejs needs the npm package.
+command -v npm >/dev/null || missing+=(npm)
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: everything is installed"
+  exit 0
+fi
+
+sudo=()
+if ((EUID != 0)); then
+  command -v sudo >/dev/null || { echo "install-deps: run as root to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+echo "install-deps: installing ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
