@@ -77,6 +77,17 @@ bool expect_peer(beast::ssl_stream<beast::tcp_stream>& stream, const std::string
   return sni && SSL_set1_host(ssl, host.c_str()) == 1;
 }
 
+// A network phase as messages name it: "<gerund> <preposition> <origin> failed".
+struct Phase {
+  std::string_view gerund;
+  std::string_view preposition;
+};
+constexpr Phase k_resolving{"resolving", "the host of"};
+constexpr Phase k_connecting{"connecting", "to"};
+constexpr Phase k_handshaking{"the TLS handshake", "with"};
+constexpr Phase k_sending{"sending the request", "to"};
+constexpr Phase k_reading{"reading the response", "from"};
+
 struct Attempt {
   Result<HttpResponse> result;
   bool stale = false;  // failed on a reused connection before any response byte
@@ -179,8 +190,7 @@ class HttpTransport final : public Transport {
     auto [write_error, written] = co_await http::async_write(stream, message, use_tuple);
     if (write_error) {
       close();
-      co_return Attempt{failure("sending the request", write_error),
-                        reused && closed_by_peer(write_error)};
+      co_return Attempt{failure(k_sending, write_error), reused && closed_by_peer(write_error)};
     }
     http::response_parser<http::string_body> parser;
     parser.body_limit(m_settings.max_response_bytes);
@@ -188,7 +198,7 @@ class HttpTransport final : public Transport {
     if (read_error) {
       const bool nothing_read = !parser.got_some();
       close();
-      co_return Attempt{failure("reading the response", read_error),
+      co_return Attempt{failure(k_reading, read_error),
                         reused && nothing_read && closed_by_peer(read_error)};
     }
     http::response<http::string_body> response = parser.release();
@@ -208,7 +218,7 @@ class HttpTransport final : public Transport {
     tcp::resolver resolver(m_io);
     auto [resolve_error, addresses] =
         co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port), use_tuple);
-    if (resolve_error) co_return failure("resolving the host", resolve_error);
+    if (resolve_error) co_return failure(k_resolving, resolve_error);
 
     if (!endpoint.tls) {
       m_plain.emplace(m_io);
@@ -216,7 +226,7 @@ class HttpTransport final : public Transport {
       auto [connect_error, peer] = co_await m_plain->async_connect(addresses, use_tuple);
       if (connect_error) {
         close();
-        co_return failure("connecting", connect_error);
+        co_return failure(k_connecting, connect_error);
       }
       m_plain->socket().set_option(tcp::no_delay(true));
       co_return Result<void>();
@@ -232,13 +242,13 @@ class HttpTransport final : public Transport {
         co_await beast::get_lowest_layer(*m_secure).async_connect(addresses, use_tuple);
     if (connect_error) {
       close();
-      co_return failure("connecting", connect_error);
+      co_return failure(k_connecting, connect_error);
     }
     beast::get_lowest_layer(*m_secure).socket().set_option(tcp::no_delay(true));
     auto [handshake_error] =
         co_await m_secure->async_handshake(ssl::stream_base::client, use_tuple);
     if (handshake_error) {
-      Error error = failure("the TLS handshake", handshake_error);
+      Error error = failure(k_handshaking, handshake_error);
       const long verify = SSL_get_verify_result(m_secure->native_handle());
       if (verify != X509_V_OK) {
         error = Error(ErrorKind::network,
@@ -250,20 +260,23 @@ class HttpTransport final : public Transport {
     co_return Result<void>();
   }
 
-  Error failure(std::string_view phase, const beast::error_code& ec) const {
+  // "connecting to https://api.cloudflare.com failed: Connection refused",
+  // "request to https://api.cloudflare.com timed out after 30000 ms while connecting".
+  Error failure(Phase phase, const beast::error_code& ec) const {
     const std::string where = m_settings.endpoint.origin();
     if (ec == beast::error::timeout) {
       return Error(ErrorKind::network, "request to " + where + " timed out after " +
                                            std::to_string(m_settings.request_timeout.count()) +
-                                           " ms (" + std::string(phase) + ")");
+                                           " ms while " + std::string(phase.gerund));
     }
     if (ec == http::error::body_limit) {
       return Error(ErrorKind::protocol, "response from " + where + " is larger than " +
                                             std::to_string(m_settings.max_response_bytes) +
                                             " bytes");
     }
-    return Error(ErrorKind::network,
-                 std::string(phase) + " to " + where + " failed: " + ec.message());
+    return Error(ErrorKind::network, std::string(phase.gerund) + " " +
+                                         std::string(phase.preposition) + " " + where +
+                                         " failed: " + ec.message());
   }
 
   std::string host_header() const {

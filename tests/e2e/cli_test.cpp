@@ -39,13 +39,13 @@ std::vector<std::string> methods(const std::vector<LoggedRequest>& requests) {
 TEST_CASE("apply converges: one read and one write, then a clean plan that writes nothing") {
   EmulatorProcess emulator;
   const ProcessResult first = cfsync(emulator, {"plan", "--detailed-exitcode", "-c", k_example});
-  CHECK(first.exit_code == 2);
+  CHECK_MESSAGE(first.exit_code == 2, first.err);
   CHECK(first.out.find("~ ocr                           = false → true") != std::string::npos);
   CHECK(writes(emulator.requests()).empty());
 
   emulator.reset_log();
   const ProcessResult apply = cfsync(emulator, {"apply", "-c", k_example});
-  CHECK(apply.exit_code == 0);
+  CHECK_MESSAGE(apply.exit_code == 0, apply.err);
   CHECK(apply.out.find("Apply complete: 0 created, 1 updated, 0 deleted.") != std::string::npos);
   const std::vector<LoggedRequest> requests = emulator.requests();
   CHECK(methods(requests) == std::vector<std::string>{"GET", "PATCH"});
@@ -53,14 +53,14 @@ TEST_CASE("apply converges: one read and one write, then a clean plan that write
 
   emulator.reset_log();
   const ProcessResult again = cfsync(emulator, {"plan", "--detailed-exitcode", "-c", k_example});
-  CHECK(again.exit_code == 0);
+  CHECK_MESSAGE(again.exit_code == 0, again.err);
   CHECK(again.out ==
         "No changes. Account 023e105f4ecef8ad9ca31a8372d0c353 matches the configuration.\n");
   CHECK(methods(emulator.requests()) == std::vector<std::string>{"GET"});
 
   emulator.reset_log();
   const ProcessResult noop = cfsync(emulator, {"--apply", "-c", k_example});
-  CHECK(noop.exit_code == 0);
+  CHECK_MESSAGE(noop.exit_code == 0, noop.err);
   CHECK(writes(emulator.requests()).empty());
 }
 
@@ -70,7 +70,8 @@ TEST_CASE("the PATCH carries only the fields that differ") {
   dir.write("cfsync.yaml",
             std::string("account_id: ") + k_account +
                 "\ndlp:\n  settings:\n    ocr: true\n    ai_context_analysis: false\n");
-  REQUIRE(cfsync(emulator, {"apply", "-c", dir.path().string()}).exit_code == 0);
+  const ProcessResult apply = cfsync(emulator, {"apply", "-c", dir.path().string()});
+  REQUIRE_MESSAGE(apply.exit_code == 0, apply.err);
   const auto sent = writes(emulator.requests());
   REQUIRE(sent.size() == 1);
   CHECK(sent.front().body == R"({"ocr":true})");
@@ -81,7 +82,7 @@ TEST_CASE("a wrong token fails with the API's reason and writes nothing") {
   const std::string wrong = "wrong-token-7d1e";
   const ProcessResult result =
       cfsync(emulator, {"apply", "-c", k_example}, {{"CLOUDFLARE_API_TOKEN", wrong}});
-  CHECK(result.exit_code == 1);
+  CHECK_MESSAGE(result.exit_code == 1, result.err);
   CHECK(result.err.find(
             "reading dlp settings: the API answered HTTP 401 [1000: Invalid API Token]") !=
         std::string::npos);
@@ -94,7 +95,7 @@ TEST_CASE("a wrong token fails with the API's reason and writes nothing") {
 TEST_CASE("no credentials at all: a clear error and no request") {
   EmulatorProcess emulator;
   const ProcessResult result = cfsync(emulator, {"plan", "-c", k_example}, {});
-  CHECK(result.exit_code == 1);
+  CHECK_MESSAGE(result.exit_code == 1, result.err);
   CHECK(result.err.find("no Cloudflare credentials") != std::string::npos);
   CHECK(emulator.requests().empty());
 }
@@ -104,7 +105,7 @@ TEST_CASE("email and global key work as credentials") {
   const ProcessResult result =
       cfsync(emulator, {"apply", "-c", k_example},
              {{"CLOUDFLARE_EMAIL", "ops@example.com"}, {"CLOUDFLARE_API_KEY", "global-key-1"}});
-  CHECK(result.exit_code == 0);
+  CHECK_MESSAGE(result.exit_code == 0, result.err);
   CHECK(writes(emulator.requests()).size() == 1);
 }
 
@@ -117,7 +118,7 @@ TEST_CASE("an invalid configuration exits 1 before any request") {
   for (const char* command : {"validate", "plan", "apply"}) {
     CAPTURE(command);
     const ProcessResult result = cfsync(emulator, {command, "-c", dir.path().string()});
-    CHECK(result.exit_code == 1);
+    CHECK_MESSAGE(result.exit_code == 1, result.err);
     CHECK(result.err.find("error: invalid configuration: 2 errors") != std::string::npos);
     CHECK(result.err.find("cfsync.yaml:4:5: unknown key \"ocrr\" in dlp.settings; did you mean "
                           "\"ocr\"?") != std::string::npos);
@@ -130,7 +131,7 @@ TEST_CASE("an invalid configuration exits 1 before any request") {
 TEST_CASE("validate sends nothing, even with no API to reach") {
   const ProcessResult result =
       run({binary("cfsync"), "validate", "-c", k_example, "--api-url", "http://127.0.0.1:9"});
-  CHECK(result.exit_code == 0);
+  CHECK_MESSAGE(result.exit_code == 0, result.err);
   CHECK(result.out.find("Configuration is valid") != std::string::npos);
 }
 
@@ -140,7 +141,7 @@ TEST_CASE("secrets stay out of every output, even at trace level") {
   for (const char* output : {"text", "json"}) {
     const ProcessResult result =
         cfsync(emulator, {"apply", "-c", k_example, "--log-level", "trace", "--output", output});
-    CHECK(result.exit_code == 0);
+    CHECK_MESSAGE(result.exit_code == 0, result.err);
     for (const std::string* text : {&result.out, &result.err}) {
       CHECK(text->find(key) == std::string::npos);
       CHECK(text->find(k_token) == std::string::npos);
@@ -152,7 +153,7 @@ TEST_CASE("JSON plan on stdout, logs on stderr") {
   EmulatorProcess emulator;
   const ProcessResult result = cfsync(emulator, {"plan", "-c", k_example, "--output", "json",
                                                  "--log-format", "json", "--log-level", "debug"});
-  REQUIRE(result.exit_code == 0);
+  REQUIRE_MESSAGE(result.exit_code == 0, result.err);
   simdjson::dom::parser parser;
   const simdjson::dom::element plan = parser.parse(result.out);
   CHECK(std::string_view(plan["changes"].at(0)["kind"]) == "dlp_settings");
@@ -170,7 +171,7 @@ TEST_CASE("plain http to a host that is not loopback is refused before connectin
   const ProcessResult result =
       run({binary("cfsync"), "plan", "-c", k_example, "--api-url", "http://198.51.100.7:8080"},
           {{"CLOUDFLARE_API_TOKEN", k_token}});
-  CHECK(result.exit_code == 1);
+  CHECK_MESSAGE(result.exit_code == 1, result.err);
   CHECK(result.err.find("--insecure-http") != std::string::npos);
 }
 
@@ -179,7 +180,7 @@ TEST_CASE("a connection refused is reported as such") {
   const ProcessResult result = run({binary("cfsync"), "plan", "-c", k_example, "--api-url",
                                     "http://127.0.0.1:" + std::to_string(port)},
                                    {{"CLOUDFLARE_API_TOKEN", k_token}});
-  CHECK(result.exit_code == 1);
+  CHECK_MESSAGE(result.exit_code == 1, result.err);
   CHECK(result.err.find("reading dlp settings: connecting to http://127.0.0.1:" +
                         std::to_string(port) + " failed: Connection refused") != std::string::npos);
 }
@@ -189,11 +190,13 @@ TEST_CASE("the emulator keeps its state across a restart with --state") {
   const std::string state = (dir.path() / "state.json").string();
   {
     EmulatorProcess emulator({"--state", state});
-    REQUIRE(cfsync(emulator, {"apply", "-c", k_example}).exit_code == 0);
+    const ProcessResult apply = cfsync(emulator, {"apply", "-c", k_example});
+    REQUIRE_MESSAGE(apply.exit_code == 0, apply.err);
     emulator.stop();
   }
   EmulatorProcess restarted({"--state", state});
-  CHECK(cfsync(restarted, {"plan", "--detailed-exitcode", "-c", k_example}).exit_code == 0);
+  const ProcessResult plan = cfsync(restarted, {"plan", "--detailed-exitcode", "-c", k_example});
+  CHECK_MESSAGE(plan.exit_code == 0, plan.err);
 }
 
 }  // namespace

@@ -34,7 +34,7 @@ class PrismProxy {
         run({prism_script(), "proxy", std::to_string(m_port), emulator.url()},
             {{"PRISM_LOG", log_path()}}, std::chrono::seconds(600));
     INFO(started.err);
-    REQUIRE(started.exit_code == 0);
+    REQUIRE_MESSAGE(started.exit_code == 0, started.err);
     m_pid = std::stoi(started.out);
   }
   ~PrismProxy() {
@@ -77,11 +77,13 @@ TEST_CASE("plan, apply and a clean plan through the validating proxy") {
     argv.insert(argv.end(), {"-c", example, "--api-url", prism.url()});
     return run(argv, env);
   };
-  CHECK(cfsync({"plan", "--detailed-exitcode"}).exit_code == 2);
+  const ProcessResult before = cfsync({"plan", "--detailed-exitcode"});
+  CHECK_MESSAGE(before.exit_code == 2, before.err);
   const ProcessResult apply = cfsync({"apply"});
   INFO(apply.err);
-  CHECK(apply.exit_code == 0);
-  CHECK(cfsync({"plan", "--detailed-exitcode"}).exit_code == 0);
+  CHECK_MESSAGE(apply.exit_code == 0, apply.err);
+  const ProcessResult after = cfsync({"plan", "--detailed-exitcode"});
+  CHECK_MESSAGE(after.exit_code == 0, after.err);
   CHECK(writes(emulator.requests()).size() == 1);
   CHECK(prism.problems() == std::vector<std::string>{});
 }

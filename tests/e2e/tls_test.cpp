@@ -17,7 +17,7 @@ class TlsServer {
     const auto made = run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
                            (m_dir.path() / "key.pem").string(), "-out", certificate(), "-days", "1",
                            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"});
-    REQUIRE(made.exit_code == 0);
+    REQUIRE_MESSAGE(made.exit_code == 0, made.err);
     // -WWW serves files below its working directory: the settings a GET expects.
     m_dir.write(std::string("accounts/") + k_account + "/dlp/settings",
                 R"({"success":true,"errors":[],"messages":[],"result":{"ai_context_analysis":true,)"
@@ -57,7 +57,8 @@ ProcessResult plan_via(const std::string& url, std::vector<std::string> extra = 
 TEST_CASE("an untrusted certificate is refused with the reason") {
   TlsServer server;
   const ProcessResult result = plan_via("https://localhost:" + std::to_string(server.port()));
-  CHECK(result.exit_code == 1);
+  INFO(result.err);
+  CHECK_MESSAGE(result.exit_code == 1, result.err);
   CHECK(result.err.find("certificate verify failed") != std::string::npos);
   CHECK(result.err.find("self-signed certificate") != std::string::npos);
 }
@@ -66,7 +67,8 @@ TEST_CASE("a trusted certificate for the host gets through") {
   TlsServer server;
   const ProcessResult result = plan_via("https://localhost:" + std::to_string(server.port()),
                                         {"--ca-file", server.certificate()});
-  CHECK(result.exit_code == 0);
+  INFO(result.err);
+  CHECK_MESSAGE(result.exit_code == 0, result.err);
   CHECK(result.out.find("No changes.") != std::string::npos);
 }
 
@@ -74,7 +76,8 @@ TEST_CASE("a trusted certificate for another host is refused") {
   TlsServer server;
   const ProcessResult result = plan_via("https://127.0.0.1:" + std::to_string(server.port()),
                                         {"--ca-file", server.certificate()});
-  CHECK(result.exit_code == 1);
+  INFO(result.err);
+  CHECK_MESSAGE(result.exit_code == 1, result.err);
   CHECK(result.err.find("IP address mismatch") != std::string::npos);
 }
 

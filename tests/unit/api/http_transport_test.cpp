@@ -214,7 +214,7 @@ TEST_CASE("a server that does not answer hits the request timeout") {
   CHECK(response.error().kind() == ErrorKind::network);
   CHECK(response.error().message() ==
         "request to http://127.0.0.1:" + std::to_string(server.port()) +
-            " timed out after 200 ms (reading the response)");
+            " timed out after 200 ms while reading the response");
 }
 
 TEST_CASE("a response larger than the limit is refused") {
