@@ -79,6 +79,8 @@ Emulator::Emulator(Options options, Clock clock)
       m_clock(std::move(clock)),
       m_state(load_state(m_options.state_file)) {
   add_dlp_settings_routes(m_router);
+  add_dlp_profiles_routes(m_router);
+  add_dlp_entries_routes(m_router);
 
   const std::string now = m_clock();
   json::object& accounts = m_state["accounts"].as_object();
@@ -86,6 +88,7 @@ Emulator::Emulator(Options options, Clock clock)
     json::value& account = accounts[id];
     if (!account.is_object()) account = json::object();
     init_dlp_settings(account.as_object(), now);
+    init_dlp_profiles(account.as_object());
   }
   save();
 }
@@ -135,7 +138,8 @@ Response Emulator::serve_api(const Request& request, std::string_view path) {
   if (account == accounts.end())
     return failure(403, code::authentication_error, "Authentication error");
 
-  Context context{request, match.params, account->value().as_object(), m_clock()};
+  Context context{request, match.params, account->value().as_object(), m_clock(),
+                  [this] { return new_id(); }};
   Response response = (*match.handler)(context);
   if (context.changed) save();
   return response;
@@ -162,6 +166,18 @@ void Emulator::record(const Request& request, std::string_view path, const Respo
   if (!request.query.empty()) entry["query"] = request.query;
   if (request.connection != 0) entry["connection"] = request.connection;
   m_log.push_back(std::move(entry));
+}
+
+// A random (version 4) uuid.
+std::string Emulator::new_id() {
+  const std::uint64_t high = (m_random() & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+  const std::uint64_t low = (m_random() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  char text[37];
+  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(high >> 32),
+                static_cast<unsigned>((high >> 16) & 0xffff), static_cast<unsigned>(high & 0xffff),
+                static_cast<unsigned>(low >> 48),
+                static_cast<unsigned long long>(low & 0xffffffffffffULL));
+  return text;
 }
 
 void Emulator::save() const {

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -45,12 +46,14 @@ class Emulator {
   [[nodiscard]] Response serve_hook(const Request& request, std::string_view path);
   void record(const Request& request, std::string_view path, const Response& response);
   void save() const;
+  [[nodiscard]] std::string new_id();
 
   Options m_options;
   Clock m_clock;
   Router m_router;
   boost::json::object m_state;  // {"accounts": {"<id>": {...}}}
   boost::json::array m_log;     // requests in arrival order, hooks excluded
+  std::mt19937_64 m_random{std::random_device{}()};
 };
 
 }  // namespace cfsync::emulator

@@ -15,6 +15,7 @@ namespace code {
 inline constexpr int invalid_token = 1000;
 inline constexpr int invalid_body = 1001;
 inline constexpr int no_route = 7003;
+inline constexpr int not_found = 7002;
 inline constexpr int method_not_allowed = 7001;
 inline constexpr int invalid_headers = 6003;
 inline constexpr int unknown_key = 9103;

@@ -13,4 +13,11 @@ namespace cfsync::emulator {
 void add_dlp_settings_routes(Router& router);
 void init_dlp_settings(boost::json::object& account, const std::string& now);
 
+// /accounts/{account_id}/dlp/profiles... (API.md §3); a new account gets the predefined ones.
+void add_dlp_profiles_routes(Router& router);
+void init_dlp_profiles(boost::json::object& account);
+
+// /accounts/{account_id}/dlp/entries... (API.md §6)
+void add_dlp_entries_routes(Router& router);
+
 }  // namespace cfsync::emulator

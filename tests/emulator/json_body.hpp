@@ -6,6 +6,8 @@
 
 #include <boost/json/object.hpp>
 
+#include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -36,10 +38,30 @@ namespace cfsync::emulator {
                                                       std::string_view key, std::string_view path,
                                                       bool nullable);
 
+[[nodiscard]] std::optional<std::string> check_integer(const boost::json::object& object,
+                                                       std::string_view key, std::string_view path,
+                                                       std::int64_t min, std::int64_t max,
+                                                       bool nullable);
+[[nodiscard]] std::optional<std::string> check_array(const boost::json::object& object,
+                                                     std::string_view key, std::string_view path,
+                                                     bool nullable);
+// A present, non-null string that must be a uuid.
+[[nodiscard]] std::optional<std::string> check_uuid(const boost::json::object& object,
+                                                    std::string_view key, std::string_view path);
+// Each item of an array of uuid strings.
+[[nodiscard]] std::optional<std::string> check_uuid_array(const boost::json::object& object,
+                                                          std::string_view key,
+                                                          std::string_view path);
+// The keys the body must carry.
+[[nodiscard]] std::optional<std::string> check_required(
+    const boost::json::object& object, std::string_view path,
+    std::initializer_list<std::string_view> keys);
+
 // Non-null and present.
 [[nodiscard]] const boost::json::value* provided(const boost::json::object& object,
                                                  std::string_view key);
 
 [[nodiscard]] bool is_base64(std::string_view text);
+[[nodiscard]] bool is_uuid(std::string_view text);
 
 }  // namespace cfsync::emulator

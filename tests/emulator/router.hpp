@@ -20,8 +20,9 @@ struct Context {
   const Request& request;
   const Params& params;
   boost::json::object& account;
-  std::string now;       // RFC 3339, for timestamps the handler writes
-  bool changed = false;  // set by handlers that modify state, so that it is saved
+  std::string now;                      // RFC 3339, for timestamps the handler writes
+  std::function<std::string()> new_id;  // a fresh uuid
+  bool changed = false;                 // set by handlers that modify state, so that it is saved
 };
 
 using Handler = std::function<Response(Context&)>;

@@ -1,6 +1,8 @@
 // The emulator's settings semantics and its envelope, auth and hooks, without sockets.
 #include "tests/emulator/emulator.hpp"
 
+#include "tests/unit/emulator/calls.hpp"
+
 #include "tests/support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -12,39 +14,18 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr const char* k_account = "023e105f4ecef8ad9ca31a8372d0c353";
-const std::string k_path = std::string("/accounts/") + k_account + "/dlp/settings";
+using namespace testing;
 
-// A clock that moves one second per reading.
-Emulator::Clock ticking() {
-  auto seconds = std::make_shared<int>(0);
-  return [seconds] {
-    const int s = (*seconds)++;
-    return "2026-01-01T00:00:" + std::string(s < 10 ? "0" : "") + std::to_string(s) + ".000Z";
-  };
-}
-
-Emulator make(std::optional<std::filesystem::path> state = std::nullopt) {
-  return Emulator({.token = "tok",
-                   .email = "a@example.com",
-                   .key = "global",
-                   .accounts = {k_account},
-                   .state_file = std::move(state)},
-                  ticking());
-}
+const std::string k_path = k_dlp + "/settings";
 
 Response call(Emulator& emulator, std::string method, std::string body = {},
               std::string path = k_path) {
-  Request request{.method = std::move(method), .path = std::move(path), .body = std::move(body)};
-  request.headers["authorization"] = "Bearer tok";
-  return emulator.handle(request);
+  return testing::call(emulator, std::move(method), std::move(path), std::move(body));
 }
 
-json::object result_of(const Response& response) {
-  return json::parse(response.body).as_object().at("result").as_object();
-}
+json::object result_object(const Response& response) { return result_of(response).as_object(); }
 
-json::object settings(Emulator& emulator) { return result_of(call(emulator, "GET")); }
+json::object settings(Emulator& emulator) { return result_object(call(emulator, "GET")); }
 
 TEST_CASE("a new account starts from the spec's defaults") {
   Emulator emulator = make();
@@ -69,7 +50,7 @@ TEST_CASE("PATCH: missing and null fields are unchanged") {
   const Response response =
       call(emulator, "PATCH", R"({"ocr":null,"ai_context_analysis":true,"payload_logging":null})");
   CHECK(response.status == 200);
-  const json::object result = result_of(response);
+  const json::object result = result_object(response);
   CHECK(result.at("ocr") == true);
   CHECK(result.at("ai_context_analysis") == true);
   CHECK(result.at("payload_logging").at("masking_level") == "full");
@@ -80,7 +61,8 @@ TEST_CASE("PUT: missing fields go back to their initial values") {
   REQUIRE(call(emulator, "PATCH",
                R"({"ocr":true,"payload_logging":{"masking_level":"full","public_key":"a2V5"}})")
               .status == 200);
-  const json::object result = result_of(call(emulator, "PUT", R"({"ai_context_analysis":true})"));
+  const json::object result =
+      result_object(call(emulator, "PUT", R"({"ai_context_analysis":true})"));
   CHECK(result.at("ai_context_analysis") == true);
   CHECK(result.at("ocr") == false);
   CHECK(result.at("payload_logging").at("masking_level") == "default");
@@ -89,10 +71,10 @@ TEST_CASE("PUT: missing fields go back to their initial values") {
 
 TEST_CASE("public_key: a key enables, an empty string disables") {
   Emulator emulator = make();
-  CHECK(result_of(call(emulator, "PATCH", R"({"payload_logging":{"public_key":"a2V5"}})"))
+  CHECK(result_object(call(emulator, "PATCH", R"({"payload_logging":{"public_key":"a2V5"}})"))
             .at("payload_logging")
             .at("public_key") == "a2V5");
-  CHECK(result_of(call(emulator, "PATCH", R"({"payload_logging":{"public_key":""}})"))
+  CHECK(result_object(call(emulator, "PATCH", R"({"payload_logging":{"public_key":""}})"))
             .at("payload_logging")
             .at("public_key")
             .is_null());
@@ -116,7 +98,7 @@ TEST_CASE("DELETE resets and returns the initial values") {
   call(emulator, "PATCH", R"({"ocr":true})");
   const Response response = call(emulator, "DELETE");
   CHECK(response.status == 200);
-  CHECK(result_of(response).at("ocr") == false);
+  CHECK(result_object(response).at("ocr") == false);
   CHECK(settings(emulator).at("ocr") == false);
 }
 
