@@ -12,7 +12,7 @@ namespace cfsync::api {
 namespace {
 
 std::string settings_path(std::string_view account_id) {
-  return "/accounts/" + std::string(account_id) + "/dlp/settings";
+  return "/accounts/" + path_segment(account_id) + "/dlp/settings";
 }
 
 }  // namespace

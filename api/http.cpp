@@ -1,5 +1,8 @@
 #include "api/http.hpp"
 
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/pchars.hpp>
+
 #include <algorithm>
 #include <cctype>
 
@@ -19,6 +22,12 @@ std::string_view to_string(Method method) {
       return "DELETE";
   }
   return "GET";
+}
+
+std::string path_segment(std::string_view text) {
+  // pchars without '/': everything a segment may hold literally.
+  constexpr auto segment = boost::urls::pchars - '/';
+  return boost::urls::encode(text, segment);
 }
 
 std::string_view HttpResponse::header(std::string_view name) const {

@@ -13,6 +13,9 @@ enum class Method { get, put, patch, post, delete_ };
 
 [[nodiscard]] std::string_view to_string(Method method);
 
+// `text` percent-encoded for use as one path segment ("a/b" -> "a%2Fb").
+[[nodiscard]] std::string path_segment(std::string_view text);
+
 struct HttpRequest {
   Method method = Method::get;
   std::string target;  // path and query below the base URL: "/accounts/{id}/dlp/settings"

@@ -103,4 +103,84 @@ Result<std::optional<std::string>> optional_string_member(dom::object object, st
   return std::optional<std::string>(std::string(text));
 }
 
+Result<std::string> string_member(dom::object object, std::string_view key,
+                                  std::string_view where) {
+  std::string_view text;
+  if (object[key].get_string().get(text) != simdjson::SUCCESS) {
+    return protocol_error(std::string(where) + "." + std::string(key) +
+                          " is missing or not a string");
+  }
+  return std::string(text);
+}
+
+Result<std::int64_t> int_member(dom::object object, std::string_view key, std::string_view where) {
+  std::int64_t value = 0;
+  if (object[key].get_int64().get(value) != simdjson::SUCCESS) {
+    return protocol_error(std::string(where) + "." + std::string(key) +
+                          " is missing or not an integer");
+  }
+  return value;
+}
+
+Result<bool> optional_bool_member(dom::object object, std::string_view key, std::string_view where,
+                                  bool fallback) {
+  dom::element value;
+  if (object[key].get(value) != simdjson::SUCCESS || value.is_null()) return fallback;
+  bool flag = false;
+  if (value.get_bool().get(flag) != simdjson::SUCCESS) {
+    return protocol_error(std::string(where) + "." + std::string(key) + " is not a boolean");
+  }
+  return flag;
+}
+
+namespace {
+
+// The array at `key`; nothing when it is missing or null.
+Result<std::optional<dom::array>> array_member(dom::object object, std::string_view key,
+                                               std::string_view where) {
+  dom::element value;
+  if (object[key].get(value) != simdjson::SUCCESS || value.is_null()) {
+    return std::optional<dom::array>();
+  }
+  dom::array array;
+  if (value.get_array().get(array) != simdjson::SUCCESS) {
+    return protocol_error(std::string(where) + "." + std::string(key) + " is not an array");
+  }
+  return std::optional<dom::array>(array);
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> string_array_member(dom::object object, std::string_view key,
+                                                     std::string_view where) {
+  std::vector<std::string> out;
+  CFSYNC_TRY(auto array, array_member(object, key, where));
+  if (!array) return out;
+  for (dom::element item : *array) {
+    std::string_view text;
+    if (item.get_string().get(text) != simdjson::SUCCESS) {
+      return protocol_error(std::string(where) + "." + std::string(key) +
+                            " holds something that is not a string");
+    }
+    out.emplace_back(text);
+  }
+  return out;
+}
+
+Result<std::vector<dom::object>> object_array_member(dom::object object, std::string_view key,
+                                                     std::string_view where) {
+  std::vector<dom::object> out;
+  CFSYNC_TRY(auto array, array_member(object, key, where));
+  if (!array) return out;
+  for (dom::element item : *array) {
+    dom::object entry;
+    if (item.get_object().get(entry) != simdjson::SUCCESS) {
+      return protocol_error(std::string(where) + "." + std::string(key) +
+                            " holds something that is not an object");
+    }
+    out.push_back(entry);
+  }
+  return out;
+}
+
 }  // namespace cfsync::api

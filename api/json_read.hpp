@@ -7,9 +7,11 @@
 
 #include <simdjson.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cfsync::api {
 
@@ -30,6 +32,20 @@ namespace cfsync::api {
                                        std::string_view where);
 // Missing or null read as nothing.
 [[nodiscard]] Result<std::optional<std::string>> optional_string_member(
+    simdjson::dom::object object, std::string_view key, std::string_view where);
+[[nodiscard]] Result<std::string> string_member(simdjson::dom::object object, std::string_view key,
+                                                std::string_view where);
+[[nodiscard]] Result<std::int64_t> int_member(simdjson::dom::object object, std::string_view key,
+                                              std::string_view where);
+// Missing or null read as `fallback` (the spec's default).
+[[nodiscard]] Result<bool> optional_bool_member(simdjson::dom::object object, std::string_view key,
+                                                std::string_view where, bool fallback);
+// An array of strings; missing or null read as empty.
+[[nodiscard]] Result<std::vector<std::string>> string_array_member(simdjson::dom::object object,
+                                                                   std::string_view key,
+                                                                   std::string_view where);
+// An array of objects; missing or null read as empty.
+[[nodiscard]] Result<std::vector<simdjson::dom::object>> object_array_member(
     simdjson::dom::object object, std::string_view key, std::string_view where);
 
 }  // namespace cfsync::api

@@ -43,7 +43,19 @@ class CloudflareProvider {
 
  private:
   [[nodiscard]] Result<LiveDlpSettings> read_settings();
-  [[nodiscard]] Result<void> apply_settings(const DesiredDlpSettings& patch);
+  [[nodiscard]] Result<LiveProfiles> read_profiles();
+  [[nodiscard]] Result<HttpResponse> send(const HttpRequest& request);
+
+  // One request per payload; each checks what the API answered against what it was asked.
+  [[nodiscard]] Result<void> write(const DesiredDlpSettings& patch);
+  [[nodiscard]] Result<void> write(const CreateProfile& create);
+  [[nodiscard]] Result<void> write(const UpdateProfile& update);
+  [[nodiscard]] Result<void> write(const DeleteProfile& remove);
+  [[nodiscard]] Result<void> write(const CreateEntry& create);
+  [[nodiscard]] Result<void> write(const UpdateEntry& update);
+  [[nodiscard]] Result<void> write(const DeleteEntry& remove);
+  [[nodiscard]] Result<void> write(const UpdatePredefinedProfile& update);
+  [[nodiscard]] Result<void> write(const TogglePredefinedEntry& toggle);
 
   Transport& m_transport;
   std::string m_account_id;

@@ -5,6 +5,7 @@
 #include "reconcile/model.hpp"
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,9 @@ struct Merge {
   bool account_id_declared = false;    // valid or not
   bool unreadable_file = false;        // a file was not valid YAML: what it declares is unknown
   std::optional<Place> dlp_settings_at;
+  std::optional<Place> prune_at;
+  std::map<std::string, Place> profile_at;        // custom profiles by name
+  std::map<std::string, Place> predefined_at;     // predefined profiles by id or name
   std::vector<std::filesystem::path> referenced;  // files named by the configuration
 };
 
@@ -27,6 +31,9 @@ void read_document(const YAML::Node& document, Reader& reader, Merge& merge);
 // Section readers, one per resource family.
 // `key` is the mapping key that names the section, for locations.
 void read_dlp_settings(const YAML::Node& key, const YAML::Node& node, Reader& reader, Merge& merge);
+// Lists merge across files; a name declared twice is an error naming both places.
+void read_dlp_profiles(const YAML::Node& node, Reader& reader, Merge& merge);
+void read_dlp_predefined_profiles(const YAML::Node& node, Reader& reader, Merge& merge);
 
 // A file named in the configuration: relative to the YAML file that names it, and inside the
 // config root once symlinks are resolved. Reports and returns nothing otherwise.

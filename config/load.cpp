@@ -17,8 +17,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::array<std::string_view, 2> k_top_keys = {"account_id", "dlp"};
-constexpr std::array<std::string_view, 1> k_dlp_keys = {"settings"};
+constexpr std::array<std::string_view, 3> k_top_keys = {"account_id", "dlp", "prune"};
+constexpr std::array<std::string_view, 3> k_dlp_keys = {"settings", "profiles",
+                                                        "predefined_profiles"};
+constexpr std::array<std::string_view, 1> k_prune_keys = {"profiles"};
 
 bool is_account_id(std::string_view text) {
   return text.size() == 32 && std::all_of(text.begin(), text.end(), [](char c) {
@@ -45,6 +47,19 @@ void read_account_id(const YAML::Node& node, Reader& reader, Merge& merge) {
   }
   merge.account_id_at = reader.place(node);
   merge.desired.account_id = std::move(*id);
+}
+
+// prune: what may be deleted. Declared once, like a singleton resource.
+void read_prune(const YAML::Node& key, const YAML::Node& node, Reader& reader, Merge& merge) {
+  if (merge.prune_at) {
+    reader.error(key, "prune is declared twice: here and at " + merge.prune_at->text);
+    return;
+  }
+  merge.prune_at = reader.place(key);
+  if (!reader.mapping(node, "prune", k_prune_keys) || node.IsNull()) return;
+  if (const YAML::Node profiles = node["profiles"]) {
+    merge.desired.prune.profiles = reader.boolean(profiles, "prune.profiles").value_or(false);
+  }
 }
 
 Result<std::string> read_file(const fs::path& path, const std::string& display) {
@@ -152,7 +167,14 @@ void read_document(const YAML::Node& document, Reader& reader, Merge& merge) {
       if (const YAML::Node settings = dlp["settings"]) {
         read_dlp_settings(key_node(dlp, "settings"), settings, reader, merge);
       }
+      if (const YAML::Node profiles = dlp["profiles"]) read_dlp_profiles(profiles, reader, merge);
+      if (const YAML::Node predefined = dlp["predefined_profiles"]) {
+        read_dlp_predefined_profiles(predefined, reader, merge);
+      }
     }
+  }
+  if (const YAML::Node prune = document["prune"]) {
+    read_prune(key_node(document, "prune"), prune, reader, merge);
   }
 }
 

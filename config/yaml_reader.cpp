@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <limits>
 #include <map>
 #include <tuple>
@@ -55,6 +56,17 @@ std::vector<std::string> Diagnostics::lines() const {
   std::vector<std::string> out;
   for (Place& entry : sorted) out.push_back(std::move(entry.text));
   return out;
+}
+
+std::string item_path(std::string_view list, std::size_t index, const YAML::Node& item,
+                      std::string_view name_key) {
+  if (item.IsMap()) {
+    const YAML::Node name = item[std::string(name_key)];
+    if (name && name.IsScalar() && !name.Scalar().empty()) {
+      return std::string(list) + "[\"" + name.Scalar() + "\"]";
+    }
+  }
+  return std::string(list) + "[" + std::to_string(index) + "]";
 }
 
 YAML::Node key_node(const YAML::Node& mapping, std::string_view name) {
@@ -153,6 +165,48 @@ std::optional<std::string> Reader::string(const YAML::Node& node, std::string_vi
   if (node.IsScalar()) return node.Scalar();
   error(node, std::string(path) + ": expected a string, got " + describe(node));
   return std::nullopt;
+}
+
+std::optional<int> Reader::integer(const YAML::Node& node, std::string_view path, int min,
+                                   int max) {
+  const std::string expected = std::string(path) + ": expected an integer from " +
+                               std::to_string(min) + " to " + std::to_string(max) + ", got ";
+  if (!node.IsScalar() || !is_plain(node)) {
+    error(node, expected + describe(node));
+    return std::nullopt;
+  }
+  const std::string& text = node.Scalar();
+  int value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    error(node, expected + describe(node));
+    return std::nullopt;
+  }
+  return value;
+}
+
+bool Reader::sequence(const YAML::Node& node, std::string_view path) {
+  if (node.IsNull() || node.IsSequence()) return true;
+  error(node, std::string(path) + ": expected a sequence, got " + describe(node));
+  return false;
+}
+
+std::optional<std::string> Reader::uuid(const YAML::Node& node, std::string_view path) {
+  auto text = string(node, path);
+  if (!text) return std::nullopt;
+  std::string id = *text;
+  bool valid = id.size() == 36;
+  for (std::size_t i = 0; valid && i < id.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    id[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(id[i])));
+    valid = dash ? id[i] == '-' : std::isxdigit(static_cast<unsigned char>(id[i])) != 0;
+  }
+  if (!valid) {
+    error(node,
+          std::string(path) + ": expected a uuid (8-4-4-4-12 hex digits), got " + describe(node));
+    return std::nullopt;
+  }
+  return id;
 }
 
 std::optional<std::size_t> Reader::one_of(const YAML::Node& node, std::string_view path,

@@ -65,6 +65,12 @@ class Reader {
   std::optional<bool> boolean(const YAML::Node& node, std::string_view path);
   // A scalar; plain numbers and booleans are accepted as their text.
   std::optional<std::string> string(const YAML::Node& node, std::string_view path);
+  // A plain integer scalar from `min` to `max`.
+  std::optional<int> integer(const YAML::Node& node, std::string_view path, int min, int max);
+  // A sequence (null counts as empty). False, reported, when the node is not one.
+  bool sequence(const YAML::Node& node, std::string_view path);
+  // A uuid ("56a8c060-01bb-4f89-ba1e-3ad42770a342"), returned in lower case.
+  std::optional<std::string> uuid(const YAML::Node& node, std::string_view path);
   // A scalar that must be one of `names`; returns its index.
   std::optional<std::size_t> one_of(const YAML::Node& node, std::string_view path,
                                     std::span<const std::string_view> names);
@@ -73,6 +79,10 @@ class Reader {
   const SourceFile& m_file;
   Diagnostics& m_diagnostics;
 };
+
+// "dlp.profiles" + 3 -> "dlp.profiles[3]"; with a name: "dlp.profiles[\"Employee IDs\"]".
+[[nodiscard]] std::string item_path(std::string_view list, std::size_t index,
+                                    const YAML::Node& item, std::string_view name_key = "name");
 
 // The key node of `name` in `mapping` (for locations), or an undefined node.
 [[nodiscard]] YAML::Node key_node(const YAML::Node& mapping, std::string_view name);

@@ -72,6 +72,8 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
       ->type_name("FORMAT")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  app.add_flag("--show-sensitive", options.show_sensitive,
+               "Show regexes and word lists in plans instead of a digest");
   bool no_color = false;
   app.add_flag("--no-color", no_color, "Never colour the text output");
   std::string log_format = "text";

@@ -25,7 +25,8 @@ struct Options {
   std::chrono::milliseconds request_timeout{30'000};
   std::size_t max_response_bytes = 16 * 1024 * 1024;
   OutputFormat output = OutputFormat::text;
-  bool color = true;  // when stdout is a terminal and NO_COLOR is unset
+  bool color = true;            // when stdout is a terminal and NO_COLOR is unset
+  bool show_sensitive = false;  // regexes and word lists in clear in plans
   LogFormat log_format = LogFormat::text;
   std::string log_level = "warn";
   bool detailed_exitcode = false;  // plan: 0 no changes, 1 error, 2 changes

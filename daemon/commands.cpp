@@ -63,7 +63,18 @@ Result<std::unique_ptr<api::Transport>> open_transport(const Options& options,
 }
 
 std::string declared(const DesiredState& desired) {
-  return desired.dlp_settings ? "dlp settings" : "nothing to manage";
+  std::vector<std::string> parts;
+  if (desired.dlp_settings) parts.emplace_back("dlp settings");
+  if (!desired.profiles.empty()) {
+    parts.push_back(std::to_string(desired.profiles.size()) + " dlp profile(s)");
+  }
+  if (!desired.predefined_profiles.empty()) {
+    parts.push_back(std::to_string(desired.predefined_profiles.size()) + " predefined profile(s)");
+  }
+  if (parts.empty()) return "nothing to manage";
+  std::string out;
+  for (const std::string& part : parts) out += (out.empty() ? "" : ", ") + part;
+  return out;
 }
 
 }  // namespace
@@ -83,8 +94,9 @@ Environment Environment::from_process() {
 int run_command(const Options& options, const Environment& environment, std::ostream& out,
                 const std::shared_ptr<spdlog::logger>& logger) {
   spdlog::logger& log = *logger;
-  const TextStyle style{.color = options.color && environment.stdout_is_terminal &&
-                                 !environment.no_color};
+  const RenderOptions style{
+      .color = options.color && environment.stdout_is_terminal && !environment.no_color,
+      .show_sensitive = options.show_sensitive};
   // load desired: every configuration error is reported before anything is sent.
   auto config = load_config(options, environment);
   if (!config) {
@@ -119,7 +131,7 @@ int run_command(const Options& options, const Environment& environment, std::ost
   }
 
   if (options.command == Command::plan) {
-    out << (options.output == OutputFormat::json ? plan_json(*plan, desired.account_id)
+    out << (options.output == OutputFormat::json ? plan_json(*plan, desired.account_id, style)
                                                  : plan_text(*plan, desired.account_id, style));
     if (options.detailed_exitcode && !plan->empty()) return k_exit_changes;
     return k_exit_ok;
@@ -132,8 +144,9 @@ int run_command(const Options& options, const Environment& environment, std::ost
     out << "\n";
   }
   const api::ApplyReport report = provider.apply(*plan);
-  out << (options.output == OutputFormat::json ? apply_json(*plan, report, desired.account_id)
-                                               : apply_text(*plan, report, style));
+  out << (options.output == OutputFormat::json
+              ? apply_json(*plan, report, desired.account_id, style)
+              : apply_text(*plan, report, style));
   return report.ok() ? k_exit_ok : k_exit_error;
 }
 

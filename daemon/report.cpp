@@ -1,6 +1,7 @@
 #include "daemon/report.hpp"
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -12,6 +13,8 @@
 namespace cfsync::daemon {
 
 namespace {
+
+namespace json = boost::json;
 
 constexpr int k_format_version = 1;
 constexpr std::string_view k_masked = "(sensitive value)";
@@ -41,58 +44,117 @@ const ActionWords& words(Action action) {
   return k_words.at(static_cast<std::size_t>(action));
 }
 
-std::string shown(const FieldValue& value) {
+std::string json_quoted(std::string_view text) { return json::serialize(json::string_view(text)); }
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size() && !text.empty()) {
+    const std::size_t end = text.find('\n', start);
+    out.push_back(text.substr(start, end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string listed(const std::vector<std::string>& items, bool quote) {
+  std::string out = "[";
+  for (const std::string& item : items) {
+    if (out.size() > 1) out += ", ";
+    out += quote ? json_quoted(item) : item;
+  }
+  return out + "]";
+}
+
+std::string shown(const FieldValue& value, RenderOptions options) {
   struct Visitor {
+    RenderOptions options;
     std::string operator()(std::monostate) const { return "null"; }
     std::string operator()(bool b) const { return b ? "true" : "false"; }
     std::string operator()(std::int64_t n) const { return std::to_string(n); }
-    std::string operator()(const std::string& s) const {
-      return boost::json::serialize(boost::json::string_view(s));
-    }
+    std::string operator()(const std::string& s) const { return json_quoted(s); }
+    std::string operator()(const StringList& list) const { return listed(list, true); }
     std::string operator()(Masked) const { return std::string(k_masked); }
+    std::string operator()(const Protected& value) const {
+      if (!options.show_sensitive) return digest_of(value);
+      if (value.form == Protected::Form::words) return listed(lines_of(value.value.reveal()), true);
+      return json_quoted(value.value.reveal());
+    }
   };
-  return std::visit(Visitor{}, value);
+  return std::visit(Visitor{options}, value);
 }
 
-boost::json::value json_value(const FieldValue& value) {
+json::value json_value(const FieldValue& value, RenderOptions options) {
   struct Visitor {
-    boost::json::value operator()(std::monostate) const { return nullptr; }
-    boost::json::value operator()(bool b) const { return b; }
-    boost::json::value operator()(std::int64_t n) const { return n; }
-    boost::json::value operator()(const std::string& s) const { return boost::json::string(s); }
-    boost::json::value operator()(Masked) const { return boost::json::string(k_masked); }
+    RenderOptions options;
+    json::value operator()(std::monostate) const { return nullptr; }
+    json::value operator()(bool b) const { return b; }
+    json::value operator()(std::int64_t n) const { return n; }
+    json::value operator()(const std::string& s) const { return json::string(s); }
+    json::value operator()(const StringList& list) const {
+      json::array out;
+      for (const std::string& item : list) out.emplace_back(item);
+      return out;
+    }
+    json::value operator()(Masked) const { return json::string(k_masked); }
+    json::value operator()(const Protected& value) const {
+      if (!options.show_sensitive) return json::string(digest_of(value));
+      if (value.form == Protected::Form::text) return json::string(value.value.reveal());
+      return (*this)(lines_of(value.value.reveal()));
+    }
   };
-  return std::visit(Visitor{}, value);
+  return std::visit(Visitor{options}, value);
 }
 
-bool is_masked(const FieldChange& field) {
-  return std::holds_alternative<Masked>(field.before) ||
-         std::holds_alternative<Masked>(field.after);
+bool is_sensitive(const FieldValue& value) {
+  return std::holds_alternative<Masked>(value) || std::holds_alternative<Protected>(value);
 }
 
-// `# dlp settings will be updated in place` / `~ dlp_settings {` ... `}`
-void change_text(const Change& change, const Paint& paint, std::string& out) {
+// `dlp profile "Employee IDs"`, `entry "Visa" of predefined profile "Credit Card Numbers"`.
+std::string described(const Change& change) {
+  switch (change.kind) {
+    case ResourceKind::dlp_settings:
+      return change.name;
+    case ResourceKind::dlp_profile:
+      return "dlp profile " + json_quoted(change.name);
+    case ResourceKind::dlp_profile_entry:
+      return "entry " + json_quoted(change.name) + " of dlp profile " + json_quoted(change.parent);
+    case ResourceKind::dlp_predefined_profile:
+      return "predefined profile " + json_quoted(change.name);
+    case ResourceKind::dlp_predefined_entry:
+      return "entry " + json_quoted(change.name) + " of predefined profile " + json_quoted(change.parent);
+  }
+  return change.name;
+}
+
+// `dlp_profile "Employee IDs"`, `dlp_profile_entry "Employee IDs" / "Employee number"`.
+std::string title(const Change& change) {
+  std::string out(to_string(change.kind));
+  if (change.kind == ResourceKind::dlp_settings) return out;
+  if (!change.parent.empty()) out += " " + json_quoted(change.parent) + " /";
+  return out + " " + json_quoted(change.name);
+}
+
+void change_text(const Change& change, const Paint& paint, RenderOptions options,
+                 std::string& out) {
   const ActionWords& word = words(change.action);
   const std::string mark = paint(word.mark, word.colour);
-  out += fmt::format("  # {} {}\n", change.name, word.headline);
-  std::string title(to_string(change.kind));
-  if (change.kind != ResourceKind::dlp_settings) {
-    title += " " + boost::json::serialize(boost::json::string_view(change.name));
-  }
-  out += fmt::format("  {} {} {{\n", mark, title);
+  out += fmt::format("  # {} {}\n", described(change), word.headline);
+  out += fmt::format("  {} {} {{\n", mark, title(change));
   std::size_t width = 0;
   for (const FieldChange& field : change.fields) width = std::max(width, field.field.size());
   for (const FieldChange& field : change.fields) {
     std::string values;
     switch (change.action) {
       case Action::create:
-        values = shown(field.after);
+        values = shown(field.after, options);
         break;
       case Action::delete_:
-        values = shown(field.before) + " → null";
+        values = shown(field.before, options) + " → null";
         break;
       case Action::update:
-        values = shown(field.before) + " → " + shown(field.after);
+        values = shown(field.before, options) + " → " + shown(field.after, options);
         break;
     }
     out += fmt::format("      {} {:<{}} = {}\n", mark, field.field, width, values);
@@ -105,55 +167,91 @@ std::string summary_line(const PlanSummary& summary) {
                      summary.delete_);
 }
 
-boost::json::object change_json(const Change& change) {
-  boost::json::array fields;
+json::object change_json(const Change& change, RenderOptions options) {
+  json::array fields;
   for (const FieldChange& field : change.fields) {
-    boost::json::object entry{{"field", field.field},
-                              {"before", json_value(field.before)},
-                              {"after", json_value(field.after)}};
-    if (is_masked(field)) entry["sensitive"] = true;
+    json::object entry{{"field", field.field},
+                       {"before", json_value(field.before, options)},
+                       {"after", json_value(field.after, options)}};
+    if (is_sensitive(field.before) || is_sensitive(field.after)) entry["sensitive"] = true;
     fields.push_back(std::move(entry));
   }
-  boost::json::object object{{"kind", to_string(change.kind)},
-                             {"name", change.name},
-                             {"action", to_string(change.action)},
-                             {"fields", std::move(fields)}};
-  object["id"] = change.id.empty() ? boost::json::value(nullptr) : boost::json::value(change.id);
+  json::object object{{"kind", to_string(change.kind)},
+                      {"name", change.name},
+                      {"action", to_string(change.action)},
+                      {"fields", std::move(fields)}};
+  object["parent"] = change.parent.empty() ? json::value(nullptr) : json::value(change.parent);
+  object["id"] = change.id.empty() ? json::value(nullptr) : json::value(change.id);
   return object;
 }
 
-boost::json::object summary_json(const PlanSummary& summary) {
+json::object summary_json(const PlanSummary& summary) {
   return {{"create", summary.create}, {"update", summary.update}, {"delete", summary.delete_}};
+}
+
+json::array unmanaged_json(const Plan& plan) {
+  json::array out;
+  for (const Unmanaged& item : plan.unmanaged) {
+    out.push_back(
+        json::object{{"kind", to_string(item.kind)}, {"name", item.name}, {"id", item.id}});
+  }
+  return out;
+}
+
+std::string unmanaged_text(const Plan& plan) {
+  if (plan.unmanaged.empty()) return {};
+  std::string out =
+      "Not in the configuration, left alone (set prune.profiles: true to delete them):\n";
+  for (const Unmanaged& item : plan.unmanaged) {
+    out += fmt::format("  {} {} (id {})\n", to_string(item.kind), json_quoted(item.name), item.id);
+  }
+  return out + "\n";
 }
 
 }  // namespace
 
-std::string plan_text(const Plan& plan, const std::string& account_id, TextStyle style) {
+std::string digest_of(const Protected& value) {
+  const std::string& text = value.value.reveal();
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr);
+  std::string hex;
+  for (unsigned int i = 0; i < 4 && i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
+  const std::size_t size = value.size();
+  const bool words_form = value.form == Protected::Form::words;
+  return fmt::format("sha256:{}… ({} {}{})", hex, size, words_form ? "word" : "char",
+                     size == 1 ? "" : "s");
+}
+
+std::string plan_text(const Plan& plan, const std::string& account_id, RenderOptions options) {
   if (plan.empty()) {
-    return fmt::format("No changes. Account {} matches the configuration.\n", account_id);
+    return unmanaged_text(plan) +
+           fmt::format("No changes. Account {} matches the configuration.\n", account_id);
   }
-  const Paint paint{style.color};
+  const Paint paint{options.color};
   std::string out = fmt::format("cfsync will make these changes to account {}:\n\n", account_id);
   for (const Change& change : plan.changes) {
-    change_text(change, paint, out);
+    change_text(change, paint, options, out);
     out += "\n";
   }
+  out += unmanaged_text(plan);
   out += fmt::format("Plan: {}.\n", summary_line(plan.summary()));
   return out;
 }
 
-std::string plan_json(const Plan& plan, const std::string& account_id) {
-  boost::json::array changes;
-  for (const Change& change : plan.changes) changes.push_back(change_json(change));
-  boost::json::object root{{"format_version", k_format_version},
-                           {"account_id", account_id},
-                           {"changes", std::move(changes)},
-                           {"summary", summary_json(plan.summary())}};
-  return boost::json::serialize(root) + "\n";
+std::string plan_json(const Plan& plan, const std::string& account_id, RenderOptions options) {
+  json::array changes;
+  for (const Change& change : plan.changes) changes.push_back(change_json(change, options));
+  json::object root{{"format_version", k_format_version},
+                    {"account_id", account_id},
+                    {"changes", std::move(changes)},
+                    {"unmanaged", unmanaged_json(plan)},
+                    {"summary", summary_json(plan.summary())}};
+  return json::serialize(root) + "\n";
 }
 
-std::string apply_text(const Plan& plan, const api::ApplyReport& report, TextStyle style) {
-  const Paint paint{style.color};
+std::string apply_text(const Plan& plan, const api::ApplyReport& report, RenderOptions options) {
+  const Paint paint{options.color};
   std::string out;
   PlanSummary done;
   int failed = 0;
@@ -161,7 +259,7 @@ std::string apply_text(const Plan& plan, const api::ApplyReport& report, TextSty
     const Change& change = plan.changes.at(outcome.change);
     if (outcome.error) {
       ++failed;
-      out += fmt::format("{}: {} {}: {}\n", change.name, to_string(change.action),
+      out += fmt::format("{}: {} {}: {}\n", described(change), to_string(change.action),
                          paint("failed", "31"), outcome.error->describe());
       for (const std::string& line : outcome.error->details) out += "  " + line + "\n";
       continue;
@@ -170,8 +268,9 @@ std::string apply_text(const Plan& plan, const api::ApplyReport& report, TextSty
     for (const FieldChange& field : change.fields) {
       fields += (fields.empty() ? "" : ", ") + field.field;
     }
-    out += fmt::format("{}: {}{}\n", change.name, words(change.action).done,
-                       fields.empty() ? "" : " (" + fields + ")");
+    out +=
+        fmt::format("{}: {}{}\n", described(change), words(change.action).done,
+                    fields.empty() || change.action != Action::update ? "" : " (" + fields + ")");
     done.add(change.action);
   }
   const std::string counts =
@@ -181,11 +280,11 @@ std::string apply_text(const Plan& plan, const api::ApplyReport& report, TextSty
 }
 
 std::string apply_json(const Plan& plan, const api::ApplyReport& report,
-                       const std::string& account_id) {
-  boost::json::array changes;
+                       const std::string& account_id, RenderOptions options) {
+  json::array changes;
   int failed = 0;
   for (const api::ChangeOutcome& outcome : report.outcomes) {
-    boost::json::object entry = change_json(plan.changes.at(outcome.change));
+    json::object entry = change_json(plan.changes.at(outcome.change), options);
     entry["status"] = outcome.error ? "failed" : "applied";
     if (outcome.error) {
       ++failed;
@@ -193,13 +292,14 @@ std::string apply_json(const Plan& plan, const api::ApplyReport& report,
     }
     changes.push_back(std::move(entry));
   }
-  boost::json::object summary = summary_json(plan.summary());
+  json::object summary = summary_json(plan.summary());
   summary["failed"] = failed;
-  boost::json::object root{{"format_version", k_format_version},
-                           {"account_id", account_id},
-                           {"changes", std::move(changes)},
-                           {"summary", std::move(summary)}};
-  return boost::json::serialize(root) + "\n";
+  json::object root{{"format_version", k_format_version},
+                    {"account_id", account_id},
+                    {"changes", std::move(changes)},
+                    {"unmanaged", unmanaged_json(plan)},
+                    {"summary", std::move(summary)}};
+  return json::serialize(root) + "\n";
 }
 
 }  // namespace cfsync::daemon

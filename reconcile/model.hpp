@@ -4,12 +4,14 @@
 // account's value alone". Live values come from the API, already normalised.
 #pragma once
 
+#include "reconcile/profile_model.hpp"
 #include "reconcile/sensitive.hpp"
 
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cfsync {
 
@@ -42,14 +44,28 @@ struct LiveDlpSettings {
   friend bool operator==(const LiveDlpSettings&, const LiveDlpSettings&) = default;
 };
 
+// What may be deleted: live resources that the configuration does not declare.
+struct PruneOptions {
+  bool profiles = false;
+};
+
 struct DesiredState {
   std::string account_id;
   std::optional<DesiredDlpSettings> dlp_settings;
+  std::vector<DesiredProfile> profiles;
+  std::vector<DesiredPredefinedProfile> predefined_profiles;
+  PruneOptions prune;
+
+  // Whether the account's profiles must be read.
+  [[nodiscard]] bool manages_profiles() const {
+    return !profiles.empty() || !predefined_profiles.empty() || prune.profiles;
+  }
 };
 
 // Only what the desired state asks about is read from the account.
 struct LiveState {
   std::optional<LiveDlpSettings> dlp_settings;
+  std::optional<LiveProfiles> profiles;
 };
 
 }  // namespace cfsync

@@ -1,11 +1,21 @@
 #include "reconcile/plan.hpp"
 
+#include <algorithm>
+
 namespace cfsync {
 
 std::string_view to_string(ResourceKind kind) {
   switch (kind) {
     case ResourceKind::dlp_settings:
       return "dlp_settings";
+    case ResourceKind::dlp_profile:
+      return "dlp_profile";
+    case ResourceKind::dlp_profile_entry:
+      return "dlp_profile_entry";
+    case ResourceKind::dlp_predefined_profile:
+      return "dlp_predefined_profile";
+    case ResourceKind::dlp_predefined_entry:
+      return "dlp_predefined_entry";
   }
   return "unknown";
 }
@@ -20,6 +30,22 @@ std::string_view to_string(Action action) {
       return "delete";
   }
   return "unknown";
+}
+
+Protected Protected::words(const WordList& words) {
+  std::string lines;
+  for (const std::string& word : words) {
+    if (!lines.empty()) lines += '\n';
+    lines += word;
+  }
+  return {Form::words, Sensitive(std::move(lines))};
+}
+
+std::size_t Protected::size() const {
+  const std::string& text = value.reveal();
+  if (form == Form::text) return text.size();
+  if (text.empty()) return 0;
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
 }
 
 void PlanSummary::add(Action action) {

@@ -1,5 +1,6 @@
 // A Plan: the changes that make the live state equal to the desired state, in the order they
-// are applied, each with the field-level differences a reviewer reads.
+// are applied, each with the field-level differences a reviewer reads. Each change is one
+// write request.
 #pragma once
 
 #include "reconcile/model.hpp"
@@ -12,38 +13,107 @@
 
 namespace cfsync {
 
-enum class ResourceKind { dlp_settings };
+enum class ResourceKind {
+  dlp_settings,
+  dlp_profile,             // a custom profile
+  dlp_profile_entry,       // an entry of a custom profile
+  dlp_predefined_profile,  // a predefined profile's settings
+  dlp_predefined_entry,    // a predefined entry switched on or off
+};
 enum class Action { create, update, delete_ };
 
 [[nodiscard]] std::string_view to_string(ResourceKind kind);
 [[nodiscard]] std::string_view to_string(Action action);
 
-// A value that is set but must not be shown (a key, a token, dataset content).
+// A value that is set but is never shown (a key, a token).
 struct Masked {
   friend bool operator==(Masked, Masked) = default;
 };
 
-// A field's value as shown in a plan; monostate is null (not set, disabled).
-using FieldValue = std::variant<std::monostate, bool, std::int64_t, std::string, Masked>;
+// A value shown as a digest unless the user asks to see it, because it could reveal what it
+// protects: a regex (text), or a word list (one word per line).
+struct Protected {
+  enum class Form { text, words };
+  Form form = Form::text;
+  Sensitive value;
+
+  [[nodiscard]] static Protected regex(const Sensitive& regex) { return {Form::text, regex}; }
+  [[nodiscard]] static Protected words(const WordList& words);
+  // Characters of a text, or words of a word list.
+  [[nodiscard]] std::size_t size() const;
+
+  friend bool operator==(const Protected&, const Protected&) = default;
+};
+
+using StringList = std::vector<std::string>;
+
+// A field's value as shown in a plan; monostate is null (not set, disabled, absent).
+using FieldValue =
+    std::variant<std::monostate, bool, std::int64_t, std::string, StringList, Masked, Protected>;
 
 struct FieldChange {
-  std::string field;  // dotted path as in the configuration: "payload_logging.masking_level"
+  std::string field;  // path as in the configuration: "payload_logging.masking_level"
   FieldValue before;
   FieldValue after;
 
   friend bool operator==(const FieldChange&, const FieldChange&) = default;
 };
 
-// What apply sends, per kind. For settings: only the fields that differ are set.
-using ChangePayload = std::variant<DesiredDlpSettings>;
+// What apply sends, one alternative per kind of request.
+struct CreateProfile {  // POST /dlp/profiles/custom, entries included
+  DesiredProfile profile;
+};
+struct UpdateProfile {  // PUT /dlp/profiles/custom/{id}: every field, entries never
+  std::string id;
+  DesiredProfile body;  // declared values, else live ones; unset lists are left unchanged
+  std::optional<ContextAwareness> context_awareness;
+};
+struct DeleteProfile {  // DELETE /dlp/profiles/custom/{id}
+  std::string id;
+};
+struct CreateEntry {  // POST /dlp/entries (regex entries only)
+  std::string profile_id;
+  DesiredEntry entry;
+};
+struct UpdateEntry {  // PUT /dlp/entries/custom/{id}
+  std::string id;
+  DesiredEntry entry;  // declared values, else live ones
+  std::optional<std::string> validation;
+};
+struct DeleteEntry {  // DELETE /dlp/entries/{id}
+  std::string id;
+};
+struct UpdatePredefinedProfile {  // PUT /dlp/profiles/predefined/{id}
+  std::string id;
+  int allowed_match_count = 0;
+  Confidence confidence_threshold = Confidence::low;
+  bool ocr_enabled = false;
+  bool ai_context_enabled = false;
+};
+struct TogglePredefinedEntry {  // PUT /dlp/entries/predefined/{id}
+  std::string id;
+  bool enabled = false;
+};
+
+using ChangePayload =
+    std::variant<DesiredDlpSettings, CreateProfile, UpdateProfile, DeleteProfile, CreateEntry,
+                 UpdateEntry, DeleteEntry, UpdatePredefinedProfile, TogglePredefinedEntry>;
 
 struct Change {
   ResourceKind kind = ResourceKind::dlp_settings;
-  std::string name;  // how people call the resource: "dlp settings", a profile's name
-  std::string id;    // the live id, empty for singletons and creates
+  std::string name;    // how people call the resource: "dlp settings", a profile's name
+  std::string parent;  // the owner's name for entries, else empty
+  std::string id;      // the live id, empty for singletons and creates
   Action action = Action::update;
   std::vector<FieldChange> fields;
   ChangePayload payload;
+};
+
+// A live resource the configuration does not declare and that is left alone.
+struct Unmanaged {
+  ResourceKind kind = ResourceKind::dlp_profile;
+  std::string name;
+  std::string id;
 };
 
 struct PlanSummary {
@@ -56,6 +126,7 @@ struct PlanSummary {
 
 struct Plan {
   std::vector<Change> changes;
+  std::vector<Unmanaged> unmanaged;
 
   [[nodiscard]] bool empty() const { return changes.empty(); }
   [[nodiscard]] PlanSummary summary() const;

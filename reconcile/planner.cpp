@@ -66,6 +66,19 @@ Result<Plan> plan(const DesiredState& desired, const LiveState& live) {
     }
     plan_dlp_settings(*desired.dlp_settings, *live.dlp_settings, result);
   }
+  std::vector<std::string> problems;
+  if (desired.manages_profiles()) {
+    if (!live.profiles) {
+      return Error(ErrorKind::plan, "dlp profiles are declared but were not read from the account");
+    }
+    plan_profiles(desired, *live.profiles, result, problems);
+  }
+  if (!problems.empty()) {
+    Error error(ErrorKind::plan, "no safe plan: " + std::to_string(problems.size()) +
+                                     (problems.size() == 1 ? " problem" : " problems"));
+    error.details = std::move(problems);
+    return error;
+  }
   return result;
 }
 

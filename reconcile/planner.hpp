@@ -5,15 +5,31 @@
 #include "reconcile/plan.hpp"
 #include "reconcile/result.hpp"
 
+#include <string>
+#include <vector>
+
 namespace cfsync::reconcile {
 
-// Fails (ErrorKind::plan) only when the live state cannot be matched to the desired state
-// without guessing.
+// Fails (ErrorKind::plan, one detail line per problem) when the live state cannot be matched to
+// the desired state without guessing, or when a change cannot be made through the API.
 [[nodiscard]] Result<Plan> plan(const DesiredState& desired, const LiveState& live);
 
 // The settings diff on its own: the fields of `desired` that differ from `live`, as a patch.
 // Absent desired fields are never part of it.
 [[nodiscard]] DesiredDlpSettings settings_patch(const DesiredDlpSettings& desired,
                                                 const LiveDlpSettings& live);
+
+// Custom and predefined profiles: appends their changes (and unmanaged profiles) to `plan`, and
+// what makes a safe plan impossible to `problems`.
+void plan_profiles(const DesiredState& desired, const LiveProfiles& live, Plan& plan,
+                   std::vector<std::string>& problems);
+
+// The declared fields of a custom profile that differ from the live profile (entries aside):
+// used by the plan, and by apply to check what the API answered.
+[[nodiscard]] std::vector<FieldChange> profile_field_changes(const DesiredProfile& desired,
+                                                             const LiveProfile& live);
+
+// Server-side normalisation: ids in lower case, lists sorted, so that order never diffs.
+[[nodiscard]] LiveProfile normalised(LiveProfile live);
 
 }  // namespace cfsync::reconcile

@@ -81,7 +81,7 @@ TEST_CASE("an update the API accepted but did not make is a failure") {
   REQUIRE_FALSE(report.ok());
   REQUIRE(report.outcomes.front().error);
   CHECK(report.outcomes.front().error->message() ==
-        "the API accepted the update but still reports different ocr");
+        "the API accepted the change but still reports different ocr");
 }
 
 TEST_CASE("an API error fails the change with its status and codes") {

@@ -1,9 +1,7 @@
 // Loading the desired state: every error kind, with its exact message and location.
 #include "config/load.hpp"
 
-#include "tests/support/temp_dir.hpp"
-
-#include "tests/support/printers.hpp"
+#include "tests/unit/config/loading.hpp"
 
 #include <doctest/doctest.h>
 
@@ -15,28 +13,7 @@ namespace cfsync::config {
 namespace {
 
 using test::TempDir;
-
-constexpr const char* k_account = "023e105f4ecef8ad9ca31a8372d0c353";
-const std::string k_account_line = std::string("account_id: ") + k_account + "\n";
-
-Result<Config> load_file(const TempDir& dir, const std::string& yaml,
-                         std::optional<std::string> env_account = std::nullopt) {
-  const auto file = dir.write("cfsync.yaml", yaml);
-  return load({.path = file, .env_account_id = std::move(env_account)});
-}
-
-// The problems reported, with the temp directory's path taken out.
-std::vector<std::string> problems(const Result<Config>& result, const TempDir& dir) {
-  REQUIRE_FALSE(result);
-  std::vector<std::string> out;
-  const std::string prefix = dir.path().string() + "/";
-  for (std::string line : result.error().details) {
-    for (std::size_t at; (at = line.find(prefix)) != std::string::npos;)
-      line.erase(at, prefix.size());
-    out.push_back(line);
-  }
-  return out;
-}
+using namespace testing;
 
 TEST_CASE("a valid file gives the desired settings") {
   TempDir dir;

@@ -49,7 +49,7 @@ TEST_CASE("colour only when asked") {
 }
 
 TEST_CASE("JSON plan: the documented shape, secrets masked") {
-  const std::string text = plan_json(sample_plan(), k_account);
+  const std::string text = plan_json(sample_plan(), k_account, {});
   CHECK(text.find(k_key.reveal()) == std::string::npos);
   simdjson::dom::parser parser;
   const simdjson::dom::element root = parser.parse(text);
@@ -88,9 +88,98 @@ TEST_CASE("apply report: what was done, what failed, and the totals") {
         "Apply failed: 0 created, 0 updated, 0 deleted, 1 failed.\n");
 
   simdjson::dom::parser parser;
-  const simdjson::dom::element root = parser.parse(apply_json(plan, failed, k_account));
+  const simdjson::dom::element root = parser.parse(apply_json(plan, failed, k_account, {}));
   CHECK(std::string_view(root["changes"].at(0)["status"]) == "failed");
   CHECK(int64_t(root["summary"]["failed"]) == 1);
+}
+
+}  // namespace
+}  // namespace cfsync::daemon
+
+namespace cfsync::daemon {
+namespace {
+
+Plan profile_plan() {
+  Plan plan;
+  plan.changes.push_back({.kind = ResourceKind::dlp_profile_entry,
+                          .name = "Employee number",
+                          .parent = "Employee IDs",
+                          .id = "e-1",
+                          .action = Action::update,
+                          .fields = {{"regex", Protected::regex(Sensitive("EMP-[0-9]{6}")),
+                                      Protected::regex(Sensitive("EMP-[0-9]{7}"))}},
+                          .payload = DeleteEntry{"e-1"}});
+  plan.changes.push_back(
+      {.kind = ResourceKind::dlp_profile,
+       .name = "Badges",
+       .action = Action::create,
+       .fields = {{"entries[\"W\"].words", {}, Protected::words({"badge", "lanyard"})},
+                  {"data_tags", {}, StringList{"t-1", "t-2"}}},
+       .payload = DeleteEntry{"x"}});
+  plan.unmanaged.push_back({ResourceKind::dlp_profile, "Legacy", "p-9"});
+  return plan;
+}
+
+TEST_CASE("a protected value reads as a short digest with its size") {
+  CHECK(digest_of(Protected::regex(Sensitive("EMP-[0-9]{6}"))) == "sha256:eefa11aa… (12 chars)");
+  CHECK(digest_of(Protected::words({"badge"})).ends_with("(1 word)"));
+  CHECK(digest_of(Protected::regex(Sensitive("x"))).ends_with("(1 char)"));
+}
+
+TEST_CASE("text plan for entries, lists and unmanaged profiles, regexes as digests") {
+  const std::string text = plan_text(profile_plan(), k_account, {});
+  INFO(text);
+  CHECK(
+      text.find("  # entry \"Employee number\" of dlp profile \"Employee IDs\" will be updated in "
+                "place\n"
+                "  ~ dlp_profile_entry \"Employee IDs\" / \"Employee number\" {\n"
+                "      ~ regex = sha256:eefa11aa… (12 chars) → sha256:") != std::string::npos);
+  CHECK(text.find("+ entries[\"W\"].words = sha256:") != std::string::npos);
+  // Field names are padded to the longest in their block.
+  const std::size_t padding = std::string_view("entries[\"W\"].words").size() - 9;
+  CHECK(text.find("+ data_tags" + std::string(padding, ' ') + " = [\"t-1\", \"t-2\"]") !=
+        std::string::npos);
+  CHECK(text.find("Not in the configuration, left alone (set prune.profiles: true to delete "
+                  "them):\n  dlp_profile \"Legacy\" (id p-9)\n") != std::string::npos);
+  CHECK(text.find("EMP-") == std::string::npos);
+  CHECK(text.find("lanyard") == std::string::npos);
+}
+
+TEST_CASE("--show-sensitive shows regexes and word lists") {
+  const std::string text = plan_text(profile_plan(), k_account, {.show_sensitive = true});
+  CHECK(text.find("~ regex = \"EMP-[0-9]{6}\" → \"EMP-[0-9]{7}\"") != std::string::npos);
+  CHECK(text.find("= [\"badge\", \"lanyard\"]") != std::string::npos);
+
+  simdjson::dom::parser parser;
+  const simdjson::dom::element shown =
+      parser.parse(plan_json(profile_plan(), k_account, {.show_sensitive = true}));
+  CHECK(std::string_view(shown["changes"].at(0)["fields"].at(0)["after"]) == "EMP-[0-9]{7}");
+  CHECK(std::string_view(shown["changes"].at(1)["fields"].at(0)["after"].at(1)) == "lanyard");
+}
+
+TEST_CASE("JSON plan: parent, sensitive digests, unmanaged") {
+  const std::string text = plan_json(profile_plan(), k_account, {});
+  CHECK(text.find("EMP-") == std::string::npos);
+  simdjson::dom::parser parser;
+  const simdjson::dom::element root = parser.parse(text);
+  const simdjson::dom::element entry = root["changes"].at(0);
+  CHECK(std::string_view(entry["kind"]) == "dlp_profile_entry");
+  CHECK(std::string_view(entry["parent"]) == "Employee IDs");
+  CHECK(std::string_view(entry["id"]) == "e-1");
+  CHECK(std::string_view(entry["fields"].at(0)["before"]) == "sha256:eefa11aa… (12 chars)");
+  CHECK(bool(entry["fields"].at(0)["sensitive"]));
+  CHECK(root["changes"].at(1)["parent"].is_null());
+  CHECK(std::string_view(root["unmanaged"].at(0)["name"]) == "Legacy");
+}
+
+TEST_CASE("apply report names entries with their profile") {
+  const Plan plan = profile_plan();
+  const api::ApplyReport report{{{.change = 0}, {.change = 1}}};
+  CHECK(apply_text(plan, report, {}) ==
+        "entry \"Employee number\" of dlp profile \"Employee IDs\": updated (regex)\n"
+        "dlp profile \"Badges\": created\n"
+        "\n"
+        "Apply complete: 1 created, 1 updated, 0 deleted.\n");
 }
 
 }  // namespace

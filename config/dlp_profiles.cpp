@@ -1,0 +1,428 @@
+// dlp.profiles (custom profiles and their entries) and dlp.predefined_profiles.
+#include "config/document.hpp"
+#include "config/regex_check.hpp"
+
+#include <array>
+#include <map>
+
+namespace cfsync::config {
+
+namespace {
+
+constexpr std::array<std::string_view, 11> k_profile_keys = {"name",
+                                                             "description",
+                                                             "allowed_match_count",
+                                                             "confidence_threshold",
+                                                             "ocr_enabled",
+                                                             "ai_context_enabled",
+                                                             "entries",
+                                                             "shared_entries",
+                                                             "data_classes",
+                                                             "data_tags",
+                                                             "sensitivity_levels"};
+constexpr std::array<std::string_view, 5> k_entry_keys = {"name", "regex", "words", "enabled",
+                                                          "description"};
+constexpr std::array<std::string_view, 2> k_shared_entry_keys = {"entry_id", "enabled"};
+constexpr std::array<std::string_view, 2> k_level_keys = {"group_id", "level_id"};
+constexpr std::array<std::string_view, 7> k_predefined_keys = {"name",
+                                                               "id",
+                                                               "allowed_match_count",
+                                                               "confidence_threshold",
+                                                               "ocr_enabled",
+                                                               "ai_context_enabled",
+                                                               "entries"};
+constexpr std::array<std::string_view, 2> k_toggle_keys = {"name", "enabled"};
+constexpr int k_max_match_count = 1000;
+
+// The item's name, required and not empty.
+std::optional<std::string> required_name(const YAML::Node& item, std::string_view path,
+                                         Reader& reader) {
+  const YAML::Node name = item["name"];
+  if (!name) {
+    reader.error(item, std::string(path) + ": name is required");
+    return std::nullopt;
+  }
+  auto text = reader.string(name, join_path(path, "name"));
+  if (text && text->empty()) {
+    reader.error(name, join_path(path, "name") + ": must not be empty");
+    return std::nullopt;
+  }
+  return text;
+}
+
+// The item's name when it has a readable one, for duplicate checks that do not depend on whether
+// the rest of the item is valid.
+std::optional<std::string> name_of(const YAML::Node& item, std::string_view key = "name") {
+  if (!item.IsMap()) return std::nullopt;
+  const YAML::Node name = item[std::string(key)];
+  if (!name || !name.IsScalar() || name.Scalar().empty()) return std::nullopt;
+  return name.Scalar();
+}
+
+// Reports a name seen before in the list at `list`; true when it is new.
+bool first_time(std::map<std::string, Place>& seen, const std::string& name, const YAML::Node& at,
+                std::string_view list, Reader& reader) {
+  auto [it, inserted] = seen.emplace(name, reader.place(at));
+  if (!inserted) {
+    reader.error(at, std::string(list) + ": \"" + name + "\" is declared twice: here and at " +
+                         it->second.text);
+  }
+  return inserted;
+}
+
+std::optional<std::string> description_of(const YAML::Node& node, std::string_view path,
+                                          Reader& reader) {
+  if (node.IsNull()) return std::string();  // declared empty
+  return reader.string(node, path);
+}
+
+std::optional<WordList> read_words(const YAML::Node& node, std::string_view path, Reader& reader) {
+  if (!reader.sequence(node, path)) return std::nullopt;
+  std::vector<std::string> words;
+  bool valid = true;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string word_path = std::string(path) + "[" + std::to_string(i) + "]";
+    auto word = reader.string(node[i], word_path);
+    if (word && word->empty()) {
+      reader.error(node[i], word_path + ": must not be empty");
+      word.reset();
+    }
+    valid = valid && word.has_value();
+    if (word) words.push_back(std::move(*word));
+  }
+  if (valid && words.empty()) {
+    reader.error(node, std::string(path) + ": expected at least one word");
+    return std::nullopt;
+  }
+  if (!valid) return std::nullopt;
+  return make_word_list(std::move(words));
+}
+
+std::optional<DesiredEntry> read_entry(const YAML::Node& item, const std::string& path,
+                                       Reader& reader) {
+  if (!reader.mapping(item, path, k_entry_keys) || item.IsNull()) {
+    if (item.IsNull()) reader.error(item, path + ": expected a mapping with name and regex");
+    return std::nullopt;
+  }
+  auto name = required_name(item, path, reader);
+  DesiredEntry entry;
+  bool valid = name.has_value();
+  if (name) entry.name = *name;
+
+  const YAML::Node regex = item["regex"];
+  const YAML::Node words = item["words"];
+  if (regex && words) {
+    reader.error(words, path + ": set regex or words, not both");
+    valid = false;
+  } else if (!regex && !words) {
+    reader.error(item, path + ": set regex (a pattern) or words (a list)");
+    valid = false;
+  } else if (regex) {
+    auto pattern = reader.string(regex, path + ".regex");
+    if (pattern) {
+      if (auto problem = regex_problem(*pattern)) {
+        reader.error(regex, path + ".regex: " + *problem);
+        pattern.reset();
+      }
+    }
+    valid = valid && pattern.has_value();
+    if (pattern) entry.regex = Sensitive(std::move(*pattern));
+  } else {
+    entry.words = read_words(words, path + ".words", reader);
+    valid = valid && entry.words.has_value();
+  }
+  if (const YAML::Node enabled = item["enabled"]) {
+    auto value = reader.boolean(enabled, path + ".enabled");
+    valid = valid && value.has_value();
+    entry.enabled = value.value_or(true);
+  }
+  if (const YAML::Node description = item["description"]) {
+    entry.description = description_of(description, path + ".description", reader);
+    valid = valid && entry.description.has_value();
+  }
+  if (!valid) return std::nullopt;
+  return entry;
+}
+
+std::optional<std::vector<DesiredEntry>> read_entries(const YAML::Node& node,
+                                                      const std::string& path, Reader& reader) {
+  if (!reader.sequence(node, path)) return std::nullopt;
+  std::vector<DesiredEntry> entries;
+  std::map<std::string, Place> names;
+  bool valid = true;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node item = node[i];
+    auto entry = read_entry(item, item_path(path, i, item), reader);
+    const auto name = name_of(item);
+    if (name && !first_time(names, *name, item, path, reader)) entry.reset();
+    valid = valid && entry.has_value();
+    if (entry) entries.push_back(std::move(*entry));
+  }
+  if (!valid) return std::nullopt;
+  return entries;
+}
+
+std::optional<std::vector<SharedEntry>> read_shared_entries(const YAML::Node& node,
+                                                            const std::string& path,
+                                                            Reader& reader) {
+  if (!reader.sequence(node, path)) return std::nullopt;
+  std::vector<SharedEntry> entries;
+  std::map<std::string, Place> ids;
+  bool valid = true;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node item = node[i];
+    const std::string item_at = path + "[" + std::to_string(i) + "]";
+    if (!reader.mapping(item, item_at, k_shared_entry_keys) || item.IsNull()) {
+      if (item.IsNull()) reader.error(item, item_at + ": expected a mapping with entry_id");
+      valid = false;
+      continue;
+    }
+    const YAML::Node id = item["entry_id"];
+    if (!id) {
+      reader.error(item, item_at + ": entry_id is required");
+      valid = false;
+      continue;
+    }
+    SharedEntry entry;
+    auto uuid = reader.uuid(id, item_at + ".entry_id");
+    if (const YAML::Node enabled = item["enabled"]) {
+      auto value = reader.boolean(enabled, item_at + ".enabled");
+      valid = valid && value.has_value();
+      entry.enabled = value.value_or(true);
+    }
+    if (!uuid || !first_time(ids, *uuid, id, path, reader)) {
+      valid = false;
+      continue;
+    }
+    entry.entry_id = std::move(*uuid);
+    entries.push_back(std::move(entry));
+  }
+  if (!valid) return std::nullopt;
+  std::sort(entries.begin(), entries.end());
+  return entries;
+}
+
+std::optional<std::vector<std::string>> read_uuids(const YAML::Node& node, const std::string& path,
+                                                   Reader& reader) {
+  if (!reader.sequence(node, path)) return std::nullopt;
+  std::vector<std::string> ids;
+  bool valid = true;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    auto id = reader.uuid(node[i], path + "[" + std::to_string(i) + "]");
+    valid = valid && id.has_value();
+    if (id) ids.push_back(std::move(*id));
+  }
+  if (!valid) return std::nullopt;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+std::optional<std::vector<SensitivityLevel>> read_levels(const YAML::Node& node,
+                                                         const std::string& path, Reader& reader) {
+  if (!reader.sequence(node, path)) return std::nullopt;
+  std::vector<SensitivityLevel> levels;
+  bool valid = true;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node item = node[i];
+    const std::string item_at = path + "[" + std::to_string(i) + "]";
+    if (!reader.mapping(item, item_at, k_level_keys) || item.IsNull() || !item["group_id"] ||
+        !item["level_id"]) {
+      if (item.IsMap() || item.IsNull()) {
+        reader.error(item, item_at + ": group_id and level_id are required");
+      }
+      valid = false;
+      continue;
+    }
+    auto group = reader.uuid(item["group_id"], item_at + ".group_id");
+    auto level = reader.uuid(item["level_id"], item_at + ".level_id");
+    if (!group || !level) {
+      valid = false;
+      continue;
+    }
+    levels.push_back({std::move(*group), std::move(*level)});
+  }
+  if (!valid) return std::nullopt;
+  std::sort(levels.begin(), levels.end());
+  levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+  return levels;
+}
+
+// Reads item[key] with `read` when it is there; a failed read makes the item invalid.
+template <class T, class Read>
+void read_field(const YAML::Node& item, std::string_view key, const std::string& path,
+                std::optional<T>& out, bool& valid, Read read) {
+  if (const YAML::Node node = item[std::string(key)]) {
+    out = read(node, path + "." + std::string(key));
+    valid = valid && out.has_value();
+  }
+}
+
+// The settings custom and predefined profiles share.
+struct CommonSettings {
+  std::optional<int> allowed_match_count;
+  std::optional<Confidence> confidence_threshold;
+  std::optional<bool> ocr_enabled;
+  std::optional<bool> ai_context_enabled;
+};
+
+bool read_common(const YAML::Node& item, const std::string& path, Reader& reader,
+                 CommonSettings& out) {
+  bool valid = true;
+  if (const YAML::Node count = item["allowed_match_count"]) {
+    out.allowed_match_count =
+        reader.integer(count, path + ".allowed_match_count", 0, k_max_match_count);
+    valid = valid && out.allowed_match_count.has_value();
+  }
+  if (const YAML::Node threshold = item["confidence_threshold"]) {
+    if (auto index = reader.one_of(threshold, path + ".confidence_threshold", confidence_names())) {
+      out.confidence_threshold = static_cast<Confidence>(*index);
+    } else {
+      valid = false;
+    }
+  }
+  if (const YAML::Node ocr = item["ocr_enabled"]) {
+    out.ocr_enabled = reader.boolean(ocr, path + ".ocr_enabled");
+    valid = valid && out.ocr_enabled.has_value();
+  }
+  if (const YAML::Node ai = item["ai_context_enabled"]) {
+    out.ai_context_enabled = reader.boolean(ai, path + ".ai_context_enabled");
+    valid = valid && out.ai_context_enabled.has_value();
+  }
+  return valid;
+}
+
+std::optional<DesiredProfile> read_profile(const YAML::Node& item, const std::string& path,
+                                           Reader& reader) {
+  if (!reader.mapping(item, path, k_profile_keys) || item.IsNull()) {
+    if (item.IsNull()) reader.error(item, path + ": expected a mapping with a name");
+    return std::nullopt;
+  }
+  DesiredProfile profile;
+  auto name = required_name(item, path, reader);
+  bool valid = name.has_value();
+  if (name) profile.name = *name;
+
+  CommonSettings common;
+  valid = read_common(item, path, reader, common) && valid;
+  profile.allowed_match_count = common.allowed_match_count;
+  profile.confidence_threshold = common.confidence_threshold;
+  profile.ocr_enabled = common.ocr_enabled;
+  profile.ai_context_enabled = common.ai_context_enabled;
+
+  // Each reader takes the node and its path, and reports its own problems.
+  auto with_reader = [&reader](auto read) {
+    return [&reader, read](const YAML::Node& node, const std::string& at) {
+      return read(node, at, reader);
+    };
+  };
+  read_field(item, "description", path, profile.description, valid, with_reader(description_of));
+  read_field(item, "entries", path, profile.entries, valid, with_reader(read_entries));
+  read_field(item, "shared_entries", path, profile.shared_entries, valid,
+             with_reader(read_shared_entries));
+  read_field(item, "data_classes", path, profile.data_classes, valid, with_reader(read_uuids));
+  read_field(item, "data_tags", path, profile.data_tags, valid, with_reader(read_uuids));
+  read_field(item, "sensitivity_levels", path, profile.sensitivity_levels, valid,
+             with_reader(read_levels));
+  if (!valid) return std::nullopt;
+  return profile;
+}
+
+std::optional<std::vector<DesiredEntryToggle>> read_toggles(const YAML::Node& node,
+                                                            const std::string& path,
+                                                            Reader& reader) {
+  if (!reader.sequence(node, path)) return std::nullopt;
+  std::vector<DesiredEntryToggle> toggles;
+  std::map<std::string, Place> names;
+  bool valid = true;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node item = node[i];
+    const std::string item_at = item_path(path, i, item);
+    if (!reader.mapping(item, item_at, k_toggle_keys) || item.IsNull()) {
+      if (item.IsNull()) reader.error(item, item_at + ": expected a mapping with name and enabled");
+      valid = false;
+      continue;
+    }
+    auto name = required_name(item, item_at, reader);
+    const YAML::Node enabled = item["enabled"];
+    if (!enabled) reader.error(item, item_at + ": enabled is required");
+    auto value = enabled ? reader.boolean(enabled, item_at + ".enabled") : std::nullopt;
+    const bool unique = !name || first_time(names, *name, item, path, reader);
+    if (!name || !value || !unique) {
+      valid = false;
+      continue;
+    }
+    toggles.push_back({std::move(*name), *value});
+  }
+  if (!valid) return std::nullopt;
+  return toggles;
+}
+
+std::optional<DesiredPredefinedProfile> read_predefined(const YAML::Node& item,
+                                                        const std::string& path, Reader& reader) {
+  if (!reader.mapping(item, path, k_predefined_keys) || item.IsNull()) {
+    if (item.IsNull()) reader.error(item, path + ": expected a mapping with a name or an id");
+    return std::nullopt;
+  }
+  DesiredPredefinedProfile profile;
+  bool valid = true;
+  if (const YAML::Node id = item["id"]) {
+    auto uuid = reader.uuid(id, path + ".id");
+    valid = uuid.has_value();
+    profile.id = uuid.value_or("");
+  }
+  if (const YAML::Node name = item["name"]) {
+    auto text = reader.string(name, path + ".name");
+    valid = valid && text.has_value();
+    profile.name = text.value_or("");
+  }
+  if (!item["id"] && !item["name"]) {
+    reader.error(item, path + ": name or id is required");
+    valid = false;
+  }
+  CommonSettings common;
+  valid = read_common(item, path, reader, common) && valid;
+  profile.allowed_match_count = common.allowed_match_count;
+  profile.confidence_threshold = common.confidence_threshold;
+  profile.ocr_enabled = common.ocr_enabled;
+  profile.ai_context_enabled = common.ai_context_enabled;
+  if (const YAML::Node entries = item["entries"]) {
+    auto toggles = read_toggles(entries, path + ".entries", reader);
+    valid = valid && toggles.has_value();
+    if (toggles) profile.entries = std::move(*toggles);
+  }
+  if (!valid) return std::nullopt;
+  return profile;
+}
+
+}  // namespace
+
+void read_dlp_profiles(const YAML::Node& node, Reader& reader, Merge& merge) {
+  constexpr std::string_view path = "dlp.profiles";
+  if (!reader.sequence(node, path)) return;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node item = node[i];
+    auto profile = read_profile(item, item_path(path, i, item), reader);
+    const auto name = name_of(item);
+    if (name && !first_time(merge.profile_at, *name, item, path, reader)) continue;
+    if (profile) merge.desired.profiles.push_back(std::move(*profile));
+  }
+}
+
+void read_dlp_predefined_profiles(const YAML::Node& node, Reader& reader, Merge& merge) {
+  constexpr std::string_view path = "dlp.predefined_profiles";
+  if (!reader.sequence(node, path)) return;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node item = node[i];
+    const std::string item_at =
+        item_path(path, i, item, item.IsMap() && item["id"] ? "id" : "name");
+    auto profile = read_predefined(item, item_at, reader);
+    const auto identity = name_of(item, item.IsMap() && item["id"] ? "id" : "name");
+    if (identity && !first_time(merge.predefined_at, *identity, item, path, reader)) {
+      continue;
+    }
+    if (profile) merge.desired.predefined_profiles.push_back(std::move(*profile));
+  }
+}
+
+}  // namespace cfsync::config

@@ -1,0 +1,448 @@
+// Custom profiles, their entries, and predefined profiles: desired + live -> changes.
+#include "reconcile/planner.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+
+namespace cfsync::reconcile {
+
+namespace {
+
+std::string quoted(const std::string& name) { return "\"" + name + "\""; }
+
+// "" is how a null description reads; show it as null.
+FieldValue text(const std::string& value) {
+  if (value.empty()) return std::monostate{};
+  return value;
+}
+
+FieldValue number(int value) { return static_cast<std::int64_t>(value); }
+FieldValue shown(Confidence value) { return std::string(to_string(value)); }
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+std::vector<std::string> sorted(std::vector<std::string> values) {
+  std::sort(values.begin(), values.end());
+  return values;
+}
+
+StringList level_names(std::vector<SensitivityLevel> levels) {
+  std::sort(levels.begin(), levels.end());
+  StringList out;
+  for (const SensitivityLevel& level : levels) out.push_back(level.group_id + "/" + level.level_id);
+  return out;
+}
+
+// The fields a new or deleted entry shows; `as_before` puts the values on the before side.
+void entry_fields(const DesiredEntry& entry, const std::string& prefix, bool as_before,
+                  std::vector<FieldChange>& out) {
+  auto add = [&](std::string_view field, FieldValue value) {
+    FieldChange change{prefix + std::string(field), {}, {}};
+    (as_before ? change.before : change.after) = std::move(value);
+    out.push_back(std::move(change));
+  };
+  if (entry.regex) add("regex", Protected::regex(*entry.regex));
+  if (entry.words) add("words", Protected::words(*entry.words));
+  add("enabled", entry.enabled);
+  if (entry.description) add("description", text(*entry.description));
+}
+
+DesiredEntry as_desired(const LiveEntry& live) {
+  DesiredEntry entry{.name = live.name, .enabled = live.enabled, .description = live.description};
+  if (live.kind == EntryKind::regex) {
+    entry.regex = live.regex;
+  } else {
+    entry.words = live.words;
+  }
+  return entry;
+}
+
+// Every declared field of a profile about to be created.
+std::vector<FieldChange> creation_fields(const DesiredProfile& profile) {
+  LiveProfile nothing;
+  std::vector<FieldChange> out;
+  if (profile.description) out.push_back({"description", {}, text(*profile.description)});
+  if (profile.allowed_match_count) {
+    out.push_back({"allowed_match_count", {}, number(*profile.allowed_match_count)});
+  }
+  if (profile.confidence_threshold) {
+    out.push_back({"confidence_threshold", {}, shown(*profile.confidence_threshold)});
+  }
+  if (profile.ocr_enabled) out.push_back({"ocr_enabled", {}, *profile.ocr_enabled});
+  if (profile.ai_context_enabled) {
+    out.push_back({"ai_context_enabled", {}, *profile.ai_context_enabled});
+  }
+  for (const DesiredEntry& entry : profile.entries.value_or(std::vector<DesiredEntry>{})) {
+    entry_fields(entry, "entries[" + quoted(entry.name) + "].", false, out);
+  }
+  // The lists: everything declared is new.
+  DesiredProfile lists_only{.shared_entries = profile.shared_entries,
+                            .data_classes = profile.data_classes,
+                            .data_tags = profile.data_tags,
+                            .sensitivity_levels = profile.sensitivity_levels};
+  for (FieldChange& change : profile_field_changes(lists_only, nothing)) {
+    out.push_back(std::move(change));
+  }
+  return out;
+}
+
+// The PUT body: declared values, else live ones. Lists the configuration does not declare are
+// left out, which the API reads as "unchanged"; shared entries are always sent.
+UpdateProfile update_payload(const DesiredProfile& desired, const LiveProfile& live) {
+  DesiredProfile body;
+  body.name = desired.name;
+  body.description = desired.description;
+  if (!body.description && !live.description.empty()) body.description = live.description;
+  body.allowed_match_count = desired.allowed_match_count.value_or(live.allowed_match_count);
+  body.confidence_threshold = desired.confidence_threshold.value_or(live.confidence_threshold);
+  body.ocr_enabled = desired.ocr_enabled.value_or(live.ocr_enabled);
+  body.ai_context_enabled = desired.ai_context_enabled.value_or(live.ai_context_enabled);
+  body.shared_entries = desired.shared_entries.value_or(live.shared_entries);
+  body.data_classes = desired.data_classes;
+  body.data_tags = desired.data_tags;
+  body.sensitivity_levels = desired.sensitivity_levels;
+  return {live.id, std::move(body), live.context_awareness};
+}
+
+class ProfilePlanner {
+ public:
+  ProfilePlanner(Plan& plan, std::vector<std::string>& problems)
+      : m_plan(plan), m_problems(problems) {}
+
+  void create(const DesiredProfile& desired) {
+    m_plan.changes.push_back({.kind = ResourceKind::dlp_profile,
+                              .name = desired.name,
+                              .action = Action::create,
+                              .fields = creation_fields(desired),
+                              .payload = CreateProfile{desired}});
+  }
+
+  void update(const DesiredProfile& desired, const LiveProfile& live) {
+    std::vector<FieldChange> fields = profile_field_changes(desired, live);
+    if (!fields.empty()) {
+      m_plan.changes.push_back({.kind = ResourceKind::dlp_profile,
+                                .name = desired.name,
+                                .id = live.id,
+                                .action = Action::update,
+                                .fields = std::move(fields),
+                                .payload = update_payload(desired, live)});
+    }
+    if (desired.entries) plan_entries(desired, live);
+  }
+
+  void remove(const LiveProfile& live) {
+    StringList entry_names;
+    for (const LiveEntry& entry : live.entries) entry_names.push_back(entry.name);
+    std::vector<FieldChange> fields = {
+        {"description", text(live.description), {}},
+        {"allowed_match_count", number(live.allowed_match_count), {}},
+        {"entries", sorted(std::move(entry_names)), {}}};
+    m_plan.changes.push_back({.kind = ResourceKind::dlp_profile,
+                              .name = live.name,
+                              .id = live.id,
+                              .action = Action::delete_,
+                              .fields = std::move(fields),
+                              .payload = DeleteProfile{live.id}});
+  }
+
+ private:
+  void plan_entries(const DesiredProfile& desired, const LiveProfile& live) {
+    std::map<std::string, const LiveEntry*> by_name;
+    for (const LiveEntry& entry : live.entries) {
+      auto [it, inserted] = by_name.emplace(entry.name, &entry);
+      if (!inserted) {
+        m_problems.push_back("dlp profile " + quoted(live.name) + " has two entries named " +
+                             quoted(entry.name) + " (ids " + it->second->id + " and " + entry.id +
+                             "); cfsync will not guess which one the configuration means: "
+                             "rename or delete one of them");
+      }
+    }
+    std::set<std::string> declared;
+    for (const DesiredEntry& entry : *desired.entries) {
+      declared.insert(entry.name);
+      const auto found = by_name.find(entry.name);
+      if (found == by_name.end()) {
+        add_entry(desired.name, live.id, entry);
+      } else {
+        change_entry(desired.name, live.id, entry, *found->second);
+      }
+    }
+    for (const LiveEntry& entry : live.entries) {
+      if (!declared.contains(entry.name)) remove_entry(desired.name, entry);
+    }
+  }
+
+  void add_entry(const std::string& profile, const std::string& profile_id,
+                 const DesiredEntry& entry) {
+    if (entry.words) {
+      cannot_set_words(profile, entry.name, "is a new word-list entry");
+      return;
+    }
+    std::vector<FieldChange> fields;
+    entry_fields(entry, "", false, fields);
+    m_plan.changes.push_back({.kind = ResourceKind::dlp_profile_entry,
+                              .name = entry.name,
+                              .parent = profile,
+                              .action = Action::create,
+                              .fields = std::move(fields),
+                              .payload = CreateEntry{profile_id, entry}});
+  }
+
+  void change_entry(const std::string& profile, const std::string& profile_id,
+                    const DesiredEntry& desired, const LiveEntry& live) {
+    if (desired.words) {
+      if (live.kind == EntryKind::regex) {
+        cannot_set_words(profile, desired.name, "would become a word-list entry");
+      } else if (*desired.words != live.words || desired.enabled != live.enabled) {
+        cannot_set_words(
+            profile, desired.name,
+            *desired.words != live.words ? "has different words" : "is switched on or off");
+      }
+      return;
+    }
+    if (live.kind == EntryKind::words) {
+      // A word-list entry that becomes a regex entry: the API can delete the one and add the
+      // other, under the same name.
+      remove_entry(profile, live);
+      add_entry(profile, profile_id, desired);
+      return;
+    }
+    std::vector<FieldChange> fields;
+    if (desired.regex->reveal() != live.regex.reveal()) {
+      fields.push_back({"regex", Protected::regex(live.regex), Protected::regex(*desired.regex)});
+    }
+    if (desired.enabled != live.enabled)
+      fields.push_back({"enabled", live.enabled, desired.enabled});
+    if (desired.description && *desired.description != live.description) {
+      fields.push_back({"description", text(live.description), text(*desired.description)});
+    }
+    if (fields.empty()) return;
+    DesiredEntry body = desired;
+    if (!body.description) body.description = live.description;
+    m_plan.changes.push_back({.kind = ResourceKind::dlp_profile_entry,
+                              .name = desired.name,
+                              .parent = profile,
+                              .id = live.id,
+                              .action = Action::update,
+                              .fields = std::move(fields),
+                              .payload = UpdateEntry{live.id, std::move(body), live.validation}});
+  }
+
+  void remove_entry(const std::string& profile, const LiveEntry& live) {
+    std::vector<FieldChange> fields;
+    entry_fields(as_desired(live), "", true, fields);
+    m_plan.changes.push_back({.kind = ResourceKind::dlp_profile_entry,
+                              .name = live.name,
+                              .parent = profile,
+                              .id = live.id,
+                              .action = Action::delete_,
+                              .fields = std::move(fields),
+                              .payload = DeleteEntry{live.id}});
+  }
+
+  void cannot_set_words(const std::string& profile, const std::string& entry,
+                        const std::string& what) {
+    m_problems.push_back(
+        "dlp profile " + quoted(profile) + ": entry " + quoted(entry) + " " + what +
+        "; the Cloudflare API sets a profile's word lists only when it creates the profile, so "
+        "cfsync cannot make this change in place. Keep word lists that change in a DLP dataset "
+        "and use its entry through shared_entries, or delete and re-create the profile yourself "
+        "(its id changes, and the policies that use it must follow)");
+  }
+
+  Plan& m_plan;
+  std::vector<std::string>& m_problems;
+};
+
+// Predefined profiles: their settings, and entries switched on or off.
+void plan_predefined(const DesiredPredefinedProfile& desired,
+                     const std::vector<LivePredefinedProfile>& live, Plan& plan,
+                     std::vector<std::string>& problems) {
+  const auto found = std::find_if(live.begin(), live.end(), [&](const LivePredefinedProfile& p) {
+    return desired.id.empty() ? p.name == desired.name : lower(p.id) == desired.id;
+  });
+  const std::string label = desired.id.empty() ? quoted(desired.name) : desired.id;
+  if (found == live.end()) {
+    std::vector<std::string> names;
+    for (const LivePredefinedProfile& profile : live) names.push_back(quoted(profile.name));
+    std::string known;
+    for (const std::string& name : sorted(names)) known += (known.empty() ? "" : ", ") + name;
+    problems.push_back("predefined profile " + label +
+                       " does not exist in the account (predefined profiles: " +
+                       (known.empty() ? "none" : known) + ")");
+    return;
+  }
+  const LivePredefinedProfile& profile = *found;
+
+  std::vector<FieldChange> fields;
+  if (desired.allowed_match_count && *desired.allowed_match_count != profile.allowed_match_count) {
+    fields.push_back({"allowed_match_count", number(profile.allowed_match_count),
+                      number(*desired.allowed_match_count)});
+  }
+  if (desired.confidence_threshold &&
+      *desired.confidence_threshold != profile.confidence_threshold) {
+    fields.push_back({"confidence_threshold", shown(profile.confidence_threshold),
+                      shown(*desired.confidence_threshold)});
+  }
+  if (desired.ocr_enabled && *desired.ocr_enabled != profile.ocr_enabled) {
+    fields.push_back({"ocr_enabled", profile.ocr_enabled, *desired.ocr_enabled});
+  }
+  if (desired.ai_context_enabled && *desired.ai_context_enabled != profile.ai_context_enabled) {
+    fields.push_back(
+        {"ai_context_enabled", profile.ai_context_enabled, *desired.ai_context_enabled});
+  }
+  if (!fields.empty()) {
+    plan.changes.push_back(
+        {.kind = ResourceKind::dlp_predefined_profile,
+         .name = profile.name,
+         .id = profile.id,
+         .action = Action::update,
+         .fields = std::move(fields),
+         .payload = UpdatePredefinedProfile{
+             .id = profile.id,
+             .allowed_match_count =
+                 desired.allowed_match_count.value_or(profile.allowed_match_count),
+             .confidence_threshold =
+                 desired.confidence_threshold.value_or(profile.confidence_threshold),
+             .ocr_enabled = desired.ocr_enabled.value_or(profile.ocr_enabled),
+             .ai_context_enabled =
+                 desired.ai_context_enabled.value_or(profile.ai_context_enabled)}});
+  }
+
+  for (const DesiredEntryToggle& toggle : desired.entries) {
+    const auto entry = std::find_if(
+        profile.entries.begin(), profile.entries.end(),
+        [&](const LivePredefinedEntry& candidate) { return candidate.name == toggle.name; });
+    if (entry == profile.entries.end()) {
+      problems.push_back("predefined profile " + quoted(profile.name) + " has no entry named " +
+                         quoted(toggle.name));
+      continue;
+    }
+    if (entry->enabled == toggle.enabled) continue;
+    plan.changes.push_back({.kind = ResourceKind::dlp_predefined_entry,
+                            .name = entry->name,
+                            .parent = profile.name,
+                            .id = entry->id,
+                            .action = Action::update,
+                            .fields = {{"enabled", entry->enabled, toggle.enabled}},
+                            .payload = TogglePredefinedEntry{entry->id, toggle.enabled}});
+  }
+}
+
+}  // namespace
+
+LiveProfile normalised(LiveProfile live) {
+  for (SharedEntry& entry : live.shared_entries) entry.entry_id = lower(entry.entry_id);
+  std::sort(live.shared_entries.begin(), live.shared_entries.end());
+  for (std::string& id : live.data_classes) id = lower(id);
+  for (std::string& id : live.data_tags) id = lower(id);
+  live.data_classes = sorted(std::move(live.data_classes));
+  live.data_tags = sorted(std::move(live.data_tags));
+  for (SensitivityLevel& level : live.sensitivity_levels) {
+    level.group_id = lower(level.group_id);
+    level.level_id = lower(level.level_id);
+  }
+  std::sort(live.sensitivity_levels.begin(), live.sensitivity_levels.end());
+  for (LiveEntry& entry : live.entries) entry.words = make_word_list(std::move(entry.words));
+  return live;
+}
+
+std::vector<FieldChange> profile_field_changes(const DesiredProfile& desired,
+                                               const LiveProfile& live) {
+  std::vector<FieldChange> out;
+  if (desired.description && *desired.description != live.description) {
+    out.push_back({"description", text(live.description), text(*desired.description)});
+  }
+  if (desired.allowed_match_count && *desired.allowed_match_count != live.allowed_match_count) {
+    out.push_back({"allowed_match_count", number(live.allowed_match_count),
+                   number(*desired.allowed_match_count)});
+  }
+  if (desired.confidence_threshold && *desired.confidence_threshold != live.confidence_threshold) {
+    out.push_back({"confidence_threshold", shown(live.confidence_threshold),
+                   shown(*desired.confidence_threshold)});
+  }
+  if (desired.ocr_enabled && *desired.ocr_enabled != live.ocr_enabled) {
+    out.push_back({"ocr_enabled", live.ocr_enabled, *desired.ocr_enabled});
+  }
+  if (desired.ai_context_enabled && *desired.ai_context_enabled != live.ai_context_enabled) {
+    out.push_back({"ai_context_enabled", live.ai_context_enabled, *desired.ai_context_enabled});
+  }
+  if (desired.shared_entries) {
+    // A set keyed by entry id: one field per entry added, removed or switched.
+    std::map<std::string, std::pair<FieldValue, FieldValue>> by_id;
+    for (const SharedEntry& entry : live.shared_entries)
+      by_id[entry.entry_id].first = entry.enabled;
+    for (const SharedEntry& entry : *desired.shared_entries) {
+      by_id[entry.entry_id].second = entry.enabled;
+    }
+    for (auto& [id, values] : by_id) {
+      if (values.first == values.second) continue;
+      out.push_back({"shared_entries[" + quoted(id) + "].enabled", std::move(values.first),
+                     std::move(values.second)});
+    }
+  }
+  if (desired.data_classes && sorted(*desired.data_classes) != live.data_classes) {
+    out.push_back({"data_classes", live.data_classes, sorted(*desired.data_classes)});
+  }
+  if (desired.data_tags && sorted(*desired.data_tags) != live.data_tags) {
+    out.push_back({"data_tags", live.data_tags, sorted(*desired.data_tags)});
+  }
+  if (desired.sensitivity_levels &&
+      level_names(*desired.sensitivity_levels) != level_names(live.sensitivity_levels)) {
+    out.push_back({"sensitivity_levels", level_names(live.sensitivity_levels),
+                   level_names(*desired.sensitivity_levels)});
+  }
+  return out;
+}
+
+void plan_profiles(const DesiredState& desired, const LiveProfiles& live, Plan& plan,
+                   std::vector<std::string>& problems) {
+  std::map<std::string, std::vector<LiveProfile>> live_by_name;
+  for (const LiveProfile& profile : live.custom) {
+    live_by_name[profile.name].push_back(normalised(profile));
+  }
+  std::set<std::string> declared;
+  for (const DesiredProfile& profile : desired.profiles) declared.insert(profile.name);
+
+  // Two live profiles with one name: only a problem where cfsync would have to pick one.
+  for (const auto& [name, profiles] : live_by_name) {
+    if (profiles.size() < 2 || !(declared.contains(name) || desired.prune.profiles)) continue;
+    std::string ids;
+    for (const LiveProfile& profile : profiles) ids += (ids.empty() ? "" : " and ") + profile.id;
+    problems.push_back("two live custom profiles are named " + quoted(name) + " (ids " + ids +
+                       "); cfsync will not guess which one the configuration means: rename or "
+                       "delete one of them in the dashboard");
+  }
+
+  ProfilePlanner planner(plan, problems);
+  for (const DesiredProfile& profile : desired.profiles) {
+    const auto found = live_by_name.find(profile.name);
+    if (found == live_by_name.end()) {
+      planner.create(profile);
+    } else if (found->second.size() == 1) {
+      planner.update(profile, found->second.front());
+    }
+  }
+  for (const DesiredPredefinedProfile& profile : desired.predefined_profiles) {
+    plan_predefined(profile, live.predefined, plan, problems);
+  }
+  // Deletes come last: a failure earlier in the apply leaves everything in place.
+  for (const auto& [name, profiles] : live_by_name) {
+    if (declared.contains(name)) continue;
+    for (const LiveProfile& profile : profiles) {
+      if (desired.prune.profiles) {
+        if (profiles.size() == 1) planner.remove(profile);
+      } else {
+        plan.unmanaged.push_back({ResourceKind::dlp_profile, profile.name, profile.id});
+      }
+    }
+  }
+}
+
+}  // namespace cfsync::reconcile
