@@ -8,6 +8,7 @@
 #include "tests/support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
+#include <simdjson.h>
 
 #include <signal.h>
 
@@ -115,6 +116,124 @@ TEST_CASE("the emulator's answers to every settings method and to errors match t
     CAPTURE(row.body);
     const HttpReply reply =
         http_request(prism.port(), row.method, row.target, row.headers, row.body);
+    CHECK(reply.status == row.status);
+    CHECK_FALSE(reply.headers.contains("sl-violations"));
+  }
+  CHECK(prism.problems() == std::vector<std::string>{});
+}
+
+std::string result_id(const HttpReply& reply) {
+  simdjson::dom::parser parser;
+  return std::string(parser.parse(reply.body)["result"]["id"].get_string().value());
+}
+
+TEST_CASE(
+    "profiles: create, entries added, changed and removed, prune, predefined, through the proxy") {
+  EmulatorProcess emulator;
+  PrismProxy prism(emulator);
+  TempDir dir;
+  std::string config;
+  {
+    std::ifstream in(source_dir() + "/examples/profiles/cfsync.yaml");
+    std::ostringstream text;
+    text << in.rdbuf();
+    config = text.str();
+  }
+  auto apply = [&](const std::string& yaml) {
+    dir.write("cfsync.yaml", yaml);
+    const ProcessResult result =
+        run({binary("cfsync"), "apply", "-c", dir.path().string(), "--api-url", prism.url()},
+            {{"CLOUDFLARE_API_TOKEN", k_token}});
+    CHECK_MESSAGE(result.exit_code == 0, result.err);
+    const ProcessResult plan = run({binary("cfsync"), "plan", "--detailed-exitcode", "-c",
+                                    dir.path().string(), "--api-url", prism.url()},
+                                   {{"CLOUDFLARE_API_TOKEN", k_token}});
+    CHECK_MESSAGE(plan.exit_code == 0, plan.err);
+  };
+  apply(config);
+
+  // A changed regex, a new entry, a removed entry, a changed field, a profile to prune.
+  config.replace(config.find("EMP-[0-9]{6}"), 12, "EMP-[0-9]{7}");
+  config.replace(config.find("        - name: Contractor number"), 0,
+                 "        - name: Visitor pass\n          regex: 'VIS-[0-9]{4}'\n");
+  const std::string removed =
+      "        - name: Internal API token\n          regex: 'acme_[A-Za-z0-9]{32}'\n          "
+      "enabled: false                 # staged: declared, not yet matching\n";
+  REQUIRE(config.find(removed) != std::string::npos);
+  config.erase(config.find(removed), removed.size());
+  config.replace(config.find("allowed_match_count: 3"), 22, "allowed_match_count: 4");
+  config.replace(config.find("profiles: false"), 15, "profiles: true");
+  const HttpReply extra = http_request(
+      prism.port(), "POST", std::string("/accounts/") + k_account + "/dlp/profiles/custom",
+      {{"Authorization", std::string("Bearer ") + k_token}, {"Content-Type", "application/json"}},
+      R"({"name": "Legacy", "entries": [{"name": "Old", "enabled": true, "pattern": {"regex": "OLD"}}]})");
+  CHECK(extra.status == 200);
+  apply(config);
+  CHECK(prism.problems() == std::vector<std::string>{});
+}
+
+TEST_CASE("the emulator's profile and entry endpoints answer as the spec says") {
+  EmulatorProcess emulator;
+  PrismProxy prism(emulator);
+  const std::string dlp = std::string("/accounts/") + k_account + "/dlp";
+  const std::map<std::string, std::string> json = {
+      {"Authorization", std::string("Bearer ") + k_token}, {"Content-Type", "application/json"}};
+  auto send = [&](const std::string& method, const std::string& path,
+                  const std::string& body = {}) {
+    return http_request(prism.port(), method, dlp + path, json, body);
+  };
+  const HttpReply created = send(
+      "POST", "/profiles/custom",
+      R"({"name": "P", "entries": [{"name": "W", "enabled": true, "words": ["a"]}],)"
+      R"( "shared_entries": [{"entry_id": "1fa4a9bf-9303-48a0-9faf-121a65181898", "enabled": true}]})");
+  REQUIRE(created.status == 200);
+  const std::string profile = result_id(created);
+  const HttpReply entry =
+      send("POST", "/entries",
+           R"({"name": "R", "enabled": true, "pattern": {"regex": "x"}, "profile_id": ")" +
+               profile + "\"}");
+  REQUIRE(entry.status == 200);
+  const std::string entry_id = result_id(entry);
+  const std::string cards = "/profiles/predefined/a7fa0471-2169-447c-8e9d-a2a9b34f6fc5";
+  struct Row {
+    std::string method;
+    std::string path;
+    std::string body;
+    int status;
+  };
+  const std::vector<Row> rows = {
+      {"GET", "/profiles", "", 200},
+      {"GET", "/profiles/custom", "", 200},
+      {"GET", "/profiles/custom/" + profile, "", 200},
+      {"GET", "/profiles/" + profile, "", 200},
+      {"PUT", "/profiles/custom/" + profile, R"({"name": "P2", "allowed_match_count": 2})", 200},
+      {"GET", "/entries", "", 200},
+      {"GET", "/entries/" + entry_id, "", 200},
+      {"PUT", "/entries/custom/" + entry_id,
+       R"({"name": "R", "enabled": false, "pattern": {"regex": "y"}})", 200},
+      {"PUT", "/entries/" + entry_id,
+       R"({"type": "custom", "name": "R", "enabled": true, "pattern": {"regex": "z"}})", 200},
+      {"GET", cards, "", 200},
+      {"PUT", cards, R"({"allowed_match_count": 1, "ocr_enabled": true})", 200},
+      {"GET", cards + "/config", "", 200},
+      {"PUT", cards + "/config", R"({"enabled_entries": ["1fa4a9bf-9303-48a0-9faf-121a65181898"]})",
+       200},
+      {"PUT", "/entries/predefined/86cf3a93-547e-4c86-9bf7-89d337acf832", R"({"enabled": true})",
+       200},
+      {"POST", "/entries/predefined",
+       R"({"entry_id": "86cf3a93-547e-4c86-9bf7-89d337acf832", "enabled": false})", 200},
+      {"GET", "/profiles/custom/00000000-0000-4000-8000-000000000000", "", 404},
+      {"POST", "/profiles/custom",
+       R"({"name": "P", "shared_entries": [{"entry_id": "00000000-0000-4000-8000-000000000000", "enabled": true}]})",
+       400},
+      {"DELETE", "/entries/" + entry_id, "", 200},
+      {"DELETE", "/profiles/custom/" + profile, "", 200},
+      {"DELETE", cards, "", 200},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.method);
+    CAPTURE(row.path);
+    const HttpReply reply = send(row.method, row.path, row.body);
     CHECK(reply.status == row.status);
     CHECK_FALSE(reply.headers.contains("sl-violations"));
   }
