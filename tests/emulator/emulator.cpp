@@ -42,6 +42,36 @@ std::string loggable(std::string_view body) {
   return out;
 }
 
+json::object load_fixture(const std::optional<std::filesystem::path>& file) {
+  if (!file) return {};
+  std::ifstream in(*file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  json::value fixture = json::parse(text.str(), ec);
+  if (!in || ec || !fixture.is_object()) {
+    throw std::runtime_error("fixture " + file->string() + " is not a JSON object");
+  }
+  const json::value* ai_search = fixture.as_object().if_contains("ai_search");
+  if (ai_search != nullptr) {
+    const json::value* instances =
+        ai_search->is_object() ? ai_search->as_object().if_contains("instances") : nullptr;
+    if (instances == nullptr || !instances->is_array()) {
+      throw std::runtime_error("fixture " + file->string() +
+                               ": ai_search.instances must be a list");
+    }
+    for (const json::value& instance : instances->as_array()) {
+      const json::value* id =
+          instance.is_object() ? instance.as_object().if_contains("id") : nullptr;
+      if (id == nullptr || !id->is_string()) {
+        throw std::runtime_error("fixture " + file->string() +
+                                 ": every ai_search instance needs an id");
+      }
+    }
+  }
+  return std::move(fixture.as_object());
+}
+
 json::object load_state(const std::optional<std::filesystem::path>& file) {
   if (!file || !std::filesystem::exists(*file)) return {{"accounts", json::object()}};
   std::ifstream in(*file, std::ios::binary);
@@ -59,11 +89,15 @@ json::object load_state(const std::optional<std::filesystem::path>& file) {
 
 }  // namespace
 
-std::string utc_now() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+std::int64_t epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string rfc3339(std::int64_t ms) {
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  const auto millis = ms % 1000;
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char text[32];
@@ -81,14 +115,17 @@ Emulator::Emulator(Options options, Clock clock)
   add_dlp_settings_routes(m_router);
   add_dlp_profiles_routes(m_router);
   add_dlp_entries_routes(m_router);
+  add_ai_search_routes(m_router);
+  const json::object fixture = load_fixture(m_options.fixture_file);
 
-  const std::string now = m_clock();
+  const std::string now = rfc3339(m_clock());
   json::object& accounts = m_state["accounts"].as_object();
   for (const std::string& id : m_options.accounts) {
     json::value& account = accounts[id];
     if (!account.is_object()) account = json::object();
     init_dlp_settings(account.as_object(), now);
     init_dlp_profiles(account.as_object());
+    init_ai_search(account.as_object(), fixture);
   }
   save();
 }
@@ -138,8 +175,10 @@ Response Emulator::serve_api(const Request& request, std::string_view path) {
   if (account == accounts.end())
     return failure(403, code::authentication_error, "Authentication error");
 
-  Context context{request, match.params, account->value().as_object(), m_clock(),
-                  [this] { return new_id(); }};
+  const std::int64_t now_ms = m_clock();
+  Context context{request,         match.params, account->value().as_object(),
+                  rfc3339(now_ms), now_ms,       [this] { return new_id(); },
+                  m_options};
   Response response = (*match.handler)(context);
   if (context.changed) save();
   return response;

@@ -8,6 +8,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -24,17 +25,25 @@ struct Options {
   std::optional<std::string> key;
   std::vector<std::string> accounts;  // accounts that exist (created if the state lacks them)
   std::optional<std::filesystem::path> state_file;  // loaded at start, saved on every change
+  // What the dashboard would have made: {"ai_search": {"instances": [...]}} (README.md).
+  std::optional<std::filesystem::path> fixture_file;
+  // AI Search items: how the checksum is made, and how indexing goes.
+  std::string item_checksum = "md5";  // md5, sha1 or sha256
+  std::int64_t index_delay_ms = 0;    // queued for the first half, running for the second
+  std::string index_error_pattern;    // keys matching this glob end in "error"
 };
 
-// Now as RFC 3339 UTC with milliseconds: "2026-11-23T19:12:00.123Z".
-[[nodiscard]] std::string utc_now();
+// Milliseconds since the Unix epoch.
+[[nodiscard]] std::int64_t epoch_ms();
+// As RFC 3339 UTC with milliseconds: "2026-11-23T19:12:00.123Z".
+[[nodiscard]] std::string rfc3339(std::int64_t ms);
 
 class Emulator {
  public:
-  using Clock = std::function<std::string()>;
+  using Clock = std::function<std::int64_t()>;  // epoch milliseconds
 
-  // Throws std::runtime_error when the state file exists but cannot be used.
-  explicit Emulator(Options options, Clock clock = utc_now);
+  // Throws std::runtime_error when the state or fixture file exists but cannot be used.
+  explicit Emulator(Options options, Clock clock = epoch_ms);
 
   [[nodiscard]] Response handle(const Request& request);
 

@@ -20,4 +20,9 @@ void init_dlp_profiles(boost::json::object& account);
 // /accounts/{account_id}/dlp/entries... (API.md §6)
 void add_dlp_entries_routes(Router& router);
 
+// /accounts/{account_id}/ai-search/namespaces/{name}/instances/{id}/items... (API.md §7.3);
+// the fixture's ai_search.instances exist in every account.
+void add_ai_search_routes(Router& router);
+void init_ai_search(boost::json::object& account, const boost::json::object& fixture);
+
 }  // namespace cfsync::emulator

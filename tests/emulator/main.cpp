@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 
@@ -20,6 +21,20 @@ int main(int argc, char** argv) {
   app.add_option("--key", key, "Accept this X-Auth-Key (with --email)");
   app.add_option("--account", options.accounts, "An account that exists (repeatable)")->required();
   app.add_option("--state", state_file, "Load state from FILE at start; save it on every change");
+  std::string fixture;
+  app.add_option("--fixture", fixture,
+                 "What exists before cfsync runs, as the dashboard would make it (JSON: "
+                 "{\"ai_search\": {\"instances\": [{\"namespace\", \"id\", \"managed\"}]}})")
+      ->check(CLI::ExistingFile);
+  app.add_option("--item-checksum", options.item_checksum, "How AI Search item checksums are made")
+      ->check(CLI::IsMember({"md5", "sha1", "sha256"}))
+      ->capture_default_str();
+  app.add_option("--index-delay-ms", options.index_delay_ms,
+                 "How long an uploaded item takes to index: queued, then running, then done")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{3'600'000}))
+      ->capture_default_str();
+  app.add_option("--index-error-pattern", options.index_error_pattern,
+                 "Items whose key matches this glob (fnmatch, * matches /) end in error");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -33,6 +48,7 @@ int main(int argc, char** argv) {
   if (!email.empty()) options.email = email;
   if (!key.empty()) options.key = key;
   if (!state_file.empty()) options.state_file = state_file;
+  if (!fixture.empty()) options.fixture_file = fixture;
 
   try {
     cfsync::emulator::Emulator emulator(std::move(options));

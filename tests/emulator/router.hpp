@@ -15,14 +15,18 @@ namespace cfsync::emulator {
 
 using Params = std::map<std::string, std::string, std::less<>>;
 
+struct Options;  // the emulator's switches (emulator.hpp), as handlers need them
+
 // What a handler works with. `account` is the emulated account named by {account_id}.
 struct Context {
   const Request& request;
   const Params& params;
   boost::json::object& account;
   std::string now;                      // RFC 3339, for timestamps the handler writes
+  std::int64_t now_ms = 0;              // the same instant, in epoch milliseconds
   std::function<std::string()> new_id;  // a fresh uuid
-  bool changed = false;                 // set by handlers that modify state, so that it is saved
+  const Options& options;
+  bool changed = false;  // set by handlers that modify state, so that it is saved
 };
 
 using Handler = std::function<Response(Context&)>;

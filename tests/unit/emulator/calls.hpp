@@ -14,13 +14,15 @@ namespace cfsync::emulator::testing {
 inline constexpr const char* k_account = "023e105f4ecef8ad9ca31a8372d0c353";
 inline const std::string k_dlp = std::string("/accounts/") + k_account + "/dlp";
 
+inline constexpr std::int64_t k_start_ms = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+
 // A clock that moves one second per reading.
 inline Emulator::Clock ticking() {
-  auto seconds = std::make_shared<int>(0);
-  return [seconds] {
-    const int s = (*seconds)++;
-    return "2026-01-01T00:" + std::string(s / 60 < 10 ? "0" : "") + std::to_string(s / 60) + ":" +
-           std::string(s % 60 < 10 ? "0" : "") + std::to_string(s % 60) + ".000Z";
+  auto now = std::make_shared<std::int64_t>(k_start_ms);
+  return [now] {
+    const std::int64_t reading = *now;
+    *now += 1000;
+    return reading;
   };
 }
 
