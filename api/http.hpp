@@ -2,6 +2,8 @@
 // without sockets.
 #pragma once
 
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,11 +18,20 @@ enum class Method { get, put, patch, post, delete_ };
 // `text` percent-encoded for use as one path segment ("a/b" -> "a%2Fb").
 [[nodiscard]] std::string path_segment(std::string_view text);
 
+// A body streamed from a file between two parts held in memory: a multipart upload reads the
+// file as it sends it.
+struct FileBody {
+  std::string head;
+  std::filesystem::path file;
+  std::string tail;
+};
+
 struct HttpRequest {
   Method method = Method::get;
   std::string target;  // path and query below the base URL: "/accounts/{id}/dlp/settings"
   std::string content_type;
   std::string body;
+  std::optional<FileBody> file_body;  // when set, sent instead of `body`
   // Safe to send twice: a lost response may be retried without re-reading live state.
   bool idempotent = true;
 };

@@ -16,6 +16,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <array>
 #include <chrono>
 #include <optional>
 
@@ -87,6 +88,69 @@ constexpr Phase k_connecting{"connecting", "to"};
 constexpr Phase k_handshaking{"the TLS handshake", "with"};
 constexpr Phase k_sending{"sending the request", "to"};
 constexpr Phase k_reading{"reading the response", "from"};
+
+// A Beast body that sends head, then the file in chunks, then tail, with the Content-Length of
+// the three: uploads never hold a whole file in memory.
+struct StreamedFileBody {
+  struct value_type {
+    std::string head;
+    beast::file file;
+    std::uint64_t file_size = 0;
+    std::string tail;
+  };
+
+  static std::uint64_t size(const value_type& body) {
+    return body.head.size() + body.file_size + body.tail.size();
+  }
+
+  class writer {
+   public:
+    using const_buffers_type = net::const_buffer;
+
+    template <bool is_request, class Fields>
+    writer(http::header<is_request, Fields>&, value_type& body) : m_body(body) {}
+
+    void init(beast::error_code& ec) { ec = {}; }
+
+    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
+      ec = {};
+      switch (m_part) {
+        case Part::head:
+          m_part = Part::file;
+          if (!m_body.head.empty()) return {{net::buffer(m_body.head), true}};
+          [[fallthrough]];
+        case Part::file:
+          if (m_sent < m_body.file_size) {
+            const std::size_t wanted = static_cast<std::size_t>(
+                std::min<std::uint64_t>(m_chunk.size(), m_body.file_size - m_sent));
+            const std::size_t read = m_body.file.read(m_chunk.data(), wanted, ec);
+            if (ec) return boost::none;
+            if (read == 0) {  // the file shrank since it was opened
+              ec = http::error::short_read;
+              return boost::none;
+            }
+            m_sent += read;
+            return {{net::buffer(m_chunk.data(), read), true}};
+          }
+          m_part = Part::tail;
+          [[fallthrough]];
+        case Part::tail:
+          m_part = Part::done;
+          return {{net::buffer(m_body.tail), false}};
+        case Part::done:
+          break;
+      }
+      return boost::none;
+    }
+
+   private:
+    enum class Part { head, file, tail, done };
+    value_type& m_body;
+    Part m_part = Part::head;
+    std::uint64_t m_sent = 0;
+    std::array<char, 64 * 1024> m_chunk{};
+  };
+};
 
 struct Attempt {
   Result<HttpResponse> result;
@@ -163,8 +227,40 @@ class HttpTransport final : public Transport {
       Result<void> connected = co_await connect();
       if (!connected) co_return Attempt{connected.error()};
     }
+    if (request.file_body) {
+      http::request<StreamedFileBody> message{to_verb(request.method),
+                                              m_settings.endpoint.path_prefix + request.target, 11};
+      prepare(message, request);
+      StreamedFileBody::value_type& body = message.body();
+      beast::error_code ec;
+      body.file.open(request.file_body->file.c_str(), beast::file_mode::scan, ec);
+      if (!ec) body.file_size = body.file.size(ec);
+      if (ec) {
+        co_return Attempt{Error(ErrorKind::io, "cannot read \"" + request.file_body->file.string() +
+                                                   "\": " + ec.message())};
+      }
+      body.head = request.file_body->head;
+      body.tail = request.file_body->tail;
+      message.prepare_payload();
+      co_return co_await send_on_connection(message, reused);
+    }
     http::request<http::string_body> message{to_verb(request.method),
                                              m_settings.endpoint.path_prefix + request.target, 11};
+    prepare(message, request);
+    message.body() = request.body;
+    message.prepare_payload();
+    co_return co_await send_on_connection(message, reused);
+  }
+
+  template <class Body>
+  net::awaitable<Attempt> send_on_connection(http::request<Body>& message, bool reused) {
+    if (m_secure) co_return co_await round_trip(*m_secure, message, reused);
+    co_return co_await round_trip(*m_plain, message, reused);
+  }
+
+  // The headers every request carries: host, agent, credentials, content type.
+  template <class Body>
+  void prepare(http::request<Body>& message, const HttpRequest& request) const {
     message.set(http::field::host, host_header());
     message.set(http::field::user_agent, m_settings.user_agent);
     message.set(http::field::accept, "application/json");
@@ -176,16 +272,11 @@ class HttpTransport final : public Transport {
       message.set("X-Auth-Key", credentials.key.reveal());
     }
     if (!request.content_type.empty()) message.set(http::field::content_type, request.content_type);
-    message.body() = request.body;
     message.keep_alive(true);
-    message.prepare_payload();
-    if (m_secure) co_return co_await round_trip(*m_secure, message, reused);
-    co_return co_await round_trip(*m_plain, message, reused);
   }
 
-  template <class Stream>
-  net::awaitable<Attempt> round_trip(Stream& stream, http::request<http::string_body>& message,
-                                     bool reused) {
+  template <class Stream, class Body>
+  net::awaitable<Attempt> round_trip(Stream& stream, http::request<Body>& message, bool reused) {
     beast::get_lowest_layer(stream).expires_at(m_deadline);
     auto [write_error, written] = co_await http::async_write(stream, message, use_tuple);
     if (write_error) {

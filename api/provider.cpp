@@ -1,5 +1,6 @@
 #include "api/provider.hpp"
 
+#include "api/ai_search.hpp"
 #include "api/dlp_profiles.hpp"
 #include "api/dlp_settings.hpp"
 #include "api/json_read.hpp"
@@ -8,6 +9,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <map>
+#include <random>
+#include <set>
 
 namespace cfsync::api {
 
@@ -65,11 +70,28 @@ Error explained(Error error, const std::string& account_id) {
   return error;
 }
 
+// Multipart boundaries: random, so that no file contains one.
+std::string random_boundary() {
+  static std::mt19937_64 random{std::random_device{}()};
+  char text[48];
+  std::snprintf(text, sizeof text, "cfsync-%016llx%016llx",
+                static_cast<unsigned long long>(random()),
+                static_cast<unsigned long long>(random()));
+  return text;
+}
+
 }  // namespace
+
+bool IndexingReport::ok() const {
+  return !timed_out && std::none_of(items.begin(), items.end(), [](const IndexedItem& item) {
+    return item.status == ItemStatus::error;
+  });
+}
 
 bool ApplyReport::ok() const {
   return std::all_of(outcomes.begin(), outcomes.end(),
-                     [](const ChangeOutcome& outcome) { return !outcome.error; });
+                     [](const ChangeOutcome& outcome) { return !outcome.error; }) &&
+         (!indexing || indexing->ok());
 }
 
 CloudflareProvider::CloudflareProvider(Transport& transport, std::string account_id,
@@ -96,7 +118,43 @@ Result<LiveState> CloudflareProvider::populate(const DesiredState& desired) {
     }
     live.profiles = std::move(*profiles);
   }
+  if (!desired.ai_search_instances.empty()) {
+    std::vector<LiveInstance> instances;
+    for (const DesiredInstance& instance : desired.ai_search_instances) {
+      auto items = read_instance(instance.namespace_name, instance.id);
+      if (!items) {
+        return explained(
+            items.error().context("reading AI Search instance " + instance.label() + ": "),
+            m_account_id);
+      }
+      instances.push_back(std::move(*items));
+    }
+    live.ai_search_instances = std::move(instances);
+  }
   return live;
+}
+
+Result<LiveInstance> CloudflareProvider::read_instance(const std::string& namespace_name,
+                                                       const std::string& instance_id) {
+  LiveInstance live{namespace_name, instance_id, {}};
+  std::set<std::string> seen;  // item ids: a page that repeats them means the list shifted
+  for (int page = 1;; ++page) {
+    CFSYNC_TRY(HttpResponse response,
+               send(list_items_request(m_account_id, namespace_name, instance_id, page)));
+    CFSYNC_TRY(ItemPage items, parse_items_page(response));
+    const std::size_t page_size = items.items.size();
+    bool advanced = false;
+    for (LiveItem& item : items.items) {
+      if (!seen.insert(item.id).second) continue;
+      advanced = true;
+      live.items.push_back(std::move(item));
+    }
+    if (page_size > 0 && !advanced) {
+      return Error(ErrorKind::protocol, "unexpected response: page " + std::to_string(page) +
+                                            " of the items repeats the previous ones");
+    }
+    if (is_last_page(page_size, live.items.size(), items.total_count)) return live;
+  }
 }
 
 Result<LiveDlpSettings> CloudflareProvider::read_settings() {
@@ -117,7 +175,8 @@ Result<LiveProfiles> CloudflareProvider::read_profiles() {
   return std::move(listing.profiles);
 }
 
-Result<void> CloudflareProvider::write(const DesiredDlpSettings& patch) {
+Result<void> CloudflareProvider::write(const DesiredDlpSettings& patch,
+                                       ChangeOutcome& /*outcome*/) {
   CFSYNC_TRY(HttpResponse response, send(patch_settings_request(m_account_id, patch)));
   CFSYNC_TRY(LiveDlpSettings after, parse_settings_response(response));
   // The response holds the settings as stored: anything of the patch still different was not
@@ -127,7 +186,7 @@ Result<void> CloudflareProvider::write(const DesiredDlpSettings& patch) {
   return {};
 }
 
-Result<void> CloudflareProvider::write(const CreateProfile& create) {
+Result<void> CloudflareProvider::write(const CreateProfile& create, ChangeOutcome& /*outcome*/) {
   CFSYNC_TRY(HttpResponse response, send(create_profile_request(m_account_id, create)));
   CFSYNC_TRY(LiveProfile created, parse_profile_response(response));
   const auto left =
@@ -136,7 +195,7 @@ Result<void> CloudflareProvider::write(const CreateProfile& create) {
   return {};
 }
 
-Result<void> CloudflareProvider::write(const UpdateProfile& update) {
+Result<void> CloudflareProvider::write(const UpdateProfile& update, ChangeOutcome& /*outcome*/) {
   CFSYNC_TRY(HttpResponse response, send(update_profile_request(m_account_id, update)));
   CFSYNC_TRY(LiveProfile updated, parse_profile_response(response));
   const auto left = reconcile::profile_field_changes(update.body, reconcile::normalised(updated));
@@ -144,33 +203,34 @@ Result<void> CloudflareProvider::write(const UpdateProfile& update) {
   return {};
 }
 
-Result<void> CloudflareProvider::write(const DeleteProfile& remove) {
+Result<void> CloudflareProvider::write(const DeleteProfile& remove, ChangeOutcome& /*outcome*/) {
   CFSYNC_TRY(HttpResponse response, send(delete_profile_request(m_account_id, remove)));
   simdjson::dom::parser parser;
   CFSYNC_TRY_VOID(read_envelope(parser, response));
   return {};
 }
 
-Result<void> CloudflareProvider::write(const CreateEntry& create) {
+Result<void> CloudflareProvider::write(const CreateEntry& create, ChangeOutcome& /*outcome*/) {
   CFSYNC_TRY(HttpResponse response, send(create_entry_request(m_account_id, create)));
   CFSYNC_TRY(LiveEntry created, parse_entry_response(response));
   return check_entry(create.entry, created);
 }
 
-Result<void> CloudflareProvider::write(const UpdateEntry& update) {
+Result<void> CloudflareProvider::write(const UpdateEntry& update, ChangeOutcome& /*outcome*/) {
   CFSYNC_TRY(HttpResponse response, send(update_entry_request(m_account_id, update)));
   CFSYNC_TRY(LiveEntry updated, parse_entry_response(response));
   return check_entry(update.entry, updated);
 }
 
-Result<void> CloudflareProvider::write(const DeleteEntry& remove) {
+Result<void> CloudflareProvider::write(const DeleteEntry& remove, ChangeOutcome& /*outcome*/) {
   CFSYNC_TRY(HttpResponse response, send(delete_entry_request(m_account_id, remove)));
   simdjson::dom::parser parser;
   CFSYNC_TRY_VOID(read_envelope(parser, response));
   return {};
 }
 
-Result<void> CloudflareProvider::write(const UpdatePredefinedProfile& update) {
+Result<void> CloudflareProvider::write(const UpdatePredefinedProfile& update,
+                                       ChangeOutcome& /*outcome*/) {
   CFSYNC_TRY(HttpResponse response, send(update_predefined_request(m_account_id, update)));
   CFSYNC_TRY(LivePredefinedProfile updated, parse_predefined_response(response));
   std::vector<std::string> different;
@@ -188,20 +248,129 @@ Result<void> CloudflareProvider::write(const UpdatePredefinedProfile& update) {
   return {};
 }
 
-Result<void> CloudflareProvider::write(const TogglePredefinedEntry& toggle) {
+Result<void> CloudflareProvider::write(const TogglePredefinedEntry& toggle,
+                                       ChangeOutcome& /*outcome*/) {
   CFSYNC_TRY(HttpResponse response, send(toggle_entry_request(m_account_id, toggle)));
   CFSYNC_TRY(LiveEntry toggled, parse_entry_response(response));
   if (toggled.enabled != toggle.enabled) return not_applied("enabled");
   return {};
 }
 
+Result<void> CloudflareProvider::write(const UploadItem& upload, ChangeOutcome& outcome) {
+  CFSYNC_TRY(HttpResponse response,
+             send(upload_item_request(m_account_id, upload, random_boundary())));
+  // Upload never overwrites: a 409 means an item has this key already. It is never retried
+  // blindly; the key is listed again to see what is there.
+  if (response.status == 409) return resolve_conflict(upload, outcome);
+  CFSYNC_TRY(LiveItem item, parse_item_response(response));
+  if (item.key != upload.document.key || item.file_size != upload.document.size) {
+    return not_applied("key or size");
+  }
+  outcome.item_id = item.id;
+  return {};
+}
+
+Result<void> CloudflareProvider::resolve_conflict(const UploadItem& upload,
+                                                  ChangeOutcome& outcome) {
+  const DesiredDocument& document = upload.document;
+  CFSYNC_TRY(HttpResponse response, send(find_item_request(m_account_id, upload.namespace_name,
+                                                           upload.instance_id, document.key)));
+  CFSYNC_TRY(ItemPage found, parse_items_page(response));
+  const auto same = std::find_if(found.items.begin(), found.items.end(), [&](const LiveItem& item) {
+    if (item.key != document.key || item.file_size != document.size) return false;
+    return std::all_of(document.metadata.begin(), document.metadata.end(), [&](const auto& field) {
+      const auto live = item.metadata.find(field.first);
+      return live != item.metadata.end() && live->second == field.second;
+    });
+  });
+  if (same == found.items.end()) {
+    return Error(ErrorKind::apply,
+                 "an item with this key appeared during the apply, with other "
+                 "content; it is left as it is, and the next run replaces it");
+  }
+  // The size and metadata are this document's: most likely an earlier attempt whose answer was
+  // lost. The next plan compares checksums.
+  m_logger->info("{} / {}: already uploaded", upload.instance_id, document.key);
+  outcome.item_id = same->id;
+  return {};
+}
+
+Result<void> CloudflareProvider::write(const DeleteItem& remove, ChangeOutcome& /*outcome*/) {
+  CFSYNC_TRY(HttpResponse response, send(delete_item_request(m_account_id, remove)));
+  if (response.status == 404) {
+    m_logger->debug("{}: already deleted", remove.key);  // what the change wanted
+    return {};
+  }
+  simdjson::dom::parser parser;
+  CFSYNC_TRY_VOID(read_envelope(parser, response));
+  return {};
+}
+
+Result<void> CloudflareProvider::write(const ReplaceItem& replace, ChangeOutcome& outcome) {
+  auto removed = write(replace.remove, outcome);
+  if (!removed) return removed.error().context("deleting the old item: ");
+  auto uploaded = write(replace.upload, outcome);
+  if (!uploaded) return uploaded.error().context("uploading the new content (the old is gone): ");
+  return {};
+}
+
+Result<IndexingReport> CloudflareProvider::wait_for_indexing(const Plan& plan,
+                                                             const ApplyReport& report,
+                                                             std::chrono::milliseconds timeout,
+                                                             Clock& clock) {
+  struct Pending {
+    std::string namespace_name;
+    std::string instance_id;
+    IndexedItem item;
+  };
+  std::map<std::string, Pending> pending;  // by item id
+  for (const ChangeOutcome& outcome : report.outcomes) {
+    if (outcome.error || outcome.item_id.empty()) continue;
+    const Change& change = plan.changes.at(outcome.change);
+    const UploadItem* upload = std::get_if<UploadItem>(&change.payload);
+    if (upload == nullptr) upload = &std::get<ReplaceItem>(change.payload).upload;
+    pending.emplace(outcome.item_id,
+                    Pending{upload->namespace_name,
+                            upload->instance_id,
+                            {change.parent, upload->document.key, ItemStatus::queued, {}}});
+  }
+  IndexingReport indexing;
+  const Clock::TimePoint deadline = clock.now() + timeout;
+  std::chrono::milliseconds pause(250);
+  for (;;) {
+    std::set<std::pair<std::string, std::string>> instances;
+    for (const auto& [id, entry] : pending)
+      instances.emplace(entry.namespace_name, entry.instance_id);
+    for (const auto& [namespace_name, instance_id] : instances) {
+      CFSYNC_TRY(LiveInstance live, read_instance(namespace_name, instance_id));
+      for (const LiveItem& item : live.items) {
+        const auto found = pending.find(item.id);
+        if (found == pending.end()) continue;
+        found->second.item.status = item.status;
+        found->second.item.error = item.error;
+        if (!is_final(item.status)) continue;
+        indexing.items.push_back(std::move(found->second.item));
+        pending.erase(found);
+      }
+    }
+    if (pending.empty()) return indexing;
+    if (clock.now() >= deadline) break;
+    clock.sleep_for(std::min(
+        pause, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock.now())));
+    pause = std::min(pause * 2, std::chrono::milliseconds(5000));
+  }
+  indexing.timed_out = true;
+  for (auto& [id, entry] : pending) indexing.items.push_back(std::move(entry.item));
+  return indexing;
+}
+
 ApplyReport CloudflareProvider::apply(const Plan& plan) {
   ApplyReport report;
   for (std::size_t i = 0; i < plan.changes.size(); ++i) {
     const Change& change = plan.changes[i];
-    Result<void> done =
-        std::visit([this](const auto& payload) { return write(payload); }, change.payload);
     ChangeOutcome outcome{.change = i};
+    Result<void> done = std::visit(
+        [this, &outcome](const auto& payload) { return write(payload, outcome); }, change.payload);
     const std::string subject =
         change.parent.empty() ? change.name : change.parent + " / " + change.name;
     if (done) {

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::array<std::string_view, 3> k_top_keys = {"account_id", "dlp", "prune"};
+constexpr std::array<std::string_view, 4> k_top_keys = {"account_id", "dlp", "ai_search", "prune"};
 constexpr std::array<std::string_view, 3> k_dlp_keys = {"settings", "profiles",
                                                         "predefined_profiles"};
 constexpr std::array<std::string_view, 1> k_prune_keys = {"profiles"};
@@ -173,6 +173,7 @@ void read_document(const YAML::Node& document, Reader& reader, Merge& merge) {
       }
     }
   }
+  if (const YAML::Node ai_search = document["ai_search"]) read_ai_search(ai_search, reader, merge);
   if (const YAML::Node prune = document["prune"]) {
     read_prune(key_node(document, "prune"), prune, reader, merge);
   }

@@ -85,6 +85,11 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
       ->type_name("LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
+  std::string state_dir;
+  app.add_option("--state-dir", state_dir,
+                 "Where cfsync keeps what it may forget (document digests); default: "
+                 "$STATE_DIRECTORY, else .cfsync-state/ in the config's directory")
+      ->type_name("PATH");
   bool apply_flag = false;
   app.add_flag("--apply", apply_flag, "Same as the apply command");
 
@@ -93,6 +98,13 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   plan->add_flag("--detailed-exitcode", options.detailed_exitcode,
                  "Exit 0 when there is nothing to do, 2 when there are changes, 1 on error");
   CLI::App* apply = app.add_subcommand("apply", "Make the account match the configuration");
+  apply->add_flag("--wait", options.wait,
+                  "Wait until uploaded documents are indexed; fail if one is not");
+  double wait_timeout_ms = 600'000;
+  apply->add_option("--wait-timeout", wait_timeout_ms, "How long --wait waits, e.g. 10m")
+      ->transform(duration_ms().description(""))
+      ->type_name("DURATION")
+      ->default_str("10m");
 
   try {
     app.parse(argc, argv);
@@ -103,6 +115,10 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   // Limits are checked here, once, in the units people type.
   if (timeout_ms < 1 || timeout_ms > 600'000) {
     std::fputs("cfsync: --request-timeout must be between 1ms and 10m\n", stderr);
+    return 1;
+  }
+  if (wait_timeout_ms < 1 || wait_timeout_ms > 86'400'000) {
+    std::fputs("cfsync: --wait-timeout must be between 1ms and 24h\n", stderr);
     return 1;
   }
   if (max_response_bytes < 1024 || max_response_bytes > (std::uint64_t{1} << 32)) {
@@ -129,6 +145,8 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   if (!config.empty()) options.config = config;
   if (!token_file.empty()) options.token_file = token_file;
   if (!ca_file.empty()) options.ca_file = ca_file;
+  if (!state_dir.empty()) options.state_dir = state_dir;
+  options.wait_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(wait_timeout_ms));
   options.request_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(timeout_ms));
   options.max_response_bytes = static_cast<std::size_t>(max_response_bytes);
   options.output = output == "json" ? OutputFormat::json : OutputFormat::text;

@@ -30,6 +30,10 @@ struct Options {
   LogFormat log_format = LogFormat::text;
   std::string log_level = "warn";
   bool detailed_exitcode = false;  // plan: 0 no changes, 1 error, 2 changes
+  std::optional<std::filesystem::path>
+      state_dir;      // default: $STATE_DIRECTORY, else beside the config
+  bool wait = false;  // apply: wait for uploaded documents to be indexed
+  std::chrono::milliseconds wait_timeout{600'000};
 };
 
 // Options to run with, or the exit code to leave with (0 after --help or --version, 1 after a

@@ -1,8 +1,10 @@
 #include "daemon/commands.hpp"
 
+#include "api/clock.hpp"
 #include "api/provider.hpp"
 #include "api/settings.hpp"
 #include "api/transport.hpp"
+#include "config/digest_cache.hpp"
 #include "config/load.hpp"
 #include "daemon/report.hpp"
 #include "reconcile/planner.hpp"
@@ -62,6 +64,30 @@ Result<std::unique_ptr<api::Transport>> open_transport(const Options& options,
   return api::make_http_transport(settings, std::move(log));
 }
 
+// --state-dir, else systemd's StateDirectory= (the first, when it names several), else
+// .cfsync-state/ in the config's root.
+std::filesystem::path state_dir_of(const Options& options, const Environment& environment,
+                                   const config::Config& config) {
+  if (options.state_dir) return *options.state_dir;
+  if (environment.state_directory && !environment.state_directory->empty()) {
+    return environment.state_directory->substr(0, environment.state_directory->find(':'));
+  }
+  return config.root / ".cfsync-state";
+}
+
+// Hashes the documents whose content the plan must compare, through the digest cache.
+Result<void> hash_documents(DesiredState& desired, const LiveState& live,
+                            const std::filesystem::path& state_dir, spdlog::logger& log) {
+  const auto needs = reconcile::digests_needed(desired, *live.ai_search_instances);
+  config::DigestCache cache = config::DigestCache::open(state_dir);
+  CFSYNC_TRY_VOID(config::fill_digests(desired, needs, cache));
+  log.debug("{} documents compared by checksum, {} read from disk", needs.size(),
+            cache.files_read());
+  // A cache that cannot be written costs a re-hash next time, nothing more.
+  if (auto saved = cache.save(); !saved) log.warn("{}", saved.error().message());
+  return {};
+}
+
 std::string declared(const DesiredState& desired) {
   std::vector<std::string> parts;
   if (desired.dlp_settings) parts.emplace_back("dlp settings");
@@ -86,6 +112,7 @@ Environment Environment::from_process() {
   environment.email = env("CLOUDFLARE_EMAIL");
   environment.api_key = env("CLOUDFLARE_API_KEY");
   environment.credentials_directory = env("CREDENTIALS_DIRECTORY");
+  environment.state_directory = env("STATE_DIRECTORY");
   environment.no_color = env("NO_COLOR").has_value();
   environment.stdout_is_terminal = ::isatty(STDOUT_FILENO) == 1;
   return environment;
@@ -103,7 +130,7 @@ int run_command(const Options& options, const Environment& environment, std::ost
     report_error(log, config.error());
     return k_exit_error;
   }
-  const DesiredState& desired = config->desired;
+  DesiredState desired = std::move(config->desired);
   if (options.command == Command::validate) {
     out << "Configuration is valid: " << config->files.size() << " file(s), account "
         << desired.account_id << ", declares " << declared(desired) << ".\n";
@@ -122,6 +149,14 @@ int run_command(const Options& options, const Environment& environment, std::ost
   if (!live) {
     report_error(log, live.error());
     return k_exit_error;
+  }
+  // hash: documents whose live item has their size are compared by content.
+  if (live->ai_search_instances) {
+    auto hashed = hash_documents(desired, *live, state_dir_of(options, environment, *config), log);
+    if (!hashed) {
+      report_error(log, hashed.error());
+      return k_exit_error;
+    }
   }
   // plan: the pure diff.
   auto plan = reconcile::plan(desired, *live);
@@ -143,7 +178,17 @@ int run_command(const Options& options, const Environment& environment, std::ost
     if (plan->empty()) return k_exit_ok;
     out << "\n";
   }
-  const api::ApplyReport report = provider.apply(*plan);
+  api::ApplyReport report = provider.apply(*plan);
+  // wait: until what was uploaded is indexed, when asked.
+  if (options.wait) {
+    auto indexing =
+        provider.wait_for_indexing(*plan, report, options.wait_timeout, api::system_clock());
+    if (!indexing) {
+      report_error(log, indexing.error().context("waiting for indexing: "));
+      return k_exit_error;
+    }
+    if (!indexing->items.empty()) report.indexing = std::move(*indexing);
+  }
   out << (options.output == OutputFormat::json
               ? apply_json(*plan, report, desired.account_id, style)
               : apply_text(*plan, report, style));

@@ -21,6 +21,7 @@ struct Environment {
   std::optional<std::string> email;                  // CLOUDFLARE_EMAIL
   std::optional<std::string> api_key;                // CLOUDFLARE_API_KEY
   std::optional<std::string> credentials_directory;  // CREDENTIALS_DIRECTORY (systemd)
+  std::optional<std::string> state_directory;        // STATE_DIRECTORY (systemd)
   bool no_color = false;                             // NO_COLOR is set
   bool stdout_is_terminal = false;
 

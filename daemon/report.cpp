@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 
 namespace cfsync::daemon {
 
@@ -36,9 +37,10 @@ struct ActionWords {
 };
 
 const ActionWords& words(Action action) {
-  static constexpr std::array<ActionWords, 3> k_words = {{
+  static constexpr std::array<ActionWords, 4> k_words = {{
       {"+", "32", "will be created", "created"},
       {"~", "33", "will be updated in place", "updated"},
+      {"-/+", "35", "will be replaced (deleted, then uploaded again)", "replaced"},
       {"-", "31", "will be deleted", "deleted"},
   }};
   return k_words.at(static_cast<std::size_t>(action));
@@ -123,7 +125,11 @@ std::string described(const Change& change) {
     case ResourceKind::dlp_predefined_profile:
       return "predefined profile " + json_quoted(change.name);
     case ResourceKind::dlp_predefined_entry:
-      return "entry " + json_quoted(change.name) + " of predefined profile " + json_quoted(change.parent);
+      return "entry " + json_quoted(change.name) + " of predefined profile " +
+             json_quoted(change.parent);
+    case ResourceKind::ai_search_item:
+      return "document " + json_quoted(change.name) + " of AI Search instance " +
+             json_quoted(change.parent);
   }
   return change.name;
 }
@@ -154,6 +160,7 @@ void change_text(const Change& change, const Paint& paint, RenderOptions options
         values = shown(field.before, options) + " → null";
         break;
       case Action::update:
+      case Action::replace:
         values = shown(field.before, options) + " → " + shown(field.after, options);
         break;
     }
@@ -163,8 +170,10 @@ void change_text(const Change& change, const Paint& paint, RenderOptions options
 }
 
 std::string summary_line(const PlanSummary& summary) {
-  return fmt::format("{} to create, {} to update, {} to delete", summary.create, summary.update,
-                     summary.delete_);
+  const std::string replaced =
+      summary.replace > 0 ? fmt::format("{} to replace, ", summary.replace) : "";
+  return fmt::format("{} to create, {} to update, {}{} to delete", summary.create, summary.update,
+                     replaced, summary.delete_);
 }
 
 json::object change_json(const Change& change, RenderOptions options) {
@@ -186,26 +195,74 @@ json::object change_json(const Change& change, RenderOptions options) {
 }
 
 json::object summary_json(const PlanSummary& summary) {
-  return {{"create", summary.create}, {"update", summary.update}, {"delete", summary.delete_}};
+  return {{"create", summary.create},
+          {"update", summary.update},
+          {"replace", summary.replace},
+          {"delete", summary.delete_}};
 }
 
 json::array unmanaged_json(const Plan& plan) {
   json::array out;
   for (const Unmanaged& item : plan.unmanaged) {
-    out.push_back(
-        json::object{{"kind", to_string(item.kind)}, {"name", item.name}, {"id", item.id}});
+    json::object entry{{"kind", to_string(item.kind)}, {"name", item.name}, {"id", item.id}};
+    entry["parent"] = item.parent.empty() ? json::value(nullptr) : json::value(item.parent);
+    out.push_back(std::move(entry));
   }
   return out;
 }
 
+// Live resources left alone, by kind, each with the setting that would delete them.
 std::string unmanaged_text(const Plan& plan) {
-  if (plan.unmanaged.empty()) return {};
-  std::string out =
-      "Not in the configuration, left alone (set prune.profiles: true to delete them):\n";
-  for (const Unmanaged& item : plan.unmanaged) {
-    out += fmt::format("  {} {} (id {})\n", to_string(item.kind), json_quoted(item.name), item.id);
+  std::string out;
+  for (const ResourceKind kind : {ResourceKind::dlp_profile, ResourceKind::ai_search_item}) {
+    std::string lines;
+    for (const Unmanaged& item : plan.unmanaged) {
+      if (item.kind != kind) continue;
+      const std::string parent = item.parent.empty() ? "" : json_quoted(item.parent) + " / ";
+      lines += fmt::format("  {} {}{} (id {})\n", to_string(item.kind), parent,
+                           json_quoted(item.name), item.id);
+    }
+    if (lines.empty()) continue;
+    const std::string_view hint = kind == ResourceKind::dlp_profile
+                                      ? "set prune.profiles: true to delete them"
+                                      : "set prune: true on the instance to delete them";
+    out += fmt::format("Not in the configuration, left alone ({}):\n{}\n", hint, lines);
   }
-  return out + "\n";
+  return out;
+}
+
+std::string indexing_text(const api::IndexingReport& indexing, const Paint& paint) {
+  std::map<ItemStatus, int> counts;
+  for (const api::IndexedItem& item : indexing.items) ++counts[item.status];
+  std::string out = "\nIndexing:";
+  for (const auto& [status, count] : counts) {
+    out += fmt::format(" {} {},", count, to_string(status));
+  }
+  out.back() = '.';
+  out += "\n";
+  for (const api::IndexedItem& item : indexing.items) {
+    if (item.status == ItemStatus::error) {
+      out +=
+          fmt::format("  {} {} / {}: {}\n", paint("error", "31"), json_quoted(item.instance),
+                      json_quoted(item.key), item.error.empty() ? "no reason given" : item.error);
+    } else if (!is_final(item.status)) {
+      out += fmt::format("  {} {} / {}: still {}\n", paint("unfinished", "31"),
+                         json_quoted(item.instance), json_quoted(item.key), to_string(item.status));
+    }
+  }
+  if (indexing.timed_out) out += "Indexing did not finish within --wait-timeout.\n";
+  return out;
+}
+
+json::object indexing_json(const api::IndexingReport& indexing) {
+  json::array items;
+  for (const api::IndexedItem& item : indexing.items) {
+    json::object entry{
+        {"instance", item.instance}, {"key", item.key}, {"status", to_string(item.status)}};
+    if (!item.error.empty()) entry["error"] = item.error;
+    items.push_back(std::move(entry));
+  }
+  return {{"timed_out", indexing.timed_out}, {"items", std::move(items)}};
 }
 
 }  // namespace
@@ -273,9 +330,16 @@ std::string apply_text(const Plan& plan, const api::ApplyReport& report, RenderO
                     fields.empty() || change.action != Action::update ? "" : " (" + fields + ")");
     done.add(change.action);
   }
-  const std::string counts =
-      fmt::format("{} created, {} updated, {} deleted", done.create, done.update, done.delete_);
-  if (failed == 0) return out + fmt::format("\nApply complete: {}.\n", counts);
+  const std::string replaced =
+      done.replace > 0 ? fmt::format("{} replaced, ", done.replace) : "";
+  const std::string counts = fmt::format("{} created, {} updated, {}{} deleted", done.create,
+                                         done.update, replaced, done.delete_);
+  if (report.indexing) out += indexing_text(*report.indexing, paint);
+  if (report.ok()) return out + fmt::format("\nApply complete: {}.\n", counts);
+  if (failed == 0) {
+    return out + fmt::format("\n{}: {}, but indexing did not succeed.\n",
+                             paint("Apply failed", "31"), counts);
+  }
   return out + fmt::format("\n{}: {}, {} failed.\n", paint("Apply failed", "31"), counts, failed);
 }
 
@@ -299,6 +363,7 @@ std::string apply_json(const Plan& plan, const api::ApplyReport& report,
                     {"changes", std::move(changes)},
                     {"unmanaged", unmanaged_json(plan)},
                     {"summary", std::move(summary)}};
+  if (report.indexing) root["indexing"] = indexing_json(*report.indexing);
   return json::serialize(root) + "\n";
 }
 

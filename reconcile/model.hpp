@@ -4,6 +4,7 @@
 // account's value alone". Live values come from the API, already normalised.
 #pragma once
 
+#include "reconcile/ai_search_model.hpp"
 #include "reconcile/profile_model.hpp"
 #include "reconcile/sensitive.hpp"
 
@@ -54,6 +55,7 @@ struct DesiredState {
   std::optional<DesiredDlpSettings> dlp_settings;
   std::vector<DesiredProfile> profiles;
   std::vector<DesiredPredefinedProfile> predefined_profiles;
+  std::vector<DesiredInstance> ai_search_instances;
   PruneOptions prune;
 
   // Whether the account's profiles must be read.
@@ -66,6 +68,8 @@ struct DesiredState {
 struct LiveState {
   std::optional<LiveDlpSettings> dlp_settings;
   std::optional<LiveProfiles> profiles;
+  // One per declared instance, in the same order.
+  std::optional<std::vector<LiveInstance>> ai_search_instances;
 };
 
 }  // namespace cfsync

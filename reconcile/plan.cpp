@@ -16,6 +16,8 @@ std::string_view to_string(ResourceKind kind) {
       return "dlp_predefined_profile";
     case ResourceKind::dlp_predefined_entry:
       return "dlp_predefined_entry";
+    case ResourceKind::ai_search_item:
+      return "ai_search_item";
   }
   return "unknown";
 }
@@ -26,6 +28,8 @@ std::string_view to_string(Action action) {
       return "create";
     case Action::update:
       return "update";
+    case Action::replace:
+      return "replace";
     case Action::delete_:
       return "delete";
   }
@@ -55,6 +59,9 @@ void PlanSummary::add(Action action) {
       return;
     case Action::update:
       ++update;
+      return;
+    case Action::replace:
+      ++replace;
       return;
     case Action::delete_:
       ++delete_;

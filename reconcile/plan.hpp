@@ -19,8 +19,10 @@ enum class ResourceKind {
   dlp_profile_entry,       // an entry of a custom profile
   dlp_predefined_profile,  // a predefined profile's settings
   dlp_predefined_entry,    // a predefined entry switched on or off
+  ai_search_item,          // a document uploaded into an AI Search instance
 };
-enum class Action { create, update, delete_ };
+// replace: delete, then create again (AI Search items cannot be overwritten).
+enum class Action { create, update, replace, delete_ };
 
 [[nodiscard]] std::string_view to_string(ResourceKind kind);
 [[nodiscard]] std::string_view to_string(Action action);
@@ -94,10 +96,25 @@ struct TogglePredefinedEntry {  // PUT /dlp/entries/predefined/{id}
   std::string id;
   bool enabled = false;
 };
+struct UploadItem {  // POST …/instances/{id}/items (multipart, streamed from the file)
+  std::string namespace_name;
+  std::string instance_id;
+  DesiredDocument document;
+};
+struct DeleteItem {  // DELETE …/instances/{id}/items/{item_id}
+  std::string namespace_name;
+  std::string instance_id;
+  std::string item_id;
+  std::string key;
+};
+struct ReplaceItem {  // the delete, then the upload: two writes
+  DeleteItem remove;
+  UploadItem upload;
+};
 
-using ChangePayload =
-    std::variant<DesiredDlpSettings, CreateProfile, UpdateProfile, DeleteProfile, CreateEntry,
-                 UpdateEntry, DeleteEntry, UpdatePredefinedProfile, TogglePredefinedEntry>;
+using ChangePayload = std::variant<DesiredDlpSettings, CreateProfile, UpdateProfile, DeleteProfile,
+                                   CreateEntry, UpdateEntry, DeleteEntry, UpdatePredefinedProfile,
+                                   TogglePredefinedEntry, UploadItem, DeleteItem, ReplaceItem>;
 
 struct Change {
   ResourceKind kind = ResourceKind::dlp_settings;
@@ -114,11 +131,13 @@ struct Unmanaged {
   ResourceKind kind = ResourceKind::dlp_profile;
   std::string name;
   std::string id;
+  std::string parent;  // the instance of an item, else empty
 };
 
 struct PlanSummary {
   int create = 0;
   int update = 0;
+  int replace = 0;
   int delete_ = 0;
 
   void add(Action action);

@@ -73,6 +73,14 @@ Result<Plan> plan(const DesiredState& desired, const LiveState& live) {
     }
     plan_profiles(desired, *live.profiles, result, problems);
   }
+  if (!desired.ai_search_instances.empty()) {
+    if (!live.ai_search_instances ||
+        live.ai_search_instances->size() != desired.ai_search_instances.size()) {
+      return Error(ErrorKind::plan,
+                   "AI Search instances are declared but were not read from the account");
+    }
+    plan_ai_search(desired, *live.ai_search_instances, result, problems);
+  }
   if (!problems.empty()) {
     Error error(ErrorKind::plan, "no safe plan: " + std::to_string(problems.size()) +
                                      (problems.size() == 1 ? " problem" : " problems"));

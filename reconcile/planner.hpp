@@ -29,6 +29,21 @@ void plan_profiles(const DesiredState& desired, const LiveProfiles& live, Plan& 
 [[nodiscard]] std::vector<FieldChange> profile_field_changes(const DesiredProfile& desired,
                                                              const LiveProfile& live);
 
+// AI Search documents: uploads, replaces and (when the instance prunes) deletes; unmanaged
+// items otherwise. `live` holds one instance per desired instance, in the same order.
+void plan_ai_search(const DesiredState& desired, const std::vector<LiveInstance>& live, Plan& plan,
+                    std::vector<std::string>& problems);
+
+// The documents whose content must be compared by checksum: a live item has their key and
+// their size. {instance index, document index, the live item's checksum}.
+struct DigestNeed {
+  std::size_t instance = 0;
+  std::size_t document = 0;
+  std::string checksum;
+};
+[[nodiscard]] std::vector<DigestNeed> digests_needed(const DesiredState& desired,
+                                                     const std::vector<LiveInstance>& live);
+
 // Server-side normalisation: ids in lower case, lists sorted, so that order never diffs.
 [[nodiscard]] LiveProfile normalised(LiveProfile live);
 

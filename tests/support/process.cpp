@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -92,6 +93,7 @@ ProcessResult run(const std::vector<std::string>& argv, const Environment& env,
                   std::chrono::seconds timeout) {
   int out_fd = -1;
   int err_fd = -1;
+  const auto started = Clock::now();
   const pid_t pid = spawn(argv, env, out_fd, &err_fd);
   ProcessResult result;
   const auto deadline = Clock::now() + timeout;
@@ -123,8 +125,15 @@ ProcessResult run(const std::vector<std::string>& argv, const Environment& env,
     if (fd.fd >= 0) ::close(fd.fd);
   }
   int status = 0;
-  ::waitpid(pid, &status, 0);
+  struct rusage usage {};
+  ::wait4(pid, &status, 0, &usage);
   result.exit_code = exit_code_of(status);
+  const auto seconds = [](const timeval& time) {
+    return static_cast<double>(time.tv_sec) + static_cast<double>(time.tv_usec) / 1e6;
+  };
+  result.cpu_seconds = seconds(usage.ru_utime) + seconds(usage.ru_stime);
+  result.peak_rss_kib = usage.ru_maxrss;
+  result.wall_seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return result;
 }
 

@@ -15,6 +15,10 @@ struct ProcessResult {
   int exit_code = -1;  // 128 + signal when killed
   std::string out;
   std::string err;
+  // What the child cost: user + system CPU, its peak resident set, and the wall clock.
+  double cpu_seconds = 0;
+  long peak_rss_kib = 0;
+  double wall_seconds = 0;
 };
 
 // The child gets this process's environment without any CLOUDFLARE_* variable, plus `env`.

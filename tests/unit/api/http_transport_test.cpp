@@ -3,6 +3,7 @@
 #include "api/transport.hpp"
 
 #include "tests/support/printers.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 #include <spdlog/sinks/null_sink.h>
@@ -227,6 +228,39 @@ TEST_CASE("a response larger than the limit is refused") {
   REQUIRE_FALSE(response);
   CHECK(response.error().kind() == ErrorKind::protocol);
   CHECK(response.error().message().ends_with("is larger than 1024 bytes"));
+}
+
+TEST_CASE("a file body streams head, file and tail, with their length") {
+  test::TempDir dir;
+  std::string content(200 * 1024, 'x');  // several chunks
+  content.back() = 'y';
+  const auto file = dir.write("upload.bin", content);
+  ScriptedServer server({[](ScriptedServer& s, beast::tcp_stream& stream) {
+    if (s.read(stream)) ScriptedServer::answer(stream, "{}");
+  }});
+  const auto response = transport_for(settings_for(server))
+                            ->send({.method = Method::post,
+                                    .target = "/upload",
+                                    .content_type = "multipart/form-data; boundary=B",
+                                    .file_body = FileBody{"HEAD|", file, "|TAIL"},
+                                    .idempotent = false});
+  REQUIRE(response);
+  const ServerRequest request = server.requests().at(0);
+  CHECK(request[http::field::content_length] == std::to_string(content.size() + 10));
+  CHECK(request.body() == "HEAD|" + content + "|TAIL");
+}
+
+TEST_CASE("a file body that cannot be read fails before anything is sent") {
+  ScriptedServer server({[](ScriptedServer& s, beast::tcp_stream& stream) {
+    if (s.read(stream)) ScriptedServer::answer(stream, "{}");
+  }});
+  const auto response = transport_for(settings_for(server))
+                            ->send({.method = Method::post,
+                                    .target = "/upload",
+                                    .file_body = FileBody{"", "/nonexistent/file", ""}});
+  REQUIRE_FALSE(response);
+  CHECK(response.error().kind() == ErrorKind::io);
+  CHECK(server.requests().empty());
 }
 
 TEST_CASE("an unreadable CA file is a set-up error") {

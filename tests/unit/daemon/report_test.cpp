@@ -184,3 +184,64 @@ TEST_CASE("apply report names entries with their profile") {
 
 }  // namespace
 }  // namespace cfsync::daemon
+
+namespace cfsync::daemon {
+namespace {
+
+Plan documents_plan() {
+  Plan plan;
+  plan.changes.push_back({.kind = ResourceKind::ai_search_item,
+                          .name = "guides/a.md",
+                          .parent = "default/support-docs",
+                          .id = "i-1",
+                          .action = Action::replace,
+                          .fields = {{"size", std::int64_t{8}, std::int64_t{11}}},
+                          .payload = DeleteItem{}});
+  plan.unmanaged.push_back({ResourceKind::ai_search_item, "old.md", "i-9", "default/support-docs"});
+  return plan;
+}
+
+TEST_CASE("a replace reads -/+ and counts apart") {
+  const std::string text = plan_text(documents_plan(), k_account, {});
+  INFO(text);
+  CHECK(
+      text.find("  # document \"guides/a.md\" of AI Search instance \"default/support-docs\" will "
+                "be replaced (deleted, then uploaded again)\n"
+                "  -/+ ai_search_item \"default/support-docs\" / \"guides/a.md\" {\n"
+                "      -/+ size = 8 → 11\n") != std::string::npos);
+  CHECK(text.find(
+            "Not in the configuration, left alone (set prune: true on the instance to "
+            "delete them):\n  ai_search_item \"default/support-docs\" / \"old.md\" (id i-9)\n") !=
+        std::string::npos);
+  CHECK(text.ends_with("Plan: 0 to create, 0 to update, 1 to replace, 0 to delete.\n"));
+
+  simdjson::dom::parser parser;
+  const simdjson::dom::element root = parser.parse(plan_json(documents_plan(), k_account, {}));
+  CHECK(std::string_view(root["changes"].at(0)["action"]) == "replace");
+  CHECK(int64_t(root["summary"]["replace"]) == 1);
+  CHECK(std::string_view(root["unmanaged"].at(0)["parent"]) == "default/support-docs");
+}
+
+TEST_CASE("apply with --wait lists indexing errors and fails") {
+  const Plan plan = documents_plan();
+  api::ApplyReport report{{{.change = 0, .item_id = "i-2"}}};
+  report.indexing = api::IndexingReport{
+      {{"default/support-docs", "guides/a.md", ItemStatus::error, "cannot parse"},
+       {"default/support-docs", "b.md", ItemStatus::completed, ""}}};
+  CHECK(apply_text(plan, report, {}) ==
+        "document \"guides/a.md\" of AI Search instance \"default/support-docs\": replaced\n"
+        "\n"
+        "Indexing: 1 completed, 1 error.\n"
+        "  error \"default/support-docs\" / \"guides/a.md\": cannot parse\n"
+        "\n"
+        "Apply failed: 0 created, 0 updated, 1 replaced, 0 deleted, but indexing did not "
+        "succeed.\n");
+
+  simdjson::dom::parser parser;
+  const simdjson::dom::element root = parser.parse(apply_json(plan, report, k_account, {}));
+  CHECK(std::string_view(root["indexing"]["items"].at(0)["error"]) == "cannot parse");
+  CHECK(bool(root["indexing"]["timed_out"]) == false);
+}
+
+}  // namespace
+}  // namespace cfsync::daemon

@@ -1,0 +1,351 @@
+// ai_search.instances: the documents each AI Search instance must hold, found by walking the
+// declared directories. Every limit the API enforces is checked here, before any request.
+#include "config/document.hpp"
+#include "config/glob.hpp"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <map>
+#include <set>
+
+namespace cfsync::config {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::array<std::string_view, 1> k_ai_search_keys = {"instances"};
+constexpr std::array<std::string_view, 4> k_instance_keys = {"namespace", "id", "documents",
+                                                             "prune"};
+constexpr std::array<std::string_view, 4> k_documents_keys = {"dir", "include", "exclude",
+                                                              "metadata"};
+constexpr std::size_t k_max_key_characters = 128;  // "Filename must not exceed 128 characters."
+constexpr std::uint64_t k_max_file_bytes = 4ull << 20;  // the upload limit (API.md §7.3)
+
+// Namespace names and instance ids, as the official spec's patterns say.
+bool is_namespace_name(std::string_view name) {
+  if (name.empty() || name.size() > 28) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(name.front()) || !alnum(name.back())) return false;
+  return std::all_of(name.begin(), name.end(), [&](char c) { return alnum(c) || c == '-'; });
+}
+
+bool is_instance_id(std::string_view id) {
+  if (id.empty() || id.size() > 64 || id.front() == '-' || id.back() == '-') return false;
+  if (id.find("--") != std::string_view::npos) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+std::size_t utf8_characters(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+std::string mebibytes(std::uint64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  return text;
+}
+
+std::optional<std::vector<std::string>> read_globs(const YAML::Node& node, const std::string& path,
+                                                   Reader& reader) {
+  if (!reader.sequence(node, path)) return std::nullopt;
+  std::vector<std::string> globs;
+  bool valid = true;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string item_at = path + "[" + std::to_string(i) + "]";
+    auto glob = reader.string(node[i], item_at);
+    if (glob) {
+      if (auto problem = glob_problem(*glob)) {
+        reader.error(node[i], item_at + ": the pattern " + *problem);
+        glob.reset();
+      }
+    }
+    valid = valid && glob.has_value();
+    if (glob) globs.push_back(std::move(*glob));
+  }
+  if (!valid) return std::nullopt;
+  return globs;
+}
+
+// A metadata value keeps its YAML type: true/false, numbers, else text (quoted is always text).
+std::optional<Metadata> read_metadata(const YAML::Node& node, const std::string& path,
+                                      Reader& reader) {
+  if (!node.IsNull() && !node.IsMap()) {
+    reader.error(node, path + ": expected a mapping of names to values, got " + describe(node));
+    return std::nullopt;
+  }
+  Metadata metadata;
+  bool valid = true;
+  for (const auto& item : node) {
+    const std::string name = item.first.Scalar();
+    const YAML::Node& value = item.second;
+    if (!item.first.IsScalar() || name.empty()) {
+      reader.error(item.first, path + ": expected a metadata name, got " + describe(item.first));
+      valid = false;
+      continue;
+    }
+    if (!value.IsScalar()) {
+      reader.error(value, path + "." + name + ": expected a string, number or boolean, got " +
+                              describe(value));
+      valid = false;
+      continue;
+    }
+    const std::string& text = value.Scalar();
+    if (value.Tag() == "?") {  // plain: may be a boolean or a number
+      if (text == "true" || text == "false") {
+        metadata[name] = text == "true";
+        continue;
+      }
+      double number = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+      if (ec == std::errc() && end == text.data() + text.size()) {
+        metadata[name] = number;
+        continue;
+      }
+    }
+    metadata[name] = text;
+  }
+  if (!valid) return std::nullopt;
+  return metadata;
+}
+
+// Files below `directory`, keyed by their path relative to it ('/' separators). Hidden files
+// and directories (".git", ".DS_Store", cfsync's own state) are never documents. Symlinks are
+// followed when they stay inside the config root, and refused otherwise.
+class Walk {
+ public:
+  Walk(const fs::path& root, const YAML::Node& at, const std::string& path, Reader& reader)
+      : m_root(root), m_at(at), m_path(path), m_reader(reader) {}
+
+  std::map<std::string, fs::path> files(const fs::path& directory) {
+    m_visited.insert(directory);
+    visit(directory, "");
+    return std::move(m_files);
+  }
+  [[nodiscard]] bool ok() const { return m_ok; }
+
+ private:
+  void visit(const fs::path& directory, const std::string& prefix) {
+    std::error_code ec;
+    for (const fs::directory_entry& entry : fs::directory_iterator(directory, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.starts_with('.')) continue;
+      const std::string key = prefix + name;
+      fs::path target = entry.path();
+      if (entry.is_symlink(ec)) {
+        target = fs::weakly_canonical(entry.path(), ec);
+        if (!inside_root(target)) {
+          fail(key + " is a symlink that leaves the config root");
+          continue;
+        }
+      }
+      if (fs::is_directory(target, ec)) {
+        const fs::path canonical = fs::canonical(target, ec);
+        if (!ec && m_visited.insert(canonical).second) visit(target, key + "/");
+      } else if (fs::is_regular_file(target, ec)) {
+        m_files.emplace(key, target);
+      }
+    }
+    if (ec)
+      fail("cannot list " + (prefix.empty() ? std::string(".") : prefix) + ": " + ec.message());
+  }
+
+  bool inside_root(const fs::path& path) const {
+    const auto [end, unused] =
+        std::mismatch(m_root.begin(), m_root.end(), path.begin(), path.end());
+    return end == m_root.end();
+  }
+
+  void fail(const std::string& message) {
+    m_reader.error(m_at, m_path + ": " + message);
+    m_ok = false;
+  }
+
+  fs::path m_root;
+  const YAML::Node& m_at;
+  std::string m_path;
+  Reader& m_reader;
+  std::set<fs::path> m_visited;
+  std::map<std::string, fs::path> m_files;
+  bool m_ok = true;
+};
+
+struct Declaration {
+  std::string where;  // file:line:col of the documents entry
+};
+
+// One `documents:` entry: its files, filtered and checked against the API's limits.
+bool read_documents(const YAML::Node& item, const std::string& path, Reader& reader, Merge& merge,
+                    std::vector<DesiredDocument>& out, std::map<std::string, Declaration>& keys) {
+  if (!reader.mapping(item, path, k_documents_keys) || item.IsNull()) {
+    if (item.IsNull()) reader.error(item, path + ": expected a mapping with dir");
+    return false;
+  }
+  const YAML::Node dir = item["dir"];
+  if (!dir) {
+    reader.error(item, path + ": dir is required");
+    return false;
+  }
+  bool valid = true;
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+  Metadata metadata;
+  if (const YAML::Node node = item["include"]) {
+    auto globs = read_globs(node, path + ".include", reader);
+    valid = globs.has_value();
+    include = globs.value_or(std::vector<std::string>{});
+  }
+  if (const YAML::Node node = item["exclude"]) {
+    auto globs = read_globs(node, path + ".exclude", reader);
+    valid = valid && globs.has_value();
+    exclude = globs.value_or(std::vector<std::string>{});
+  }
+  if (const YAML::Node node = item["metadata"]) {
+    auto read = read_metadata(node, path + ".metadata", reader);
+    valid = valid && read.has_value();
+    metadata = read.value_or(Metadata{});
+  }
+  auto name = reader.string(dir, path + ".dir");
+  if (!name) return false;
+  auto directory = resolve_reference(dir, path + ".dir", *name, reader, merge);
+  if (!directory) return false;
+  std::error_code ec;
+  if (!fs::is_directory(*directory, ec)) {
+    reader.error(dir, path + ".dir: \"" + *name + "\" is not a directory");
+    return false;
+  }
+
+  Walk walk(merge.root, dir, path + ".dir", reader);
+  const std::map<std::string, fs::path> files = walk.files(*directory);
+  valid = valid && walk.ok();
+  const std::string where = reader.place(item).text;
+  for (const auto& [key, file] : files) {
+    auto matches = [&key](const std::string& glob) { return glob_matches(glob, key); };
+    if (!include.empty() && std::none_of(include.begin(), include.end(), matches)) continue;
+    if (std::any_of(exclude.begin(), exclude.end(), matches)) continue;
+    const std::string shown = *name + (name->ends_with('/') ? "" : "/") + key;
+    if (!simdjson::validate_utf8(key.data(), key.size())) {
+      reader.error(dir, path + ": the name of " + shown + " is not UTF-8");
+      valid = false;
+      continue;
+    }
+    if (utf8_characters(key) > k_max_key_characters) {
+      reader.error(dir,
+                   path + ": " + shown + ": its key \"" + key + "\" is longer than 128 characters");
+      valid = false;
+      continue;
+    }
+    const std::uint64_t size = fs::file_size(file, ec);
+    if (ec) {
+      reader.error(dir, path + ": cannot read " + shown + ": " + ec.message());
+      valid = false;
+      continue;
+    }
+    if (size > k_max_file_bytes) {
+      reader.error(dir, path + ": " + shown + " is larger than 4 MiB (" + mebibytes(size) +
+                            "), the upload limit");
+      valid = false;
+      continue;
+    }
+    if (auto [it, inserted] = keys.emplace(key, Declaration{where}); !inserted) {
+      reader.error(dir, path + ": the key \"" + key + "\" is declared twice: here and at " +
+                            it->second.where);
+      valid = false;
+      continue;
+    }
+    out.push_back({.key = key, .file = file, .size = size, .metadata = metadata});
+  }
+  return valid;
+}
+
+std::optional<DesiredInstance> read_instance(const YAML::Node& item, const std::string& path,
+                                             Reader& reader, Merge& merge) {
+  if (!reader.mapping(item, path, k_instance_keys) || item.IsNull()) {
+    if (item.IsNull()) reader.error(item, path + ": expected a mapping with an id");
+    return std::nullopt;
+  }
+  DesiredInstance instance;
+  bool valid = true;
+  if (const YAML::Node ns = item["namespace"]) {
+    auto name = reader.string(ns, path + ".namespace");
+    if (name && !is_namespace_name(*name)) {
+      reader.error(ns, path +
+                           ".namespace: expected a namespace name (lower-case letters, digits "
+                           "and inner hyphens, at most 28), got " +
+                           describe(ns));
+      name.reset();
+    }
+    valid = name.has_value();
+    instance.namespace_name = name.value_or("default");
+  }
+  const YAML::Node id = item["id"];
+  if (!id) {
+    reader.error(item, path + ": id is required");
+    valid = false;
+  } else {
+    auto text = reader.string(id, path + ".id");
+    if (text && !is_instance_id(*text)) {
+      reader.error(id, path +
+                           ".id: expected an instance id (lower-case letters, digits, '_' and "
+                           "single inner hyphens, at most 64), got " +
+                           describe(id));
+      text.reset();
+    }
+    valid = valid && text.has_value();
+    instance.id = text.value_or("");
+  }
+  if (const YAML::Node prune = item["prune"]) {
+    auto flag = reader.boolean(prune, path + ".prune");
+    valid = valid && flag.has_value();
+    instance.prune = flag.value_or(false);
+  }
+  if (const YAML::Node documents = item["documents"]) {
+    if (!reader.sequence(documents, path + ".documents")) return std::nullopt;
+    std::map<std::string, Declaration> keys;
+    for (std::size_t i = 0; i < documents.size(); ++i) {
+      const std::string item_at = path + ".documents[" + std::to_string(i) + "]";
+      valid =
+          read_documents(documents[i], item_at, reader, merge, instance.documents, keys) && valid;
+    }
+  }
+  if (!valid) return std::nullopt;
+  std::sort(instance.documents.begin(), instance.documents.end(),
+            [](const DesiredDocument& a, const DesiredDocument& b) { return a.key < b.key; });
+  return instance;
+}
+
+}  // namespace
+
+void read_ai_search(const YAML::Node& node, Reader& reader, Merge& merge) {
+  if (!reader.mapping(node, "ai_search", k_ai_search_keys) || node.IsNull()) return;
+  const YAML::Node instances = node["instances"];
+  if (!instances || !reader.sequence(instances, "ai_search.instances")) return;
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    const YAML::Node item = instances[i];
+    std::string label = "ai_search.instances[" + std::to_string(i) + "]";
+    if (item.IsMap() && item["id"] && item["id"].IsScalar()) {
+      const YAML::Node ns = item["namespace"];
+      label = "ai_search.instances[\"" +
+              (ns && ns.IsScalar() ? ns.Scalar() : std::string("default")) + "/" +
+              item["id"].Scalar() + "\"]";
+    }
+    auto instance = read_instance(item, label, reader, merge);
+    if (!instance) continue;
+    if (auto [it, inserted] = merge.instance_at.emplace(instance->label(), reader.place(item));
+        !inserted) {
+      reader.error(item, "ai_search.instances: \"" + instance->label() +
+                             "\" is declared twice: here and at " + it->second.text);
+      continue;
+    }
+    merge.desired.ai_search_instances.push_back(std::move(*instance));
+  }
+}
+
+}  // namespace cfsync::config

@@ -1,0 +1,215 @@
+#include "config/digest_cache.hpp"
+
+#include <openssl/evp.h>
+#include <simdjson.h>
+#include <sys/stat.h>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+namespace cfsync::config {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int k_format_version = 1;
+constexpr std::string_view k_file_name = "digests.json";
+// A file modified this recently may change again within the same mtime tick: its digest is not
+// kept across runs (git calls this the racy-clean problem).
+constexpr std::int64_t k_racy_ns = 2'000'000'000;
+constexpr std::size_t k_read_chunk = 64 * 1024;
+
+struct FileIdentity {
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+  std::uint64_t inode = 0;
+};
+
+Result<FileIdentity> identify(const fs::path& file) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) {
+    return Error(ErrorKind::io, "cannot read \"" + file.string() + "\": " + std::strerror(errno));
+  }
+  return FileIdentity{
+      static_cast<std::uint64_t>(info.st_size),
+      static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec,
+      static_cast<std::uint64_t>(info.st_ino)};
+}
+
+const EVP_MD* algorithm_named(std::string_view name) {
+  if (name == "md5") return EVP_md5();
+  if (name == "sha1") return EVP_sha1();
+  if (name == "sha256") return EVP_sha256();
+  return nullptr;
+}
+
+Result<std::string> hash_file(const fs::path& file, const EVP_MD* algorithm) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Error(ErrorKind::io, "cannot read \"" + file.string() + "\"");
+  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
+                                                                        EVP_MD_CTX_free);
+  EVP_DigestInit_ex(context.get(), algorithm, nullptr);
+  std::array<char, k_read_chunk> buffer;
+  while (in) {
+    in.read(buffer.data(), buffer.size());
+    EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) return Error(ErrorKind::io, "cannot read \"" + file.string() + "\"");
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(context.get(), digest.data(), &length);
+  static constexpr char k_hex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += k_hex[digest[i] >> 4];
+    hex += k_hex[digest[i] & 0xF];
+  }
+  return hex;
+}
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+DigestCache DigestCache::open(fs::path state_dir) {
+  DigestCache cache;
+  if (state_dir.empty()) return cache;
+  cache.m_file = state_dir / k_file_name;
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.load(cache.m_file.string()).get(root) != simdjson::SUCCESS) return cache;
+  int64_t version = 0;
+  if (root["version"].get_int64().get(version) != simdjson::SUCCESS ||
+      version != k_format_version) {
+    return cache;
+  }
+  simdjson::dom::object files;
+  if (root["files"].get_object().get(files) == simdjson::SUCCESS) {
+    for (auto [path, value] : files) {
+      Entry entry;
+      int64_t mtime = 0;
+      if (value["size"].get_uint64().get(entry.size) != simdjson::SUCCESS ||
+          value["mtime_ns"].get_int64().get(mtime) != simdjson::SUCCESS ||
+          value["inode"].get_uint64().get(entry.inode) != simdjson::SUCCESS) {
+        continue;
+      }
+      entry.mtime_ns = mtime;
+      simdjson::dom::object digests;
+      if (value["digests"].get_object().get(digests) == simdjson::SUCCESS) {
+        for (auto [algorithm, hex] : digests) {
+          std::string_view text;
+          if (hex.get_string().get(text) == simdjson::SUCCESS) {
+            entry.digests.emplace(algorithm, text);
+          }
+        }
+      }
+      cache.m_entries.emplace(path, std::move(entry));
+    }
+  }
+  simdjson::dom::object algorithms;
+  if (root["algorithms"].get_object().get(algorithms) == simdjson::SUCCESS) {
+    for (auto [instance, name] : algorithms) {
+      std::string_view text;
+      if (name.get_string().get(text) == simdjson::SUCCESS)
+        cache.m_algorithms.emplace(instance, text);
+    }
+  }
+  return cache;
+}
+
+Result<std::string> DigestCache::digest(const fs::path& file, std::string_view algorithm) {
+  const EVP_MD* md = algorithm_named(algorithm);
+  if (md == nullptr) {
+    return Error(ErrorKind::usage, "unknown digest algorithm \"" + std::string(algorithm) + "\"");
+  }
+  CFSYNC_TRY(FileIdentity identity, identify(file));
+  Entry& entry = m_entries[file.string()];
+  if (entry.size != identity.size || entry.mtime_ns != identity.mtime_ns ||
+      entry.inode != identity.inode) {
+    entry = Entry{identity.size, identity.mtime_ns, identity.inode, {}};
+  }
+  if (auto found = entry.digests.find(std::string(algorithm)); found != entry.digests.end()) {
+    return found->second;
+  }
+  CFSYNC_TRY(std::string hex, hash_file(file, md));
+  ++m_files_read;
+  entry.digests[std::string(algorithm)] = hex;
+  m_changed = true;
+  return hex;
+}
+
+std::string DigestCache::algorithm_of(const std::string& instance) const {
+  const auto found = m_algorithms.find(instance);
+  return found == m_algorithms.end() ? std::string() : found->second;
+}
+
+void DigestCache::remember_algorithm(const std::string& instance, const std::string& algorithm) {
+  std::string& known = m_algorithms[instance];
+  if (known == algorithm) return;
+  known = algorithm;
+  m_changed = true;
+}
+
+Result<void> DigestCache::save() {
+  if (m_file.empty() || !m_changed) return {};
+  const std::int64_t racy_after = now_ns() - k_racy_ns;
+  boost::json::object files;
+  for (const auto& [path, entry] : m_entries) {
+    if (entry.digests.empty() || entry.mtime_ns > racy_after) continue;
+    boost::json::object digests;
+    for (const auto& [algorithm, hex] : entry.digests) digests[algorithm] = hex;
+    files[path] = boost::json::object{{"size", entry.size},
+                                      {"mtime_ns", entry.mtime_ns},
+                                      {"inode", entry.inode},
+                                      {"digests", std::move(digests)}};
+  }
+  boost::json::object algorithms;
+  for (const auto& [instance, algorithm] : m_algorithms) algorithms[instance] = algorithm;
+  const boost::json::object root{{"version", k_format_version},
+                                 {"files", std::move(files)},
+                                 {"algorithms", std::move(algorithms)}};
+  std::error_code ec;
+  fs::create_directories(m_file.parent_path(), ec);
+  const fs::path temporary = m_file.string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << boost::json::serialize(root);
+    if (!out) {
+      return Error(ErrorKind::io, "cannot write the digest cache \"" + temporary.string() + "\"");
+    }
+  }
+  fs::rename(temporary, m_file, ec);
+  if (ec) {
+    return Error(ErrorKind::io,
+                 "cannot write the digest cache \"" + m_file.string() + "\": " + ec.message());
+  }
+  m_changed = false;
+  return {};
+}
+
+Result<void> fill_digests(DesiredState& desired, const std::vector<reconcile::DigestNeed>& needs,
+                          DigestCache& cache) {
+  for (const reconcile::DigestNeed& need : needs) {
+    DesiredInstance& instance = desired.ai_search_instances.at(need.instance);
+    DesiredDocument& document = instance.documents.at(need.document);
+    if (!document.digests) document.digests = Digests{};
+    const auto algorithm = digest_algorithm_for(need.checksum);
+    if (!algorithm) continue;  // the planner says why it cannot compare
+    CFSYNC_TRY(std::string hex, cache.digest(document.file, *algorithm));
+    if (hex == need.checksum) cache.remember_algorithm(instance.label(), *algorithm);
+    (*document.digests)[*algorithm] = std::move(hex);
+  }
+  return {};
+}
+
+}  // namespace cfsync::config

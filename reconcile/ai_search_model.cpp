@@ -1,0 +1,41 @@
+#include "reconcile/ai_search_model.hpp"
+
+#include <array>
+
+namespace cfsync {
+
+namespace {
+constexpr std::array<std::string_view, 6> k_status_names = {"queued", "running", "completed",
+                                                            "error",  "skipped", "outdated"};
+}  // namespace
+
+std::string_view to_string(ItemStatus status) {
+  return k_status_names.at(static_cast<std::size_t>(status));
+}
+
+std::optional<ItemStatus> parse_item_status(std::string_view text) {
+  for (std::size_t i = 0; i < k_status_names.size(); ++i) {
+    if (k_status_names[i] == text) return static_cast<ItemStatus>(i);
+  }
+  return std::nullopt;
+}
+
+bool is_final(ItemStatus status) {
+  return status == ItemStatus::completed || status == ItemStatus::error ||
+         status == ItemStatus::skipped;
+}
+
+std::optional<std::string> digest_algorithm_for(std::string_view checksum) {
+  switch (checksum.size()) {
+    case 32:
+      return "md5";
+    case 40:
+      return "sha1";
+    case 64:
+      return "sha256";
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace cfsync

@@ -1,0 +1,179 @@
+// ai_search.instances: the documents found, and every error with its place.
+#include "config/load.hpp"
+
+#include "tests/unit/config/loading.hpp"
+
+#include <doctest/doctest.h>
+
+namespace cfsync::config {
+namespace {
+
+using test::TempDir;
+using namespace testing;
+
+std::vector<std::string> keys_of(const DesiredInstance& instance) {
+  std::vector<std::string> out;
+  for (const DesiredDocument& document : instance.documents) out.push_back(document.key);
+  return out;
+}
+
+const std::string k_instance = R"(ai_search:
+  instances:
+    - id: support-docs
+      documents:
+        - dir: docs/
+)";
+
+TEST_CASE("documents: every file below dir, keyed by its path, hidden ones left out") {
+  TempDir dir;
+  dir.write("docs/intro.md", "# intro");
+  dir.write("docs/guides/setup.md", "# setup");
+  dir.write("docs/.DS_Store", "x");
+  dir.write("docs/.git/config", "x");
+  const auto config = load_file(dir, k_account_line + k_instance);
+  REQUIRE(config);
+  REQUIRE(config->desired.ai_search_instances.size() == 1);
+  const DesiredInstance& instance = config->desired.ai_search_instances.front();
+  CHECK(instance.namespace_name == "default");
+  CHECK_FALSE(instance.prune);
+  CHECK(keys_of(instance) == std::vector<std::string>{"guides/setup.md", "intro.md"});
+  CHECK(instance.documents.at(1).size == 7);
+}
+
+TEST_CASE("include, exclude and metadata") {
+  TempDir dir;
+  dir.write("docs/a.md", "a");
+  dir.write("docs/b.pdf", "b");
+  dir.write("docs/c.txt", "c");
+  dir.write("docs/drafts/d.md", "d");
+  const auto config = load_file(dir, k_account_line + R"(ai_search:
+  instances:
+    - namespace: kb
+      id: support_docs-2
+      prune: true
+      documents:
+        - dir: docs
+          include: ["**/*.md", "**/*.pdf"]
+          exclude: ["drafts/**"]
+          metadata: {team: support, rank: 2, public: true, label: "7"}
+)");
+  REQUIRE(config);
+  const DesiredInstance& instance = config->desired.ai_search_instances.front();
+  CHECK(instance.label() == "kb/support_docs-2");
+  CHECK(instance.prune);
+  CHECK(keys_of(instance) == std::vector<std::string>{"a.md", "b.pdf"});
+  const Metadata& metadata = instance.documents.front().metadata;
+  CHECK(metadata.at("team") == MetadataValue(std::string("support")));
+  CHECK(metadata.at("rank") == MetadataValue(2.0));
+  CHECK(metadata.at("public") == MetadataValue(true));
+  CHECK(metadata.at("label") == MetadataValue(std::string("7")));  // quoted: text
+}
+
+TEST_CASE("the API's limits are checked before any request, naming the file") {
+  TempDir dir;
+  dir.write("docs/big.pdf", std::string((4u << 20) + 1, 'x'));
+  dir.write("docs/" + std::string(120, 'k') + "/long-name.md", "x");
+  dir.write("docs/fine.md", "x");
+  CHECK(problems(load_file(dir, k_account_line + k_instance), dir) ==
+        std::vector<std::string>{
+            "cfsync.yaml:6:16: ai_search.instances[\"default/support-docs\"].documents[0]: "
+            "docs/big.pdf is larger than 4 MiB (4.0 MiB), the upload limit",
+            "cfsync.yaml:6:16: ai_search.instances[\"default/support-docs\"].documents[0]: docs/" +
+                std::string(120, 'k') + "/long-name.md: its key \"" + std::string(120, 'k') +
+                "/long-name.md\" is longer than 128 characters",
+        });
+}
+
+TEST_CASE("two declarations that make one key") {
+  TempDir dir;
+  dir.write("docs/a.md", "a");
+  const auto config = load_file(dir, k_account_line + R"(ai_search:
+  instances:
+    - id: support-docs
+      documents:
+        - dir: docs/
+        - dir: ./docs
+          include: ["*.md"]
+)");
+  CHECK(problems(config, dir) ==
+        std::vector<std::string>{"cfsync.yaml:7:16: ai_search.instances[\"default/support-docs\"]."
+                                 "documents[1]: the key \"a.md\" is declared twice: here and at "
+                                 "cfsync.yaml:6:11"});
+}
+
+TEST_CASE("symlinks that leave the config root are refused; those inside are followed") {
+  TempDir outside;
+  outside.write("secret.md", "s");
+  TempDir dir;
+  dir.write("conf/docs/a.md", "a");
+  dir.write("conf/shared/b.md", "b");
+  std::filesystem::create_symlink(outside.path() / "secret.md", dir.path() / "conf/docs/leak.md");
+  std::filesystem::create_symlink(dir.path() / "conf/shared", dir.path() / "conf/docs/shared");
+  const auto file = dir.write("conf/cfsync.yaml", k_account_line + k_instance);
+  CHECK(problems(load({.path = file}), dir) ==
+        std::vector<std::string>{"conf/cfsync.yaml:6:16: ai_search.instances[\"default/"
+                                 "support-docs\"].documents[0].dir: leak.md is a symlink that "
+                                 "leaves the config root"});
+  std::filesystem::remove(dir.path() / "conf/docs/leak.md");
+  const auto config = load({.path = file});
+  REQUIRE(config);
+  CHECK(keys_of(config->desired.ai_search_instances.front()) ==
+        std::vector<std::string>{"a.md", "shared/b.md"});
+}
+
+TEST_CASE("instance, directory and pattern errors") {
+  TempDir dir;
+  dir.write("docs/a.md", "a");
+  dir.write("file.txt", "x");
+  CHECK(problems(load_file(dir, k_account_line + R"(ai_search:
+  instances:
+    - namespace: Bad_NS
+      id: -bad
+      prune: maybe
+      documents:
+        - dir: ../outside
+        - dir: file.txt
+        - dir: docs
+          include: ["[a"]
+          metadata: {nested: {a: 1}}
+        - include: ["*"]
+    - documents: []
+)"),
+                 dir) ==
+        std::vector<std::string>{
+            "cfsync.yaml:4:18: ai_search.instances[\"Bad_NS/-bad\"].namespace: expected a "
+            "namespace name (lower-case letters, digits and inner hyphens, at most 28), got "
+            "\"Bad_NS\"",
+            "cfsync.yaml:5:11: ai_search.instances[\"Bad_NS/-bad\"].id: expected an instance id "
+            "(lower-case letters, digits, '_' and single inner hyphens, at most 64), got \"-bad\"",
+            "cfsync.yaml:6:14: ai_search.instances[\"Bad_NS/-bad\"].prune: expected a boolean "
+            "(true or false), got \"maybe\"",
+            "cfsync.yaml:8:16: ai_search.instances[\"Bad_NS/-bad\"].documents[0].dir: "
+            "\"../outside\" leaves the config root \"" +
+                dir.path().string() + "\"",
+            "cfsync.yaml:9:16: ai_search.instances[\"Bad_NS/-bad\"].documents[1].dir: "
+            "\"file.txt\" is not a directory",
+            "cfsync.yaml:11:21: ai_search.instances[\"Bad_NS/-bad\"].documents[2].include[0]: "
+            "the pattern has a [ without its ] (at character 1)",
+            "cfsync.yaml:12:30: ai_search.instances[\"Bad_NS/-bad\"].documents[2].metadata.nested: "
+            "expected a string, number or boolean, got a mapping",
+            "cfsync.yaml:13:11: ai_search.instances[\"Bad_NS/-bad\"].documents[3]: dir is required",
+            "cfsync.yaml:14:7: ai_search.instances[1]: id is required",
+        });
+}
+
+TEST_CASE("an instance declared twice") {
+  TempDir dir;
+  const auto config = load_file(dir, k_account_line + R"(ai_search:
+  instances:
+    - id: support-docs
+    - namespace: default
+      id: support-docs
+)");
+  CHECK(problems(config, dir) ==
+        std::vector<std::string>{"cfsync.yaml:5:7: ai_search.instances: \"default/support-docs\" "
+                                 "is declared twice: here and at cfsync.yaml:4:7"});
+}
+
+}  // namespace
+}  // namespace cfsync::config
