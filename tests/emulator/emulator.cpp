@@ -69,6 +69,9 @@ json::object load_fixture(const std::optional<std::filesystem::path>& file) {
       }
     }
   }
+  if (auto problem = dlp_fixture_problem(fixture.as_object())) {
+    throw std::runtime_error("fixture " + file->string() + ": " + *problem);
+  }
   return std::move(fixture.as_object());
 }
 
@@ -115,6 +118,7 @@ Emulator::Emulator(Options options, Clock clock)
   add_dlp_settings_routes(m_router);
   add_dlp_profiles_routes(m_router);
   add_dlp_entries_routes(m_router);
+  add_dlp_datasets_routes(m_router);
   add_ai_search_routes(m_router);
   const json::object fixture = load_fixture(m_options.fixture_file);
 
@@ -126,6 +130,7 @@ Emulator::Emulator(Options options, Clock clock)
     init_dlp_settings(account.as_object(), now);
     init_dlp_profiles(account.as_object());
     init_ai_search(account.as_object(), fixture);
+    init_dlp_datasets(account.as_object(), id, fixture, now);
   }
   save();
 }

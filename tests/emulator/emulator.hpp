@@ -25,12 +25,16 @@ struct Options {
   std::optional<std::string> key;
   std::vector<std::string> accounts;  // accounts that exist (created if the state lacks them)
   std::optional<std::filesystem::path> state_file;  // loaded at start, saved on every change
-  // What the dashboard would have made: {"ai_search": {"instances": [...]}} (README.md).
+  // What the dashboard would have made: {"ai_search": {"instances": [...]}, "dlp": {"datasets":
+  // [...]}} (README.md).
   std::optional<std::filesystem::path> fixture_file;
   // AI Search items: how the checksum is made, and how indexing goes.
   std::string item_checksum = "md5";  // md5, sha1 or sha256
   std::int64_t index_delay_ms = 0;    // queued for the first half, running for the second
   std::string index_error_pattern;    // keys matching this glob end in "error"
+  // DLP dataset uploads (a word list version, or one EDMv2 column): how processing goes.
+  std::int64_t dataset_delay_ms = 0;  // uploading for the first half, processing for the second
+  std::string dataset_fail_pattern;   // an upload with a line matching this glob ends in "failed"
 };
 
 // Milliseconds since the Unix epoch.

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -24,7 +25,8 @@ int main(int argc, char** argv) {
   std::string fixture;
   app.add_option("--fixture", fixture,
                  "What exists before cfsync runs, as the dashboard would make it (JSON: "
-                 "{\"ai_search\": {\"instances\": [{\"namespace\", \"id\", \"managed\"}]}})")
+                 "{\"ai_search\": {\"instances\": [{\"namespace\", \"id\", \"managed\"}]}, "
+                 "\"dlp\": {\"datasets\": [{\"name\", \"encoding_version\", \"columns\"}]}})")
       ->check(CLI::ExistingFile);
   app.add_option("--item-checksum", options.item_checksum, "How AI Search item checksums are made")
       ->check(CLI::IsMember({"md5", "sha1", "sha256"}))
@@ -35,6 +37,18 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--index-error-pattern", options.index_error_pattern,
                  "Items whose key matches this glob (fnmatch, * matches /) end in error");
+  app.add_option("--dataset-delay-ms", options.dataset_delay_ms,
+                 "How long a DLP dataset upload takes: uploading, then processing, then done")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{3'600'000}))
+      ->capture_default_str();
+  app.add_option(
+      "--dataset-fail-pattern", options.dataset_fail_pattern,
+      "DLP dataset uploads with a line (cell) matching this glob (fnmatch) end in failed");
+  std::size_t max_body_mib = 64;
+  app.add_option("--max-body-mib", max_body_mib,
+                 "The largest request body accepted, in MiB; a larger one closes the connection")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{4096}))
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -52,7 +66,7 @@ int main(int argc, char** argv) {
 
   try {
     cfsync::emulator::Emulator emulator(std::move(options));
-    return cfsync::emulator::serve(emulator, listen);
+    return cfsync::emulator::serve(emulator, listen, max_body_mib << 20);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cfsync-emulator: %s\n", e.what());
     return 1;

@@ -26,10 +26,10 @@ namespace http = beast::http;
 using tcp = net::ip::tcp;
 
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
-constexpr std::size_t k_max_request_bytes = 64 * 1024 * 1024;
 constexpr auto k_idle_timeout = std::chrono::minutes(2);
 
-Request to_request(const http::request<http::string_body>& message) {
+// Takes the body over rather than copying it: dataset uploads can be hundreds of MiB.
+Request to_request(http::request<http::string_body>& message) {
   Request request;
   request.method = std::string(message.method_string());
   const std::string_view target = message.target();
@@ -41,31 +41,34 @@ Request to_request(const http::request<http::string_body>& message) {
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     request.headers.emplace(std::move(name), std::string(field.value()));
   }
-  request.body = message.body();
+  request.body = std::move(message.body());
   return request;
 }
 
-net::awaitable<void> session(beast::tcp_stream stream, Emulator& emulator,
-                             std::uint64_t connection) {
+net::awaitable<void> session(beast::tcp_stream stream, Emulator& emulator, std::uint64_t connection,
+                             std::size_t max_body_bytes) {
   beast::flat_buffer buffer;
   for (;;) {
     http::request_parser<http::string_body> parser;
-    parser.body_limit(k_max_request_bytes);
+    parser.body_limit(max_body_bytes);
     stream.expires_after(k_idle_timeout);
     auto [read_error, read] = co_await http::async_read(stream, buffer, parser, use_tuple);
     if (read_error) break;  // the client closed, went idle, or sent something unreadable
-    const http::request<http::string_body>& message = parser.get();
+    // The string body reserves the Content-Length up front, so a large one is read in place.
+    http::request<http::string_body> message = parser.release();
 
     Request request = to_request(message);
     request.connection = connection;
-    const Response response = emulator.handle(request);
+    Response response = emulator.handle(request);
     http::response<http::string_body> reply{static_cast<http::status>(response.status),
                                             message.version()};
     reply.set(http::field::server, "cfsync-emulator");
-    reply.set(http::field::content_type, response.content_type);
+    if (!response.content_type.empty()) {
+      reply.set(http::field::content_type, response.content_type);  // empty: no content
+    }
     for (const auto& [name, value] : response.headers) reply.set(name, value);
     reply.keep_alive(message.keep_alive());
-    reply.body() = response.body;
+    reply.body() = std::move(response.body);
     reply.prepare_payload();
     auto [write_error, written] = co_await http::async_write(stream, reply, use_tuple);
     if (write_error || !reply.keep_alive()) break;
@@ -74,15 +77,17 @@ net::awaitable<void> session(beast::tcp_stream stream, Emulator& emulator,
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-net::awaitable<void> accept_loop(tcp::acceptor& acceptor, Emulator& emulator) {
+net::awaitable<void> accept_loop(tcp::acceptor& acceptor, Emulator& emulator,
+                                 std::size_t max_body_bytes) {
   std::uint64_t connections = 0;
   for (;;) {
     auto [error, socket] = co_await acceptor.async_accept(use_tuple);
     if (error == net::error::operation_aborted) co_return;
     if (error) continue;
-    net::co_spawn(acceptor.get_executor(),
-                  session(beast::tcp_stream(std::move(socket)), emulator, ++connections),
-                  net::detached);
+    net::co_spawn(
+        acceptor.get_executor(),
+        session(beast::tcp_stream(std::move(socket)), emulator, ++connections, max_body_bytes),
+        net::detached);
   }
 }
 
@@ -108,7 +113,7 @@ bool parse_listen(const std::string& text, tcp::endpoint& endpoint) {
 
 }  // namespace
 
-int serve(Emulator& emulator, const std::string& listen) {
+int serve(Emulator& emulator, const std::string& listen, std::size_t max_body_bytes) {
   tcp::endpoint endpoint;
   if (!parse_listen(listen, endpoint)) {
     std::fprintf(stderr, "cfsync-emulator: --listen wants ADDRESS:PORT, got \"%s\"\n",
@@ -139,7 +144,7 @@ int serve(Emulator& emulator, const std::string& listen) {
     acceptor.close(ignored);
     io.stop();
   });
-  net::co_spawn(io, accept_loop(acceptor, emulator), net::detached);
+  net::co_spawn(io, accept_loop(acceptor, emulator, max_body_bytes), net::detached);
   io.run();
   return 0;
 }

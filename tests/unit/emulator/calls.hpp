@@ -5,6 +5,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,16 @@ inline Emulator::Clock ticking() {
     return reading;
   };
 }
+
+// A clock that stands still until the test moves it.
+struct StoppedClock {
+  std::shared_ptr<std::int64_t> now = std::make_shared<std::int64_t>(k_start_ms);
+
+  [[nodiscard]] Emulator::Clock clock() const {
+    return [now = now] { return *now; };
+  }
+  void advance(std::int64_t ms) const { *now += ms; }
+};
 
 inline Emulator make(std::optional<std::filesystem::path> state = std::nullopt) {
   return Emulator({.token = "tok",
