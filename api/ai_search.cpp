@@ -31,10 +31,6 @@ std::string with_query(const std::string& path,
   return std::string(url.buffer());
 }
 
-Error unexpected(std::string message) {
-  return Error(ErrorKind::protocol, "unexpected response: " + std::move(message));
-}
-
 Result<Metadata> read_metadata(dom::object item, std::string_view where) {
   Metadata metadata;
   dom::element value;
@@ -182,7 +178,8 @@ HttpRequest upload_item_request(std::string_view account_id, const UploadItem& u
   return {.method = Method::post,
           .target = items_path(account_id, upload.namespace_name, upload.instance_id),
           .content_type = "multipart/form-data; boundary=" + boundary,
-          .file_body = FileBody{std::move(head), document.file, "\r\n--" + boundary + "--\r\n"},
+          .streamed_body = StreamedBody{std::move(head), file_source(document.file, document.size),
+                                        "\r\n--" + boundary + "--\r\n"},
           .idempotent = false};
 }
 

@@ -1,10 +1,10 @@
 #include "api/dlp_profiles.hpp"
 
 #include "api/json_read.hpp"
+#include "api/json_write.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <map>
@@ -15,23 +15,6 @@ namespace {
 
 namespace dom = simdjson::dom;
 namespace json = boost::json;
-
-std::string account_path(std::string_view account_id) {
-  return "/accounts/" + path_segment(account_id) + "/dlp";
-}
-
-HttpRequest json_request(Method method, std::string target, const json::object& body,
-                         bool idempotent) {
-  return {.method = method,
-          .target = std::move(target),
-          .content_type = "application/json",
-          .body = json::serialize(body),
-          .idempotent = idempotent};
-}
-
-Error unexpected(std::string message) {
-  return Error(ErrorKind::protocol, "unexpected response: " + std::move(message));
-}
 
 // ---- reading ----
 
@@ -239,11 +222,11 @@ void add_lists(const DesiredProfile& profile, json::object& body) {
 }  // namespace
 
 HttpRequest list_profiles_request(std::string_view account_id) {
-  return {.method = Method::get, .target = account_path(account_id) + "/profiles"};
+  return {.method = Method::get, .target = dlp_path(account_id) + "/profiles"};
 }
 
 HttpRequest list_entries_request(std::string_view account_id) {
-  return {.method = Method::get, .target = account_path(account_id) + "/entries"};
+  return {.method = Method::get, .target = dlp_path(account_id) + "/entries"};
 }
 
 Result<ProfileListing> parse_profiles_response(const HttpResponse& response) {
@@ -317,7 +300,7 @@ HttpRequest create_profile_request(std::string_view account_id, const CreateProf
     body["entries"] = std::move(entries);
   }
   add_lists(profile, body);
-  return json_request(Method::post, account_path(account_id) + "/profiles/custom", body, false);
+  return json_request(Method::post, dlp_path(account_id) + "/profiles/custom", body, false);
 }
 
 HttpRequest update_profile_request(std::string_view account_id, const UpdateProfile& update) {
@@ -344,32 +327,31 @@ HttpRequest update_profile_request(std::string_view account_id, const UpdateProf
                      {"skip", json::object{{"files", update.context_awareness->skip_files}}}};
   }
   return json_request(Method::put,
-                      account_path(account_id) + "/profiles/custom/" + path_segment(update.id),
-                      body, true);
+                      dlp_path(account_id) + "/profiles/custom/" + path_segment(update.id), body,
+                      true);
 }
 
 HttpRequest delete_profile_request(std::string_view account_id, const DeleteProfile& remove) {
   return {.method = Method::delete_,
-          .target = account_path(account_id) + "/profiles/custom/" + path_segment(remove.id)};
+          .target = dlp_path(account_id) + "/profiles/custom/" + path_segment(remove.id)};
 }
 
 HttpRequest create_entry_request(std::string_view account_id, const CreateEntry& create) {
   json::object body = entry_body(create.entry, std::nullopt);
   body["profile_id"] = create.profile_id;
-  return json_request(Method::post, account_path(account_id) + "/entries", body, false);
+  return json_request(Method::post, dlp_path(account_id) + "/entries", body, false);
 }
 
 HttpRequest update_entry_request(std::string_view account_id, const UpdateEntry& update) {
   json::object body = entry_body(update.entry, update.validation);
   if (!body.contains("description")) body["description"] = nullptr;
-  return json_request(Method::put,
-                      account_path(account_id) + "/entries/custom/" + path_segment(update.id), body,
-                      true);
+  return json_request(
+      Method::put, dlp_path(account_id) + "/entries/custom/" + path_segment(update.id), body, true);
 }
 
 HttpRequest delete_entry_request(std::string_view account_id, const DeleteEntry& remove) {
   return {.method = Method::delete_,
-          .target = account_path(account_id) + "/entries/" + path_segment(remove.id)};
+          .target = dlp_path(account_id) + "/entries/" + path_segment(remove.id)};
 }
 
 HttpRequest update_predefined_request(std::string_view account_id,
@@ -379,13 +361,13 @@ HttpRequest update_predefined_request(std::string_view account_id,
                           {"ocr_enabled", update.ocr_enabled},
                           {"ai_context_enabled", update.ai_context_enabled}};
   return json_request(Method::put,
-                      account_path(account_id) + "/profiles/predefined/" + path_segment(update.id),
+                      dlp_path(account_id) + "/profiles/predefined/" + path_segment(update.id),
                       body, true);
 }
 
 HttpRequest toggle_entry_request(std::string_view account_id, const TogglePredefinedEntry& toggle) {
   return json_request(Method::put,
-                      account_path(account_id) + "/entries/predefined/" + path_segment(toggle.id),
+                      dlp_path(account_id) + "/entries/predefined/" + path_segment(toggle.id),
                       json::object{{"enabled", toggle.enabled}}, true);
 }
 

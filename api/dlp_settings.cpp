@@ -1,9 +1,9 @@
 #include "api/dlp_settings.hpp"
 
 #include "api/json_read.hpp"
+#include "api/json_write.hpp"
 
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <string>
 
@@ -12,7 +12,7 @@ namespace cfsync::api {
 namespace {
 
 std::string settings_path(std::string_view account_id) {
-  return "/accounts/" + path_segment(account_id) + "/dlp/settings";
+  return dlp_path(account_id) + "/settings";
 }
 
 }  // namespace
@@ -31,12 +31,8 @@ HttpRequest patch_settings_request(std::string_view account_id, const DesiredDlp
     // "" disables payload logging; null would mean "unchanged" to PATCH.
     if (patch.public_key) logging["public_key"] = patch.public_key->reveal();
   }
-  return {.method = Method::patch,
-          .target = settings_path(account_id),
-          .content_type = "application/json",
-          .body = boost::json::serialize(body),
-          // Every field carries an absolute value: sending it twice changes nothing more.
-          .idempotent = true};
+  // Every field carries an absolute value: sending it twice changes nothing more.
+  return json_request(Method::patch, settings_path(account_id), body, true);
 }
 
 Result<LiveDlpSettings> parse_settings_response(const HttpResponse& response) {
@@ -49,7 +45,7 @@ Result<LiveDlpSettings> parse_settings_response(const HttpResponse& response) {
   CFSYNC_TRY(live.ocr, bool_member(result, "ocr", "result"));
   simdjson::dom::element logging_element;
   if (result["payload_logging"].get(logging_element) != simdjson::SUCCESS) {
-    return Error(ErrorKind::protocol, "unexpected response: result.payload_logging is missing");
+    return unexpected("result.payload_logging is missing");
   }
   CFSYNC_TRY(simdjson::dom::object logging, object_at(logging_element, "result.payload_logging"));
   CFSYNC_TRY(auto level,
@@ -57,10 +53,8 @@ Result<LiveDlpSettings> parse_settings_response(const HttpResponse& response) {
   if (level) {
     auto parsed = parse_masking_level(*level);
     if (!parsed) {
-      return Error(ErrorKind::protocol,
-                   "unexpected response: result.payload_logging."
-                   "masking_level \"" +
-                       *level + "\" is not a known level");
+      return unexpected("result.payload_logging.masking_level \"" + *level +
+                        "\" is not a known level");
     }
     live.masking_level = *parsed;
   }

@@ -2,7 +2,9 @@
 // without sockets.
 #pragma once
 
-#include <filesystem>
+#include "api/body_source.hpp"
+
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,11 +20,11 @@ enum class Method { get, put, patch, post, delete_ };
 // `text` percent-encoded for use as one path segment ("a/b" -> "a%2Fb").
 [[nodiscard]] std::string path_segment(std::string_view text);
 
-// A body streamed from a file between two parts held in memory: a multipart upload reads the
-// file as it sends it.
-struct FileBody {
+// A body read from `source` while it is sent, between two parts held in memory (a multipart
+// upload's headers and closing boundary).
+struct StreamedBody {
   std::string head;
-  std::filesystem::path file;
+  std::shared_ptr<const BodySource> source;
   std::string tail;
 };
 
@@ -31,7 +33,7 @@ struct HttpRequest {
   std::string target;  // path and query below the base URL: "/accounts/{id}/dlp/settings"
   std::string content_type;
   std::string body;
-  std::optional<FileBody> file_body;  // when set, sent instead of `body`
+  std::optional<StreamedBody> streamed_body;  // when set, sent instead of `body`
   // Safe to send twice: a lost response may be retried without re-reading live state.
   bool idempotent = true;
 };

@@ -1,6 +1,7 @@
 // The real Transport: HTTP/1.1 over Beast, one keep-alive connection, TLS via OpenSSL.
 // The shape follows Beast's awaitable-ssl client example: a deadline armed before every network
-// phase, full TLS verification, bounded response bodies.
+// phase (connecting as a whole, then each write of the request, then the response), full TLS
+// verification, bounded response bodies.
 #include "api/transport.hpp"
 
 #include <openssl/x509v3.h>
@@ -89,18 +90,20 @@ constexpr Phase k_handshaking{"the TLS handshake", "with"};
 constexpr Phase k_sending{"sending the request", "to"};
 constexpr Phase k_reading{"reading the response", "from"};
 
-// A Beast body that sends head, then the file in chunks, then tail, with the Content-Length of
-// the three: uploads never hold a whole file in memory.
-struct StreamedFileBody {
+// A Beast body that sends head, then the source in chunks, then tail, with the Content-Length of
+// the three: uploads never hold a whole file in memory. When the source fails, the write stops
+// and `failure` says why.
+struct SourceBody {
   struct value_type {
     std::string head;
-    beast::file file;
-    std::uint64_t file_size = 0;
+    std::unique_ptr<BodyReader> reader;
+    std::uint64_t source_size = 0;
     std::string tail;
+    std::optional<Error> failure;
   };
 
   static std::uint64_t size(const value_type& body) {
-    return body.head.size() + body.file_size + body.tail.size();
+    return body.head.size() + body.source_size + body.tail.size();
   }
 
   class writer {
@@ -116,24 +119,20 @@ struct StreamedFileBody {
       ec = {};
       switch (m_part) {
         case Part::head:
-          m_part = Part::file;
+          m_part = Part::source;
           if (!m_body.head.empty()) return {{net::buffer(m_body.head), true}};
           [[fallthrough]];
-        case Part::file:
-          if (m_sent < m_body.file_size) {
-            const std::size_t wanted = static_cast<std::size_t>(
-                std::min<std::uint64_t>(m_chunk.size(), m_body.file_size - m_sent));
-            const std::size_t read = m_body.file.read(m_chunk.data(), wanted, ec);
-            if (ec) return boost::none;
-            if (read == 0) {  // the file shrank since it was opened
-              ec = http::error::short_read;
-              return boost::none;
-            }
-            m_sent += read;
-            return {{net::buffer(m_chunk.data(), read), true}};
+        case Part::source: {
+          Result<std::size_t> read = m_body.reader->read(m_chunk);
+          if (!read) {
+            m_body.failure = std::move(read.error());
+            ec = http::error::short_read;
+            return boost::none;
           }
+          if (*read > 0) return {{net::buffer(m_chunk.data(), *read), true}};
           m_part = Part::tail;
           [[fallthrough]];
+        }
         case Part::tail:
           m_part = Part::done;
           return {{net::buffer(m_body.tail), false}};
@@ -144,10 +143,9 @@ struct StreamedFileBody {
     }
 
    private:
-    enum class Part { head, file, tail, done };
+    enum class Part { head, source, tail, done };
     value_type& m_body;
     Part m_part = Part::head;
-    std::uint64_t m_sent = 0;
     std::array<char, 64 * 1024> m_chunk{};
   };
 };
@@ -227,22 +225,23 @@ class HttpTransport final : public Transport {
       Result<void> connected = co_await connect();
       if (!connected) co_return Attempt{connected.error()};
     }
-    if (request.file_body) {
-      http::request<StreamedFileBody> message{to_verb(request.method),
-                                              m_settings.endpoint.path_prefix + request.target, 11};
+    if (request.streamed_body) {
+      const StreamedBody& streamed = *request.streamed_body;
+      http::request<SourceBody> message{to_verb(request.method),
+                                        m_settings.endpoint.path_prefix + request.target, 11};
       prepare(message, request);
-      StreamedFileBody::value_type& body = message.body();
-      beast::error_code ec;
-      body.file.open(request.file_body->file.c_str(), beast::file_mode::scan, ec);
-      if (!ec) body.file_size = body.file.size(ec);
-      if (ec) {
-        co_return Attempt{Error(ErrorKind::io, "cannot read \"" + request.file_body->file.string() +
-                                                   "\": " + ec.message())};
-      }
-      body.head = request.file_body->head;
-      body.tail = request.file_body->tail;
+      SourceBody::value_type& body = message.body();
+      Result<std::unique_ptr<BodyReader>> reader = streamed.source->open();
+      if (!reader) co_return Attempt{reader.error()};
+      body.reader = std::move(*reader);
+      body.source_size = streamed.source->size();
+      body.head = streamed.head;
+      body.tail = streamed.tail;
       message.prepare_payload();
-      co_return co_await send_on_connection(message, reused);
+      Attempt attempt = co_await send_on_connection(message, reused);
+      // The body, not the network, stopped the request.
+      if (body.failure) co_return Attempt{std::move(*body.failure)};
+      co_return attempt;
     }
     http::request<http::string_body> message{to_verb(request.method),
                                              m_settings.endpoint.path_prefix + request.target, 11};
@@ -277,12 +276,18 @@ class HttpTransport final : public Transport {
 
   template <class Stream, class Body>
   net::awaitable<Attempt> round_trip(Stream& stream, http::request<Body>& message, bool reused) {
-    beast::get_lowest_layer(stream).expires_at(m_deadline);
-    auto [write_error, written] = co_await http::async_write(stream, message, use_tuple);
-    if (write_error) {
-      close();
-      co_return Attempt{failure(k_sending, write_error), reused && closed_by_peer(write_error)};
+    // A large body may take longer than one timeout to send: the time limit is for each write
+    // that makes no progress, and then for the response.
+    http::request_serializer<Body> serializer(message);
+    while (!serializer.is_done()) {
+      beast::get_lowest_layer(stream).expires_after(m_settings.request_timeout);
+      auto [write_error, written] = co_await http::async_write_some(stream, serializer, use_tuple);
+      if (write_error) {
+        close();
+        co_return Attempt{failure(k_sending, write_error), reused && closed_by_peer(write_error)};
+      }
     }
+    beast::get_lowest_layer(stream).expires_after(m_settings.request_timeout);
     http::response_parser<http::string_body> parser;
     parser.body_limit(m_settings.max_response_bytes);
     auto [read_error, read] = co_await http::async_read(stream, m_buffer, parser, use_tuple);

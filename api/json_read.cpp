@@ -8,10 +8,6 @@ namespace {
 
 std::string status_text(int status) { return "the API answered HTTP " + std::to_string(status); }
 
-Error protocol_error(std::string message) {
-  return Error(ErrorKind::protocol, "unexpected response: " + std::move(message));
-}
-
 std::vector<ApiMessage> read_messages(dom::element errors) {
   std::vector<ApiMessage> out;
   dom::array array;
@@ -31,6 +27,10 @@ std::vector<ApiMessage> read_messages(dom::element errors) {
 
 }  // namespace
 
+Error unexpected(std::string message) {
+  return Error(ErrorKind::protocol, "unexpected response: " + std::move(message));
+}
+
 Result<dom::object> read_envelope(dom::parser& parser, const HttpResponse& response) {
   const bool ok_status = response.status >= 200 && response.status < 300;
   dom::element document;
@@ -40,16 +40,16 @@ Result<dom::object> read_envelope(dom::parser& parser, const HttpResponse& respo
       error.http_status = response.status;
       return error;
     }
-    return protocol_error("HTTP " + std::to_string(response.status) + " body is not JSON");
+    return unexpected("HTTP " + std::to_string(response.status) + " body is not JSON");
   }
   dom::object envelope;
   if (document.get_object().get(envelope) != simdjson::SUCCESS) {
-    return protocol_error("the body is not a JSON object");
+    return unexpected("the body is not a JSON object");
   }
   bool success = ok_status;
   if (dom::element flag; envelope["success"].get(flag) == simdjson::SUCCESS) {
     if (flag.get_bool().get(success) != simdjson::SUCCESS) {
-      return protocol_error("\"success\" is not a boolean");
+      return unexpected("\"success\" is not a boolean");
     }
   }
   if (ok_status && success) return envelope;
@@ -68,7 +68,7 @@ Result<dom::element> open_envelope(dom::parser& parser, const HttpResponse& resp
   CFSYNC_TRY(dom::object envelope, read_envelope(parser, response));
   dom::element result;
   if (envelope["result"].get(result) != simdjson::SUCCESS) {
-    return protocol_error("the envelope has no \"result\"");
+    return unexpected("the envelope has no \"result\"");
   }
   return result;
 }
@@ -76,7 +76,7 @@ Result<dom::element> open_envelope(dom::parser& parser, const HttpResponse& resp
 Result<dom::object> object_at(dom::element element, std::string_view where) {
   dom::object object;
   if (element.get_object().get(object) != simdjson::SUCCESS) {
-    return protocol_error(std::string(where) + " is not a JSON object");
+    return unexpected(std::string(where) + " is not a JSON object");
   }
   return object;
 }
@@ -84,8 +84,7 @@ Result<dom::object> object_at(dom::element element, std::string_view where) {
 Result<bool> bool_member(dom::object object, std::string_view key, std::string_view where) {
   bool value = false;
   if (object[key].get_bool().get(value) != simdjson::SUCCESS) {
-    return protocol_error(std::string(where) + "." + std::string(key) +
-                          " is missing or not a boolean");
+    return unexpected(std::string(where) + "." + std::string(key) + " is missing or not a boolean");
   }
   return value;
 }
@@ -98,7 +97,7 @@ Result<std::optional<std::string>> optional_string_member(dom::object object, st
   }
   std::string_view text;
   if (value.get_string().get(text) != simdjson::SUCCESS) {
-    return protocol_error(std::string(where) + "." + std::string(key) + " is not a string");
+    return unexpected(std::string(where) + "." + std::string(key) + " is not a string");
   }
   return std::optional<std::string>(std::string(text));
 }
@@ -107,8 +106,7 @@ Result<std::string> string_member(dom::object object, std::string_view key,
                                   std::string_view where) {
   std::string_view text;
   if (object[key].get_string().get(text) != simdjson::SUCCESS) {
-    return protocol_error(std::string(where) + "." + std::string(key) +
-                          " is missing or not a string");
+    return unexpected(std::string(where) + "." + std::string(key) + " is missing or not a string");
   }
   return std::string(text);
 }
@@ -116,8 +114,8 @@ Result<std::string> string_member(dom::object object, std::string_view key,
 Result<std::int64_t> int_member(dom::object object, std::string_view key, std::string_view where) {
   std::int64_t value = 0;
   if (object[key].get_int64().get(value) != simdjson::SUCCESS) {
-    return protocol_error(std::string(where) + "." + std::string(key) +
-                          " is missing or not an integer");
+    return unexpected(std::string(where) + "." + std::string(key) +
+                      " is missing or not an integer");
   }
   return value;
 }
@@ -128,7 +126,7 @@ Result<bool> optional_bool_member(dom::object object, std::string_view key, std:
   if (object[key].get(value) != simdjson::SUCCESS || value.is_null()) return fallback;
   bool flag = false;
   if (value.get_bool().get(flag) != simdjson::SUCCESS) {
-    return protocol_error(std::string(where) + "." + std::string(key) + " is not a boolean");
+    return unexpected(std::string(where) + "." + std::string(key) + " is not a boolean");
   }
   return flag;
 }
@@ -144,7 +142,7 @@ Result<std::optional<dom::array>> array_member(dom::object object, std::string_v
   }
   dom::array array;
   if (value.get_array().get(array) != simdjson::SUCCESS) {
-    return protocol_error(std::string(where) + "." + std::string(key) + " is not an array");
+    return unexpected(std::string(where) + "." + std::string(key) + " is not an array");
   }
   return std::optional<dom::array>(array);
 }
@@ -159,8 +157,8 @@ Result<std::vector<std::string>> string_array_member(dom::object object, std::st
   for (dom::element item : *array) {
     std::string_view text;
     if (item.get_string().get(text) != simdjson::SUCCESS) {
-      return protocol_error(std::string(where) + "." + std::string(key) +
-                            " holds something that is not a string");
+      return unexpected(std::string(where) + "." + std::string(key) +
+                        " holds something that is not a string");
     }
     out.emplace_back(text);
   }
@@ -175,8 +173,8 @@ Result<std::vector<dom::object>> object_array_member(dom::object object, std::st
   for (dom::element item : *array) {
     dom::object entry;
     if (item.get_object().get(entry) != simdjson::SUCCESS) {
-      return protocol_error(std::string(where) + "." + std::string(key) +
-                            " holds something that is not an object");
+      return unexpected(std::string(where) + "." + std::string(key) +
+                        " holds something that is not an object");
     }
     out.push_back(entry);
   }

@@ -15,6 +15,10 @@
 
 namespace cfsync::api {
 
+// ErrorKind::protocol, "unexpected response: <message>": the API answered something cfsync
+// cannot read.
+[[nodiscard]] Error unexpected(std::string message);
+
 // The envelope of a response that succeeded. Both envelope styles are read: DLP (success,
 // errors, messages, result) and AI Search (errors and messages may be missing). A non-2xx
 // status or `success: false` becomes ErrorKind::http with the status and the API's errors[].

@@ -57,7 +57,8 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
                "Allow http:// to a host that is not loopback (sends the token in clear)");
   double timeout_ms = 30'000;
   app.add_option("--request-timeout", timeout_ms,
-                 "Time limit for one API request, e.g. 30s or 500ms")
+                 "Time limit for each step of an API request (connecting, each write, the answer), "
+                 "e.g. 30s")
       ->transform(duration_ms().description(""))
       ->type_name("DURATION")
       ->default_str("30s");

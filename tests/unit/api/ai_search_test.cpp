@@ -4,6 +4,7 @@
 
 #include "api/provider.hpp"
 #include "tests/support/printers.hpp"
+#include "tests/unit/api/fake_clock.hpp"
 #include "tests/unit/api/fake_transport.hpp"
 
 #include <doctest/doctest.h>
@@ -109,18 +110,18 @@ TEST_CASE("the upload: metadata part, file part named by the key, streamed from 
   CHECK(request.method == Method::post);
   CHECK_FALSE(request.idempotent);
   CHECK(request.content_type == "multipart/form-data; boundary=BOUNDARY");
-  REQUIRE(request.file_body);
-  CHECK(request.file_body->file == "/data/hi.md");
-  CHECK(request.file_body->head ==
+  REQUIRE(request.streamed_body);
+  CHECK(request.streamed_body->source->size() == 3);
+  CHECK(request.streamed_body->head ==
         "--BOUNDARY\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n"
         R"({"rank":2,"ratio":5E-1,"team":"support"})"
         "\r\n--BOUNDARY\r\nContent-Disposition: form-data; name=\"file\"; "
         "filename=\"guides/say %22hi%22.md\"\r\nContent-Type: text/markdown\r\n\r\n");
-  CHECK(request.file_body->tail == "\r\n--BOUNDARY--\r\n");
+  CHECK(request.streamed_body->tail == "\r\n--BOUNDARY--\r\n");
 
   upload.document.metadata.clear();
   CHECK(upload_item_request(k_account, upload, "B")
-            .file_body->head.starts_with("--B\r\nContent-Disposition: form-data; name=\"file\""));
+            .streamed_body->head.starts_with("--B\r\nContent-Disposition: form-data; name=\"file\""));
 }
 
 TEST_CASE("media types follow the extension") {
@@ -225,20 +226,6 @@ TEST_CASE("deleting an item that is already gone is what was wanted") {
   CHECK(provider.apply(plan).ok());
 }
 
-// Time passes only when the code under test sleeps.
-class FakeClock final : public Clock {
- public:
-  TimePoint now() override { return m_now; }
-  void sleep_for(std::chrono::milliseconds duration) override {
-    slept.push_back(duration);
-    m_now += duration;
-  }
-  std::vector<std::chrono::milliseconds> slept;
-
- private:
-  TimePoint m_now{};
-};
-
 ApplyReport uploaded(const std::string& id) { return {{{.change = 0, .item_id = id}}}; }
 
 std::string listing(std::string_view status, std::string_view extra = "") {
@@ -252,7 +239,7 @@ TEST_CASE("waiting for indexing: polls with growing pauses until the item is don
   transport.answer(200, listing("running"));
   transport.answer(200, listing("completed"));
   CloudflareProvider provider(transport, k_account, quiet());
-  FakeClock clock;
+  test::FakeClock clock;
   const auto indexing =
       provider.wait_for_indexing(upload_plan(1), uploaded("i-0"), std::chrono::minutes(1), clock);
   REQUIRE(indexing);
@@ -267,7 +254,7 @@ TEST_CASE("an indexing error is reported with the API's text") {
   test::FakeTransport transport;
   transport.answer(200, listing("error", R"(,"error":"cannot parse PDF")"));
   CloudflareProvider provider(transport, k_account, quiet());
-  FakeClock clock;
+  test::FakeClock clock;
   const auto indexing =
       provider.wait_for_indexing(upload_plan(1), uploaded("i-0"), std::chrono::minutes(1), clock);
   REQUIRE(indexing);
@@ -279,7 +266,7 @@ TEST_CASE("a wait that outlives its timeout says which items were not done") {
   test::FakeTransport transport;
   for (int i = 0; i < 10; ++i) transport.answer(200, listing("running"));
   CloudflareProvider provider(transport, k_account, quiet());
-  FakeClock clock;
+  test::FakeClock clock;
   const auto indexing =
       provider.wait_for_indexing(upload_plan(1), uploaded("i-0"), std::chrono::seconds(2), clock);
   REQUIRE(indexing);

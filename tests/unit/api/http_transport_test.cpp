@@ -230,7 +230,7 @@ TEST_CASE("a response larger than the limit is refused") {
   CHECK(response.error().message().ends_with("is larger than 1024 bytes"));
 }
 
-TEST_CASE("a file body streams head, file and tail, with their length") {
+TEST_CASE("a streamed body sends head, source and tail, with their length") {
   test::TempDir dir;
   std::string content(200 * 1024, 'x');  // several chunks
   content.back() = 'y';
@@ -242,7 +242,7 @@ TEST_CASE("a file body streams head, file and tail, with their length") {
                             ->send({.method = Method::post,
                                     .target = "/upload",
                                     .content_type = "multipart/form-data; boundary=B",
-                                    .file_body = FileBody{"HEAD|", file, "|TAIL"},
+                                    .streamed_body = StreamedBody{"HEAD|", file_source(file, content.size()), "|TAIL"},
                                     .idempotent = false});
   REQUIRE(response);
   const ServerRequest request = server.requests().at(0);
@@ -250,14 +250,35 @@ TEST_CASE("a file body streams head, file and tail, with their length") {
   CHECK(request.body() == "HEAD|" + content + "|TAIL");
 }
 
-TEST_CASE("a file body that cannot be read fails before anything is sent") {
+TEST_CASE("a file that changed since it was sized fails the request, not the network") {
+  test::TempDir dir;
+  const auto file = dir.write("upload.bin", std::string(1000, 'x'));
+  for (const std::uint64_t announced : {2000u, 500u}) {
+    CAPTURE(announced);
+    ScriptedServer server({[](ScriptedServer& s, beast::tcp_stream& stream) {
+      if (s.read(stream)) ScriptedServer::answer(stream, "{}");
+    }});
+    const auto response =
+        transport_for(settings_for(server))
+            ->send({.method = Method::post,
+                    .target = "/upload",
+                    .streamed_body = StreamedBody{"", file_source(file, announced), ""},
+                    .idempotent = false});
+    REQUIRE_FALSE(response);
+    CHECK(response.error().kind() == ErrorKind::io);
+    CHECK(response.error().message() ==
+          "\"" + file.string() + "\" changed while it was being uploaded; run cfsync again");
+  }
+}
+
+TEST_CASE("a streamed body that cannot be read fails before anything is sent") {
   ScriptedServer server({[](ScriptedServer& s, beast::tcp_stream& stream) {
     if (s.read(stream)) ScriptedServer::answer(stream, "{}");
   }});
   const auto response = transport_for(settings_for(server))
                             ->send({.method = Method::post,
                                     .target = "/upload",
-                                    .file_body = FileBody{"", "/nonexistent/file", ""}});
+                                    .streamed_body = StreamedBody{"", file_source("/nonexistent/file", 1), ""}});
   REQUIRE_FALSE(response);
   CHECK(response.error().kind() == ErrorKind::io);
   CHECK(server.requests().empty());
