@@ -91,7 +91,7 @@ bool IndexingReport::ok() const {
 bool ApplyReport::ok() const {
   return std::all_of(outcomes.begin(), outcomes.end(),
                      [](const ChangeOutcome& outcome) { return !outcome.error; }) &&
-         (!indexing || indexing->ok());
+         (!indexing || indexing->ok()) && (!processing || processing->ok());
 }
 
 CloudflareProvider::CloudflareProvider(Transport& transport, std::string account_id,
@@ -117,6 +117,13 @@ Result<LiveState> CloudflareProvider::populate(const DesiredState& desired) {
       return explained(profiles.error().context("reading dlp profiles: "), m_account_id);
     }
     live.profiles = std::move(*profiles);
+  }
+  if (desired.manages_datasets()) {
+    auto datasets = read_datasets();
+    if (!datasets) {
+      return explained(datasets.error().context("reading dlp datasets: "), m_account_id);
+    }
+    live.datasets = std::move(*datasets);
   }
   if (!desired.ai_search_instances.empty()) {
     std::vector<LiveInstance> instances;
@@ -364,7 +371,8 @@ Result<IndexingReport> CloudflareProvider::wait_for_indexing(const Plan& plan,
   return indexing;
 }
 
-ApplyReport CloudflareProvider::apply(const Plan& plan) {
+ApplyReport CloudflareProvider::apply(const Plan& plan,
+                                      const std::function<void(const ChangeOutcome&)>& applied) {
   ApplyReport report;
   for (std::size_t i = 0; i < plan.changes.size(); ++i) {
     const Change& change = plan.changes[i];
@@ -381,6 +389,7 @@ ApplyReport CloudflareProvider::apply(const Plan& plan) {
                       done.error().describe());
       outcome.error = explained(done.error(), m_account_id);
     }
+    if (applied) applied(outcome);
     report.outcomes.push_back(std::move(outcome));
   }
   return report;

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,25 @@ struct ChangeOutcome {
   std::size_t change = 0;      // index into Plan::changes
   std::optional<Error> error;  // nothing when the change was applied and verified
   std::string item_id;         // the AI Search item an upload made
+  // A dataset upload: the dataset (new after a create) and the version its content went into,
+  // set once every byte was accepted.
+  std::string dataset_id;
+  std::optional<std::int64_t> dataset_version;
+};
+
+// How the uploaded datasets fared in processing.
+struct ProcessedDataset {
+  std::string name;
+  std::int64_t version = 0;
+  UploadStatus status = UploadStatus::uploading;  // not final when the wait timed out
+  std::vector<std::string> failed_columns;        // EDM columns whose upload_status is failed
+};
+
+struct ProcessingReport {
+  std::vector<ProcessedDataset> datasets;
+  bool timed_out = false;
+
+  [[nodiscard]] bool ok() const;
 };
 
 // How the uploaded documents fared in indexing.
@@ -43,8 +63,9 @@ struct IndexingReport {
 };
 
 struct ApplyReport {
-  std::vector<ChangeOutcome> outcomes;     // one per change, in plan order
-  std::optional<IndexingReport> indexing;  // when apply waited for indexing
+  std::vector<ChangeOutcome> outcomes;         // one per change, in plan order
+  std::optional<IndexingReport> indexing;      // when apply waited for indexing
+  std::optional<ProcessingReport> processing;  // when datasets were uploaded
 
   [[nodiscard]] bool ok() const;
 };
@@ -58,10 +79,19 @@ class CloudflareProvider {
   [[nodiscard]] Result<LiveState> populate(const DesiredState& desired);
 
   // Applies every change in order and checks what the API reports back against what was sent.
-  [[nodiscard]] ApplyReport apply(const Plan& plan);
+  // `applied` sees each outcome as soon as it is known (to record dataset uploads at once).
+  [[nodiscard]] ApplyReport apply(const Plan& plan,
+                                  const std::function<void(const ChangeOutcome&)>& applied = {});
 
   // Polls the items `report`'s uploads made until each is completed, errored or skipped, or
   // until `timeout`; backs off from a quarter of a second to five seconds between rounds.
+  // Polls each dataset `report` uploaded to until its version is complete or failed, or until
+  // `timeout`; same back-off.
+  [[nodiscard]] Result<ProcessingReport> wait_for_datasets(const Plan& plan,
+                                                           const ApplyReport& report,
+                                                           std::chrono::milliseconds timeout,
+                                                           Clock& clock);
+
   [[nodiscard]] Result<IndexingReport> wait_for_indexing(const Plan& plan,
                                                          const ApplyReport& report,
                                                          std::chrono::milliseconds timeout,
@@ -73,6 +103,7 @@ class CloudflareProvider {
   // Every uploaded item of an instance, page after page.
   [[nodiscard]] Result<LiveInstance> read_instance(const std::string& namespace_name,
                                                    const std::string& instance_id);
+  [[nodiscard]] Result<LiveDatasets> read_datasets();
   [[nodiscard]] Result<HttpResponse> send(const HttpRequest& request);
 
   // One request per payload (two for a replace); each checks what the API answered against what
@@ -89,6 +120,15 @@ class CloudflareProvider {
   [[nodiscard]] Result<void> write(const UploadItem& upload, ChangeOutcome& outcome);
   [[nodiscard]] Result<void> write(const DeleteItem& remove, ChangeOutcome& outcome);
   [[nodiscard]] Result<void> write(const ReplaceItem& replace, ChangeOutcome& outcome);
+  [[nodiscard]] Result<void> write(const CreateDataset& create, ChangeOutcome& outcome);
+  [[nodiscard]] Result<void> write(const UpdateDataset& update, ChangeOutcome& outcome);
+  [[nodiscard]] Result<void> write(const UploadDataset& upload, ChangeOutcome& outcome);
+  [[nodiscard]] Result<void> write(const DeleteDataset& remove, ChangeOutcome& outcome);
+  // The content of `dataset` into `version` of dataset `id`: the file, or its columns (with
+  // the live entry_id of each, or empty for a new one).
+  [[nodiscard]] Result<void> upload_content(const std::string& id, std::int64_t version,
+                                            const DesiredDataset& dataset,
+                                            const std::vector<std::string>& entry_ids);
   // A 409 on upload: re-list the key and decide whether the item there is this document.
   [[nodiscard]] Result<void> resolve_conflict(const UploadItem& upload, ChangeOutcome& outcome);
 

@@ -1,5 +1,7 @@
 #include "config/digest_cache.hpp"
 
+#include "config/state_file.hpp"
+
 #include <openssl/evp.h>
 #include <simdjson.h>
 #include <sys/stat.h>
@@ -178,21 +180,7 @@ Result<void> DigestCache::save() {
   const boost::json::object root{{"version", k_format_version},
                                  {"files", std::move(files)},
                                  {"algorithms", std::move(algorithms)}};
-  std::error_code ec;
-  fs::create_directories(m_file.parent_path(), ec);
-  const fs::path temporary = m_file.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << boost::json::serialize(root);
-    if (!out) {
-      return Error(ErrorKind::io, "cannot write the digest cache \"" + temporary.string() + "\"");
-    }
-  }
-  fs::rename(temporary, m_file, ec);
-  if (ec) {
-    return Error(ErrorKind::io,
-                 "cannot write the digest cache \"" + m_file.string() + "\": " + ec.message());
-  }
+  CFSYNC_TRY_VOID(write_atomically(m_file, boost::json::serialize(root), "the digest cache"));
   m_changed = false;
   return {};
 }

@@ -24,6 +24,7 @@ struct Merge {
   std::map<std::string, Place> profile_at;        // custom profiles by name
   std::map<std::string, Place> predefined_at;     // predefined profiles by id or name
   std::map<std::string, Place> instance_at;       // AI Search instances by namespace/id
+  std::map<std::string, Place> dataset_at;        // datasets by name
   std::vector<std::filesystem::path> referenced;  // files named by the configuration
 };
 
@@ -35,6 +36,7 @@ void read_dlp_settings(const YAML::Node& key, const YAML::Node& node, Reader& re
 // Lists merge across files; a name declared twice is an error naming both places.
 void read_dlp_profiles(const YAML::Node& node, Reader& reader, Merge& merge);
 void read_dlp_predefined_profiles(const YAML::Node& node, Reader& reader, Merge& merge);
+void read_dlp_datasets(const YAML::Node& node, Reader& reader, Merge& merge);
 void read_ai_search(const YAML::Node& node, Reader& reader, Merge& merge);
 
 // A file named in the configuration: relative to the YAML file that names it, and inside the

@@ -18,9 +18,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::array<std::string_view, 4> k_top_keys = {"account_id", "dlp", "ai_search", "prune"};
-constexpr std::array<std::string_view, 3> k_dlp_keys = {"settings", "profiles",
-                                                        "predefined_profiles"};
-constexpr std::array<std::string_view, 1> k_prune_keys = {"profiles"};
+constexpr std::array<std::string_view, 4> k_dlp_keys = {"settings", "profiles",
+                                                        "predefined_profiles", "datasets"};
+constexpr std::array<std::string_view, 2> k_prune_keys = {"profiles", "datasets"};
 
 bool is_account_id(std::string_view text) {
   return text.size() == 32 && std::all_of(text.begin(), text.end(), [](char c) {
@@ -59,6 +59,9 @@ void read_prune(const YAML::Node& key, const YAML::Node& node, Reader& reader, M
   if (!reader.mapping(node, "prune", k_prune_keys) || node.IsNull()) return;
   if (const YAML::Node profiles = node["profiles"]) {
     merge.desired.prune.profiles = reader.boolean(profiles, "prune.profiles").value_or(false);
+  }
+  if (const YAML::Node datasets = node["datasets"]) {
+    merge.desired.prune.datasets = reader.boolean(datasets, "prune.datasets").value_or(false);
   }
 }
 
@@ -171,6 +174,7 @@ void read_document(const YAML::Node& document, Reader& reader, Merge& merge) {
       if (const YAML::Node predefined = dlp["predefined_profiles"]) {
         read_dlp_predefined_profiles(predefined, reader, merge);
       }
+      if (const YAML::Node datasets = dlp["datasets"]) read_dlp_datasets(datasets, reader, merge);
     }
   }
   if (const YAML::Node ai_search = document["ai_search"]) read_ai_search(ai_search, reader, merge);

@@ -87,9 +87,10 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
   std::string state_dir;
-  app.add_option("--state-dir", state_dir,
-                 "Where cfsync keeps what it may forget (document digests); default: "
-                 "$STATE_DIRECTORY, else .cfsync-state/ in the config's directory")
+  app.add_option(
+         "--state-dir", state_dir,
+         "Where cfsync keeps what it may forget (document digests, dataset uploads); default: "
+         "$STATE_DIRECTORY, else .cfsync-state/ in the config's directory")
       ->type_name("PATH");
   bool apply_flag = false;
   app.add_flag("--apply", apply_flag, "Same as the apply command");
@@ -102,7 +103,10 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   apply->add_flag("--wait", options.wait,
                   "Wait until uploaded documents are indexed; fail if one is not");
   double wait_timeout_ms = 600'000;
-  apply->add_option("--wait-timeout", wait_timeout_ms, "How long --wait waits, e.g. 10m")
+  apply
+      ->add_option("--wait-timeout", wait_timeout_ms,
+                   "How long apply waits for uploaded datasets to be processed (always) and, "
+                   "with --wait, for documents to be indexed, e.g. 10m")
       ->transform(duration_ms().description(""))
       ->type_name("DURATION")
       ->default_str("10m");

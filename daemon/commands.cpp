@@ -4,6 +4,7 @@
 #include "api/provider.hpp"
 #include "api/settings.hpp"
 #include "api/transport.hpp"
+#include "config/dataset_records.hpp"
 #include "config/digest_cache.hpp"
 #include "config/load.hpp"
 #include "daemon/report.hpp"
@@ -12,8 +13,10 @@
 #include <spdlog/spdlog.h>
 
 #include <unistd.h>
+#include <algorithm>
 #include <cstdlib>
 #include <ostream>
+#include <set>
 
 namespace cfsync::daemon {
 
@@ -88,6 +91,38 @@ Result<void> hash_documents(DesiredState& desired, const LiveState& live,
   return {};
 }
 
+// Records of datasets that no longer exist are dropped; the rest go into `live` for the plan.
+void attach_records(LiveDatasets& live, config::DatasetRecordStore& store) {
+  std::set<std::string> ids;
+  for (const LiveDataset& dataset : live.datasets) ids.insert(dataset.id);
+  std::vector<std::string> gone;
+  for (const auto& [id, record] : store.records()) {
+    if (!ids.contains(id)) gone.push_back(id);
+  }
+  for (const std::string& id : gone) store.erase(id);
+  live.records = store.records();
+}
+
+// Remembers each dataset upload as soon as it is made, so that a run cut short does not upload
+// the same file again.
+void record_outcome(const Plan& plan, const api::ChangeOutcome& outcome,
+                    config::DatasetRecordStore& store, spdlog::logger& log) {
+  const Change& change = plan.changes.at(outcome.change);
+  if (change.kind != ResourceKind::dlp_dataset) return;
+  if (std::holds_alternative<DeleteDataset>(change.payload) && !outcome.error) {
+    store.erase(change.id);
+  } else if (outcome.dataset_version) {
+    const auto* create = std::get_if<CreateDataset>(&change.payload);
+    const DesiredDataset& dataset =
+        create ? create->dataset : std::get<UploadDataset>(change.payload).dataset;
+    store.set(outcome.dataset_id, {dataset.file.sha256, *outcome.dataset_version});
+  } else {
+    return;
+  }
+  // Without the record the next run uploads once more; nothing worse.
+  if (auto saved = store.save(); !saved) log.warn("{}", saved.error().message());
+}
+
 std::string declared(const DesiredState& desired) {
   std::vector<std::string> parts;
   if (desired.dlp_settings) parts.emplace_back("dlp settings");
@@ -96,6 +131,12 @@ std::string declared(const DesiredState& desired) {
   }
   if (!desired.predefined_profiles.empty()) {
     parts.push_back(std::to_string(desired.predefined_profiles.size()) + " predefined profile(s)");
+  }
+  if (!desired.datasets.empty()) {
+    parts.push_back(std::to_string(desired.datasets.size()) + " dataset(s)");
+  }
+  if (!desired.ai_search_instances.empty()) {
+    parts.push_back(std::to_string(desired.ai_search_instances.size()) + " AI Search instance(s)");
   }
   if (parts.empty()) return "nothing to manage";
   std::string out;
@@ -150,9 +191,13 @@ int run_command(const Options& options, const Environment& environment, std::ost
     report_error(log, live.error());
     return k_exit_error;
   }
+  const std::filesystem::path state_dir = state_dir_of(options, environment, *config);
+  // records: what this machine uploaded to each dataset.
+  config::DatasetRecordStore records = config::DatasetRecordStore::open(state_dir);
+  if (live->datasets) attach_records(*live->datasets, records);
   // hash: documents whose live item has their size are compared by content.
   if (live->ai_search_instances) {
-    auto hashed = hash_documents(desired, *live, state_dir_of(options, environment, *config), log);
+    auto hashed = hash_documents(desired, *live, state_dir, log);
     if (!hashed) {
       report_error(log, hashed.error());
       return k_exit_error;
@@ -178,7 +223,20 @@ int run_command(const Options& options, const Environment& environment, std::ost
     if (plan->empty()) return k_exit_ok;
     out << "\n";
   }
-  api::ApplyReport report = provider.apply(*plan);
+  api::ApplyReport report = provider.apply(*plan, [&](const api::ChangeOutcome& outcome) {
+    record_outcome(*plan, outcome, records, log);
+  });
+  // Dataset uploads are not done until the API has processed them: always waited for.
+  if (std::any_of(report.outcomes.begin(), report.outcomes.end(),
+                  [](const api::ChangeOutcome& outcome) { return outcome.dataset_version; })) {
+    auto processing =
+        provider.wait_for_datasets(*plan, report, options.wait_timeout, api::system_clock());
+    if (!processing) {
+      report_error(log, processing.error().context("waiting for dataset processing: "));
+      return k_exit_error;
+    }
+    report.processing = std::move(*processing);
+  }
   // wait: until what was uploaded is indexed, when asked.
   if (options.wait) {
     auto indexing =

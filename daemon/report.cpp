@@ -130,6 +130,8 @@ std::string described(const Change& change) {
     case ResourceKind::ai_search_item:
       return "document " + json_quoted(change.name) + " of AI Search instance " +
              json_quoted(change.parent);
+    case ResourceKind::dlp_dataset:
+      return "dataset " + json_quoted(change.name);
   }
   return change.name;
 }
@@ -146,7 +148,8 @@ void change_text(const Change& change, const Paint& paint, RenderOptions options
                  std::string& out) {
   const ActionWords& word = words(change.action);
   const std::string mark = paint(word.mark, word.colour);
-  out += fmt::format("  # {} {}\n", described(change), word.headline);
+  const std::string reason = change.reason.empty() ? "" : " (" + change.reason + ")";
+  out += fmt::format("  # {} {}{}\n", described(change), word.headline, reason);
   out += fmt::format("  {} {} {{\n", mark, title(change));
   std::size_t width = 0;
   for (const FieldChange& field : change.fields) width = std::max(width, field.field.size());
@@ -191,6 +194,7 @@ json::object change_json(const Change& change, RenderOptions options) {
                       {"fields", std::move(fields)}};
   object["parent"] = change.parent.empty() ? json::value(nullptr) : json::value(change.parent);
   object["id"] = change.id.empty() ? json::value(nullptr) : json::value(change.id);
+  object["reason"] = change.reason.empty() ? json::value(nullptr) : json::value(change.reason);
   return object;
 }
 
@@ -214,7 +218,8 @@ json::array unmanaged_json(const Plan& plan) {
 // Live resources left alone, by kind, each with the setting that would delete them.
 std::string unmanaged_text(const Plan& plan) {
   std::string out;
-  for (const ResourceKind kind : {ResourceKind::dlp_profile, ResourceKind::ai_search_item}) {
+  for (const ResourceKind kind :
+       {ResourceKind::dlp_profile, ResourceKind::dlp_dataset, ResourceKind::ai_search_item}) {
     std::string lines;
     for (const Unmanaged& item : plan.unmanaged) {
       if (item.kind != kind) continue;
@@ -223,9 +228,10 @@ std::string unmanaged_text(const Plan& plan) {
                            json_quoted(item.name), item.id);
     }
     if (lines.empty()) continue;
-    const std::string_view hint = kind == ResourceKind::dlp_profile
-                                      ? "set prune.profiles: true to delete them"
-                                      : "set prune: true on the instance to delete them";
+    const std::string_view hint =
+        kind == ResourceKind::dlp_profile   ? "set prune.profiles: true to delete them"
+        : kind == ResourceKind::dlp_dataset ? "set prune.datasets: true to delete them"
+                                            : "set prune: true on the instance to delete them";
     out += fmt::format("Not in the configuration, left alone ({}):\n{}\n", hint, lines);
   }
   return out;
@@ -263,6 +269,46 @@ json::object indexing_json(const api::IndexingReport& indexing) {
     items.push_back(std::move(entry));
   }
   return {{"timed_out", indexing.timed_out}, {"items", std::move(items)}};
+}
+
+std::string processing_text(const api::ProcessingReport& processing, const Paint& paint) {
+  std::map<UploadStatus, int> counts;
+  for (const api::ProcessedDataset& dataset : processing.datasets) ++counts[dataset.status];
+  std::string out = "\nDataset processing:";
+  for (const auto& [status, count] : counts) {
+    out += fmt::format(" {} {},", count, to_string(status));
+  }
+  out.back() = '.';
+  out += "\n";
+  for (const api::ProcessedDataset& dataset : processing.datasets) {
+    if (dataset.status == UploadStatus::failed) {
+      const std::string columns =
+          dataset.failed_columns.empty()
+              ? std::string()
+              : fmt::format(" (column{} {})", dataset.failed_columns.size() == 1 ? "" : "s",
+                            listed(dataset.failed_columns, true));
+      out += fmt::format("  {} dataset {} version {}{}\n", paint("failed", "31"),
+                         json_quoted(dataset.name), dataset.version, columns);
+    } else if (!is_final(dataset.status)) {
+      out += fmt::format("  {} dataset {} version {}: still {}\n", paint("unfinished", "31"),
+                         json_quoted(dataset.name), dataset.version, to_string(dataset.status));
+    }
+  }
+  if (processing.timed_out) out += "Dataset processing did not finish within --wait-timeout.\n";
+  return out;
+}
+
+json::object processing_json(const api::ProcessingReport& processing) {
+  json::array datasets;
+  for (const api::ProcessedDataset& dataset : processing.datasets) {
+    json::array failed;
+    for (const std::string& column : dataset.failed_columns) failed.emplace_back(column);
+    datasets.push_back(json::object{{"name", dataset.name},
+                                    {"version", dataset.version},
+                                    {"status", to_string(dataset.status)},
+                                    {"failed_columns", std::move(failed)}});
+  }
+  return {{"timed_out", processing.timed_out}, {"datasets", std::move(datasets)}};
 }
 
 }  // namespace
@@ -330,15 +376,16 @@ std::string apply_text(const Plan& plan, const api::ApplyReport& report, RenderO
                     fields.empty() || change.action != Action::update ? "" : " (" + fields + ")");
     done.add(change.action);
   }
-  const std::string replaced =
-      done.replace > 0 ? fmt::format("{} replaced, ", done.replace) : "";
+  const std::string replaced = done.replace > 0 ? fmt::format("{} replaced, ", done.replace) : "";
   const std::string counts = fmt::format("{} created, {} updated, {}{} deleted", done.create,
                                          done.update, replaced, done.delete_);
+  if (report.processing) out += processing_text(*report.processing, paint);
   if (report.indexing) out += indexing_text(*report.indexing, paint);
   if (report.ok()) return out + fmt::format("\nApply complete: {}.\n", counts);
   if (failed == 0) {
-    return out + fmt::format("\n{}: {}, but indexing did not succeed.\n",
-                             paint("Apply failed", "31"), counts);
+    const bool processed = !report.processing || report.processing->ok();
+    return out + fmt::format("\n{}: {}, but {} did not succeed.\n", paint("Apply failed", "31"),
+                             counts, processed ? "indexing" : "dataset processing");
   }
   return out + fmt::format("\n{}: {}, {} failed.\n", paint("Apply failed", "31"), counts, failed);
 }
@@ -363,6 +410,7 @@ std::string apply_json(const Plan& plan, const api::ApplyReport& report,
                     {"changes", std::move(changes)},
                     {"unmanaged", unmanaged_json(plan)},
                     {"summary", std::move(summary)}};
+  if (report.processing) root["processing"] = processing_json(*report.processing);
   if (report.indexing) root["indexing"] = indexing_json(*report.indexing);
   return json::serialize(root) + "\n";
 }

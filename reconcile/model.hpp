@@ -5,6 +5,7 @@
 #pragma once
 
 #include "reconcile/ai_search_model.hpp"
+#include "reconcile/dataset_model.hpp"
 #include "reconcile/profile_model.hpp"
 #include "reconcile/sensitive.hpp"
 
@@ -48,6 +49,7 @@ struct LiveDlpSettings {
 // What may be deleted: live resources that the configuration does not declare.
 struct PruneOptions {
   bool profiles = false;
+  bool datasets = false;
 };
 
 struct DesiredState {
@@ -56,12 +58,15 @@ struct DesiredState {
   std::vector<DesiredProfile> profiles;
   std::vector<DesiredPredefinedProfile> predefined_profiles;
   std::vector<DesiredInstance> ai_search_instances;
+  std::vector<DesiredDataset> datasets;
   PruneOptions prune;
 
   // Whether the account's profiles must be read.
   [[nodiscard]] bool manages_profiles() const {
     return !profiles.empty() || !predefined_profiles.empty() || prune.profiles;
   }
+  // Whether the account's datasets must be read.
+  [[nodiscard]] bool manages_datasets() const { return !datasets.empty() || prune.datasets; }
 };
 
 // Only what the desired state asks about is read from the account.
@@ -70,6 +75,7 @@ struct LiveState {
   std::optional<LiveProfiles> profiles;
   // One per declared instance, in the same order.
   std::optional<std::vector<LiveInstance>> ai_search_instances;
+  std::optional<LiveDatasets> datasets;
 };
 
 }  // namespace cfsync

@@ -18,6 +18,8 @@ std::string_view to_string(ResourceKind kind) {
       return "dlp_predefined_entry";
     case ResourceKind::ai_search_item:
       return "ai_search_item";
+    case ResourceKind::dlp_dataset:
+      return "dlp_dataset";
   }
   return "unknown";
 }

@@ -20,6 +20,7 @@ enum class ResourceKind {
   dlp_predefined_profile,  // a predefined profile's settings
   dlp_predefined_entry,    // a predefined entry switched on or off
   ai_search_item,          // a document uploaded into an AI Search instance
+  dlp_dataset,             // a word list or EDM dataset: its settings and its content
 };
 // replace: delete, then create again (AI Search items cannot be overwritten).
 enum class Action { create, update, replace, delete_ };
@@ -112,9 +113,34 @@ struct ReplaceItem {  // the delete, then the upload: two writes
   UploadItem upload;
 };
 
+// A word list is created (POST /dlp/datasets), then its file goes up into the version the
+// creation returned (POST …/upload/{version}): two writes.
+struct CreateDataset {
+  DesiredDataset dataset;
+};
+struct UpdateDataset {  // PUT /dlp/datasets/{id}: only the declared fields that differ
+  std::string id;
+  std::optional<std::string> description;
+  std::optional<bool> case_sensitive;
+};
+// A new version: POST …/upload returns it; a word list then goes up in one POST
+// …/upload/{version}; an EDM file declares its columns (POST …/versions/{version}) and sends each
+// one (POST …/versions/{version}/entries/{entry_id}): 2, or 2 + columns, writes.
+struct UploadDataset {
+  std::string id;
+  DesiredDataset dataset;
+  // Per column of the file: the live column's entry_id when a header matches, else empty (the
+  // column is new). EDM only.
+  std::vector<std::string> entry_ids;
+};
+struct DeleteDataset {  // DELETE /dlp/datasets/{id}: every version
+  std::string id;
+};
+
 using ChangePayload = std::variant<DesiredDlpSettings, CreateProfile, UpdateProfile, DeleteProfile,
                                    CreateEntry, UpdateEntry, DeleteEntry, UpdatePredefinedProfile,
-                                   TogglePredefinedEntry, UploadItem, DeleteItem, ReplaceItem>;
+                                   TogglePredefinedEntry, UploadItem, DeleteItem, ReplaceItem,
+                                   CreateDataset, UpdateDataset, UploadDataset, DeleteDataset>;
 
 struct Change {
   ResourceKind kind = ResourceKind::dlp_settings;
@@ -123,6 +149,9 @@ struct Change {
   std::string id;      // the live id, empty for singletons and creates
   Action action = Action::update;
   std::vector<FieldChange> fields;
+  // Why the change is needed when the fields alone do not say (a dataset upload: "the file
+  // changed since version 3 was uploaded"); else empty.
+  std::string reason;
   ChangePayload payload;
 };
 

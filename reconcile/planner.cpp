@@ -67,11 +67,21 @@ Result<Plan> plan(const DesiredState& desired, const LiveState& live) {
     plan_dlp_settings(*desired.dlp_settings, *live.dlp_settings, result);
   }
   std::vector<std::string> problems;
+  // Datasets before profiles, which may use their entries; dataset deletes after them.
+  if (desired.manages_datasets() && live.datasets) {
+    plan_datasets(desired, *live.datasets, result, problems);
+  }
   if (desired.manages_profiles()) {
     if (!live.profiles) {
       return Error(ErrorKind::plan, "dlp profiles are declared but were not read from the account");
     }
     plan_profiles(desired, *live.profiles, result, problems);
+  }
+  if (desired.manages_datasets()) {
+    if (!live.datasets) {
+      return Error(ErrorKind::plan, "dlp datasets are declared but were not read from the account");
+    }
+    plan_dataset_deletes(desired, *live.datasets, result);
   }
   if (!desired.ai_search_instances.empty()) {
     if (!live.ai_search_instances ||

@@ -34,6 +34,13 @@ void plan_profiles(const DesiredState& desired, const LiveProfiles& live, Plan& 
 void plan_ai_search(const DesiredState& desired, const std::vector<LiveInstance>& live, Plan& plan,
                     std::vector<std::string>& problems);
 
+// DLP datasets: creates, setting updates and uploads of new versions, then (when
+// prune.datasets) deletes; unmanaged datasets otherwise.
+void plan_datasets(const DesiredState& desired, const LiveDatasets& live, Plan& plan,
+                   std::vector<std::string>& problems);
+// Dataset deletes come last: they run after the profiles that may use a dataset changed.
+void plan_dataset_deletes(const DesiredState& desired, const LiveDatasets& live, Plan& plan);
+
 // The documents whose content must be compared by checksum: a live item has their key and
 // their size. {instance index, document index, the live item's checksum}.
 struct DigestNeed {

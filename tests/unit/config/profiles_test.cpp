@@ -234,11 +234,11 @@ TEST_CASE("profiles merge across files; a name in two files names both places") 
 
 TEST_CASE("prune: a boolean per kind, declared once") {
   TempDir dir;
-  CHECK(problems(load_file(dir, k_account_line + "prune:\n  profiles: yes\n  datasets: true\n"),
+  CHECK(problems(load_file(dir, k_account_line + "prune:\n  profiles: yes\n  dataset: true\n"),
                  dir) ==
         std::vector<std::string>{
             "cfsync.yaml:3:13: prune.profiles: expected a boolean (true or false), got \"yes\"",
-            "cfsync.yaml:4:3: unknown key \"datasets\" in prune; expected one of: profiles"});
+            "cfsync.yaml:4:3: unknown key \"dataset\" in prune; did you mean \"datasets\"?"});
 }
 
 }  // namespace

@@ -243,5 +243,68 @@ TEST_CASE("apply with --wait lists indexing errors and fails") {
   CHECK(bool(root["indexing"]["timed_out"]) == false);
 }
 
+Plan dataset_plan() {
+  Change upload{.kind = ResourceKind::dlp_dataset,
+                .name = "customer-records",
+                .id = "ds-2",
+                .action = Action::update,
+                .reason = "new version: the file changed since version 3 was uploaded"};
+  upload.fields = {{"columns[\"email\"].num_cells", std::int64_t{2}, std::int64_t{3}},
+                   {"content", std::string("sha256:aaaaaaaa…"), std::string("sha256:bbbbbbbb…")}};
+  upload.payload = UploadDataset{.id = "ds-2"};
+  Plan plan{{upload}};
+  plan.unmanaged.push_back({ResourceKind::dlp_dataset, "old-terms", "ds-9"});
+  return plan;
+}
+
+TEST_CASE("a dataset upload says why; unmanaged datasets name their prune setting") {
+  CHECK(plan_text(dataset_plan(), k_account, {}) ==
+        "cfsync will make these changes to account 023e105f4ecef8ad9ca31a8372d0c353:\n"
+        "\n"
+        "  # dataset \"customer-records\" will be updated in place (new version: the file changed "
+        "since version 3 was uploaded)\n"
+        "  ~ dlp_dataset \"customer-records\" {\n"
+        "      ~ columns[\"email\"].num_cells = 2 → 3\n"
+        "      ~ content                    = \"sha256:aaaaaaaa…\" → \"sha256:bbbbbbbb…\"\n"
+        "    }\n"
+        "\n"
+        "Not in the configuration, left alone (set prune.datasets: true to delete them):\n"
+        "  dlp_dataset \"old-terms\" (id ds-9)\n"
+        "\n"
+        "Plan: 0 to create, 1 to update, 0 to delete.\n");
+  simdjson::dom::parser parser;
+  const simdjson::dom::element root = parser.parse(plan_json(dataset_plan(), k_account, {}));
+  CHECK(std::string_view(root["changes"].at(0)["reason"]) ==
+        "new version: the file changed since version 3 was uploaded");
+}
+
+TEST_CASE("apply lists datasets whose processing failed, with their columns") {
+  const Plan plan = dataset_plan();
+  api::ApplyReport report{{{.change = 0, .dataset_id = "ds-2", .dataset_version = 4}}};
+  report.processing =
+      api::ProcessingReport{{{"customer-records", 4, UploadStatus::failed, {"email", "phone"}}}};
+  CHECK(apply_text(plan, report, {}) ==
+        "dataset \"customer-records\": updated (columns[\"email\"].num_cells, content)\n"
+        "\n"
+        "Dataset processing: 1 failed.\n"
+        "  failed dataset \"customer-records\" version 4 (columns [\"email\", \"phone\"])\n"
+        "\n"
+        "Apply failed: 0 created, 1 updated, 0 deleted, but dataset processing did not "
+        "succeed.\n");
+  simdjson::dom::parser parser;
+  const simdjson::dom::element root = parser.parse(apply_json(plan, report, k_account, {}));
+  const simdjson::dom::element dataset = root["processing"]["datasets"].at(0);
+  CHECK(std::string_view(dataset["status"]) == "failed");
+  CHECK(int64_t(dataset["version"]) == 4);
+  CHECK(std::string_view(dataset["failed_columns"].at(1)) == "phone");
+
+  report.processing =
+      api::ProcessingReport{{{"customer-records", 4, UploadStatus::processing, {}}}, true};
+  CHECK(apply_text(plan, report, {})
+            .find("  unfinished dataset \"customer-records\" version 4: still processing\n"
+                  "Dataset processing did not finish within --wait-timeout.\n") !=
+        std::string::npos);
+}
+
 }  // namespace
 }  // namespace cfsync::daemon

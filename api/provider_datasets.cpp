@@ -1,0 +1,199 @@
+// CloudflareProvider, the dataset half: reading datasets, creating them, uploading new versions
+// (a word list in one request, an EDM file column by column) and waiting for processing.
+#include "api/dlp_datasets.hpp"
+#include "api/json_read.hpp"
+#include "api/provider.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+
+namespace cfsync::api {
+
+namespace {
+
+std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+// The status of `version` in the dataset's uploads, and the columns that failed when it is the
+// latest version; final once processing is over.
+ProcessedDataset processed(const LiveDataset& live, std::string name, std::int64_t version) {
+  ProcessedDataset out{.name = std::move(name), .version = version};
+  const auto upload =
+      std::find_if(live.uploads.begin(), live.uploads.end(),
+                   [&](const LiveDatasetUpload& u) { return u.version == version; });
+  if (upload != live.uploads.end()) out.status = upload->status;
+  if (live.multi_column() && live.latest_version == version && !live.columns.empty()) {
+    const bool all_final =
+        std::all_of(live.columns.begin(), live.columns.end(),
+                    [](const LiveDatasetColumn& column) { return is_final(column.upload_status); });
+    for (const LiveDatasetColumn& column : live.columns) {
+      if (column.upload_status == UploadStatus::failed) {
+        out.failed_columns.push_back(column.header_name);
+      }
+    }
+    if (all_final) {
+      out.status = out.failed_columns.empty() ? UploadStatus::complete : UploadStatus::failed;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool ProcessingReport::ok() const {
+  return !timed_out && std::all_of(datasets.begin(), datasets.end(), [](const ProcessedDataset& d) {
+    return d.status == UploadStatus::complete;
+  });
+}
+
+Result<LiveDatasets> CloudflareProvider::read_datasets() {
+  CFSYNC_TRY(HttpResponse response, send(list_datasets_request(m_account_id)));
+  CFSYNC_TRY(std::vector<LiveDataset> datasets, parse_datasets_response(response));
+  return LiveDatasets{std::move(datasets), {}};
+}
+
+Result<void> CloudflareProvider::write(const CreateDataset& create, ChangeOutcome& outcome) {
+  CFSYNC_TRY(HttpResponse response, send(create_dataset_request(m_account_id, create.dataset)));
+  CFSYNC_TRY(DatasetCreation created, parse_creation_response(response));
+  if (created.dataset.name != create.dataset.name) {
+    return Error(ErrorKind::apply,
+                 "the API created a dataset named " + in_quotes(created.dataset.name) + " instead");
+  }
+  outcome.dataset_id = created.dataset.id;
+  auto uploaded = upload_content(created.dataset.id, created.version, create.dataset, {});
+  if (!uploaded) {
+    return uploaded.error().context("the dataset was created (id " + created.dataset.id +
+                                    ") but its content was not uploaded; the next run uploads "
+                                    "it: ");
+  }
+  outcome.dataset_version = created.version;
+  return {};
+}
+
+Result<void> CloudflareProvider::write(const UpdateDataset& update, ChangeOutcome& /*outcome*/) {
+  CFSYNC_TRY(HttpResponse response, send(update_dataset_request(m_account_id, update)));
+  CFSYNC_TRY(LiveDataset updated, parse_dataset_response(response));
+  std::vector<std::string> different;
+  if (update.description && updated.description.value_or("") != *update.description) {
+    different.emplace_back("description");
+  }
+  if (update.case_sensitive && updated.case_sensitive != update.case_sensitive) {
+    different.emplace_back("case_sensitive");
+  }
+  if (!different.empty()) {
+    std::string names;
+    for (const std::string& name : different) names += (names.empty() ? "" : ", ") + name;
+    return Error(ErrorKind::apply,
+                 "the API accepted the change but still reports different " + names);
+  }
+  return {};
+}
+
+Result<void> CloudflareProvider::write(const UploadDataset& upload, ChangeOutcome& outcome) {
+  outcome.dataset_id = upload.id;
+  CFSYNC_TRY(HttpResponse response, send(new_version_request(m_account_id, upload.id)));
+  CFSYNC_TRY(std::int64_t version, parse_new_version_response(response));
+  auto uploaded = upload_content(upload.id, version, upload.dataset, upload.entry_ids);
+  if (!uploaded) {
+    return uploaded.error().context("version " + std::to_string(version) +
+                                    " is incomplete and the next run uploads a new one: ");
+  }
+  outcome.dataset_version = version;
+  return {};
+}
+
+Result<void> CloudflareProvider::upload_content(const std::string& id, std::int64_t version,
+                                                const DesiredDataset& dataset,
+                                                const std::vector<std::string>& entry_ids) {
+  const DatasetFile& file = dataset.file;
+  if (dataset.kind == DatasetKind::word_list) {
+    CFSYNC_TRY(HttpResponse response,
+               send(upload_version_request(m_account_id, id, version, file)));
+    CFSYNC_TRY(LiveDataset after, parse_dataset_response(response));
+    m_logger->debug("dataset {}: version {} uploaded, {} bytes, {} cells", dataset.name, version,
+                    file.size, after.num_cells);
+    return {};
+  }
+  CFSYNC_TRY(HttpResponse response,
+             send(define_columns_request(m_account_id, id, version, file, entry_ids)));
+  CFSYNC_TRY(std::vector<LiveDatasetColumn> columns, parse_columns_response(response));
+  if (columns.size() != file.columns.size()) {
+    return unexpected(std::to_string(file.columns.size()) + " columns were declared, " +
+                      std::to_string(columns.size()) + " came back");
+  }
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    const DatasetColumn& column = file.columns[i];
+    if (columns[i].header_name != column.name) {
+      return unexpected("column " + std::to_string(i + 1) + " came back as " +
+                        in_quotes(columns[i].header_name) + ", not " + in_quotes(column.name));
+    }
+    auto sent =
+        send(upload_column_request(m_account_id, id, version, columns[i].entry_id, file, i));
+    if (sent) {
+      auto answered = parse_column_response(*sent);
+      if (answered) {
+        m_logger->debug("dataset {}: column {} of version {} uploaded, {} bytes, {} cells",
+                        dataset.name, column.name, version, column.bytes, answered->num_cells);
+        continue;
+      }
+      return answered.error().context("uploading column " + in_quotes(column.name) + ": ");
+    }
+    return sent.error().context("uploading column " + in_quotes(column.name) + ": ");
+  }
+  return {};
+}
+
+Result<void> CloudflareProvider::write(const DeleteDataset& remove, ChangeOutcome& /*outcome*/) {
+  CFSYNC_TRY(HttpResponse response, send(delete_dataset_request(m_account_id, remove)));
+  if (response.status == 404) {
+    m_logger->debug("dataset {}: already deleted", remove.id);  // what the change wanted
+    return {};
+  }
+  // The spec declares no body for this 200: an empty one is success.
+  if (response.status >= 200 && response.status < 300 && response.body.empty()) return {};
+  simdjson::dom::parser parser;
+  CFSYNC_TRY_VOID(read_envelope(parser, response));
+  return {};
+}
+
+Result<ProcessingReport> CloudflareProvider::wait_for_datasets(const Plan& plan,
+                                                               const ApplyReport& report,
+                                                               std::chrono::milliseconds timeout,
+                                                               Clock& clock) {
+  std::map<std::string, ProcessedDataset> pending;  // by dataset id
+  for (const ChangeOutcome& outcome : report.outcomes) {
+    if (!outcome.dataset_version) continue;
+    pending.emplace(outcome.dataset_id,
+                    ProcessedDataset{.name = plan.changes.at(outcome.change).name,
+                                     .version = *outcome.dataset_version});
+  }
+  ProcessingReport processing;
+  const Clock::TimePoint deadline = clock.now() + timeout;
+  std::chrono::milliseconds pause(250);
+  for (;;) {
+    for (auto it = pending.begin(); it != pending.end();) {
+      CFSYNC_TRY(HttpResponse response, send(read_dataset_request(m_account_id, it->first)));
+      auto live = parse_dataset_response(response);
+      if (!live)
+        return live.error().context("reading dataset " + in_quotes(it->second.name) + ": ");
+      it->second = processed(*live, std::move(it->second.name), it->second.version);
+      if (!is_final(it->second.status)) {
+        ++it;
+        continue;
+      }
+      processing.datasets.push_back(std::move(it->second));
+      it = pending.erase(it);
+    }
+    if (pending.empty()) return processing;
+    if (clock.now() >= deadline) break;
+    clock.sleep_for(std::min(
+        pause, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock.now())));
+    pause = std::min(pause * 2, std::chrono::milliseconds(5000));
+  }
+  processing.timed_out = true;
+  for (auto& [id, dataset] : pending) processing.datasets.push_back(std::move(dataset));
+  return processing;
+}
+
+}  // namespace cfsync::api

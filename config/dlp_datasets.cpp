@@ -1,0 +1,131 @@
+// dlp.datasets: word lists and EDM files, each checked and summarised when the configuration is
+// loaded, so that a malformed file stops the run before any request.
+#include "config/dataset_scan.hpp"
+#include "config/document.hpp"
+
+#include <array>
+
+namespace cfsync::config {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::array<std::string_view, 6> k_dataset_keys = {"name", "description",    "kind",
+                                                            "file", "case_sensitive", "secret"};
+constexpr std::array<std::string_view, 2> k_kind_names = {"word_list", "edm"};
+
+// Scans the file named at `node`: a problem with it is reported there.
+std::optional<DatasetFile> read_file(const YAML::Node& node, const std::string& path,
+                                     DatasetKind kind, Reader& reader, Merge& merge) {
+  auto name = reader.string(node, path);
+  if (!name) return std::nullopt;
+  auto resolved = resolve_reference(node, path, *name, reader, merge);
+  if (!resolved) return std::nullopt;
+  std::error_code ec;
+  if (!fs::is_regular_file(*resolved, ec)) {
+    reader.error(node, path + ": \"" + *name + "\" " +
+                           (fs::exists(*resolved, ec) ? "is not a file" : "does not exist"));
+    return std::nullopt;
+  }
+  auto file = scan_dataset(*resolved, *name, kind);
+  if (!file) {
+    reader.error(node, path + ": " + file.error().message());
+    return std::nullopt;
+  }
+  return std::move(*file);
+}
+
+std::optional<DesiredDataset> read_dataset(const YAML::Node& item, const std::string& path,
+                                           Reader& reader, Merge& merge) {
+  if (!reader.mapping(item, path, k_dataset_keys) || item.IsNull()) {
+    if (item.IsNull()) reader.error(item, path + ": expected a mapping with a name");
+    return std::nullopt;
+  }
+  DesiredDataset dataset;
+  bool valid = true;
+  auto required = [&](std::string_view key, std::string_view what) {
+    const YAML::Node node = item[std::string(key)];
+    if (!node) {
+      reader.error(item,
+                   path + ": " + std::string(key) + " is required (" + std::string(what) + ")");
+      valid = false;
+    }
+    return node;
+  };
+
+  if (const YAML::Node name = required("name", "the dataset's name in the account")) {
+    auto text = reader.string(name, path + ".name");
+    if (text && text->empty()) {
+      reader.error(name, path + ".name: must not be empty");
+      text.reset();
+    }
+    valid = valid && text.has_value();
+    if (text) dataset.name = std::move(*text);
+  }
+  if (const YAML::Node description = item["description"]) {
+    dataset.description = description.IsNull() ? std::optional<std::string>(std::string())
+                                               : reader.string(description, path + ".description");
+    valid = valid && dataset.description.has_value();
+  }
+  if (const YAML::Node secret = item["secret"]) {
+    const auto value = reader.boolean(secret, path + ".secret");
+    if (value == true) {
+      reader.error(secret,
+                   path +
+                       ".secret: a secret (hashed) EDM dataset needs the Cloudflare dashboard's "
+                       "encoder, which the API does not document, and cfsync will not upload "
+                       "its cells in plaintext; manage this dataset in the dashboard, or remove "
+                       "secret: true");
+    }
+    valid = valid && value == false;
+  }
+  std::optional<DatasetKind> kind;
+  if (const YAML::Node node = required("kind", "word_list or edm")) {
+    if (auto index = reader.one_of(node, path + ".kind", k_kind_names)) {
+      kind = static_cast<DatasetKind>(*index);
+      dataset.kind = *kind;
+    }
+    valid = valid && kind.has_value();
+  }
+  if (const YAML::Node node = item["case_sensitive"]) {
+    dataset.case_sensitive = reader.boolean(node, path + ".case_sensitive");
+    if (dataset.case_sensitive && kind == DatasetKind::edm) {
+      reader.error(node, path + ".case_sensitive: applies to word lists only, not to edm");
+      dataset.case_sensitive.reset();
+    }
+    valid = valid && dataset.case_sensitive.has_value();
+  }
+  if (const YAML::Node file = required("file", "the path of the word list or CSV file")) {
+    if (kind) {
+      auto scanned = read_file(file, path + ".file", *kind, reader, merge);
+      valid = valid && scanned.has_value();
+      if (scanned) dataset.file = std::move(*scanned);
+    }
+  }
+  if (!valid) return std::nullopt;
+  return dataset;
+}
+
+}  // namespace
+
+void read_dlp_datasets(const YAML::Node& node, Reader& reader, Merge& merge) {
+  constexpr std::string_view path = "dlp.datasets";
+  if (!reader.sequence(node, path)) return;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node item = node[i];
+    if (item.IsMap() && item["name"] && item["name"].IsScalar() && !item["name"].Scalar().empty()) {
+      const std::string& name = item["name"].Scalar();
+      auto [seen, inserted] = merge.dataset_at.emplace(name, reader.place(item));
+      if (!inserted) {
+        reader.error(item, std::string(path) + ": \"" + name +
+                               "\" is declared twice: here and at " + seen->second.text);
+        continue;
+      }
+    }
+    auto dataset = read_dataset(item, item_path(path, i, item), reader, merge);
+    if (dataset) merge.desired.datasets.push_back(std::move(*dataset));
+  }
+}
+
+}  // namespace cfsync::config

@@ -1,0 +1,258 @@
+// DLP datasets: match by name, then decide for each whether its content must go up again.
+//
+// An upload is costly (the whole file, one request per EDM column, then processing), so it is
+// made only with a reason: the columns or the cell counts differ (no state needed), or the
+// upload cfsync recorded for this machine is not the account's latest version of this file.
+// A record that matches the latest version and the file settles it, whatever the counts: the
+// API's way of counting cells is not documented, and must not cause an upload on every run.
+#include "reconcile/planner.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace cfsync::reconcile {
+
+namespace {
+
+std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+// How a digest is shown: enough to tell two files apart, short enough to read.
+std::string short_digest(const std::string& sha256) {
+  return "sha256:" + sha256.substr(0, 8) + "…";
+}
+
+std::int64_t count(std::uint64_t cells) { return static_cast<std::int64_t>(cells); }
+
+StringList live_headers(const LiveDataset& live) {
+  StringList names;
+  for (const LiveDatasetColumn& column : live.columns) names.push_back(column.header_name);
+  return names;
+}
+
+StringList file_headers(const DatasetFile& file) {
+  StringList names;
+  for (const DatasetColumn& column : file.columns) names.push_back(column.name);
+  return names;
+}
+
+const LiveDatasetColumn* live_column(const LiveDataset& live, const std::string& header) {
+  const auto found =
+      std::find_if(live.columns.begin(), live.columns.end(),
+                   [&](const LiveDatasetColumn& c) { return c.header_name == header; });
+  return found == live.columns.end() ? nullptr : &*found;
+}
+
+// The cell counts that differ, as fields: the dataset's for a word list, each column's for EDM.
+std::vector<FieldChange> count_changes(const DesiredDataset& desired, const LiveDataset& live) {
+  std::vector<FieldChange> out;
+  if (desired.kind == DatasetKind::word_list) {
+    if (live.num_cells != count(desired.file.cells)) {
+      out.push_back({"num_cells", live.num_cells, count(desired.file.cells)});
+    }
+    return out;
+  }
+  for (const DatasetColumn& column : desired.file.columns) {
+    const LiveDatasetColumn* found = live_column(live, column.name);
+    if (found && found->num_cells == count(column.cells)) continue;
+    FieldChange field{"columns[" + in_quotes(column.name) + "].num_cells", std::monostate{},
+                      count(column.cells)};
+    if (found) field.before = found->num_cells;
+    out.push_back(std::move(field));
+  }
+  return out;
+}
+
+// Why the file must go up again, or nothing when the account holds it already.
+std::optional<std::string> upload_reason(const DesiredDataset& desired, const LiveDataset& live,
+                                         const DatasetRecord* record,
+                                         const std::vector<FieldChange>& counts) {
+  const DatasetFile& file = desired.file;
+  if (desired.kind == DatasetKind::edm) {
+    StringList have = live_headers(live);
+    StringList want = file_headers(file);
+    std::sort(have.begin(), have.end());
+    std::sort(want.begin(), want.end());
+    if (have != want) return "the file's columns differ from the dataset's";
+  }
+  if (!live.latest_version) return "the dataset has no upload yet";
+  const std::string latest = "version " + std::to_string(*live.latest_version);
+  // cfsync's own upload of this very file is the latest version: nothing to send, whatever the
+  // API counted (its counting is not documented, and the version proves the content).
+  if (record && record->version == *live.latest_version && record->sha256 == file.sha256) {
+    if (live.latest_status == UploadStatus::failed) return latest + " failed to process";
+    if (live.latest_status != UploadStatus::empty) return std::nullopt;
+  }
+  if (live.latest_status == UploadStatus::empty) return latest + " has no content";
+  if (record && record->version != *live.latest_version) {
+    return "the account's latest is " + latest + ", not version " +
+           std::to_string(record->version) + " that cfsync uploaded: someone uploaded elsewhere";
+  }
+  if (record) return "the file changed since " + latest + " was uploaded";
+  // No record: a first run here, or the state directory was lost. Counts may still prove a
+  // change; otherwise the file goes up once, to be sure.
+  if (!counts.empty()) return "the cell counts differ";
+  return "no upload of this file is recorded in the state directory: a first run here, or the "
+         "state directory was deleted";
+}
+
+Change upload_change(const DesiredDataset& desired, const LiveDataset& live,
+                     const DatasetRecord* record, std::vector<FieldChange> counts,
+                     std::string reason) {
+  Change change{.kind = ResourceKind::dlp_dataset,
+                .name = desired.name,
+                .id = live.id,
+                .action = Action::update,
+                .reason = "new version: " + std::move(reason)};
+  UploadDataset upload{.id = live.id, .dataset = desired};
+  if (desired.kind == DatasetKind::edm) {
+    const StringList before = live_headers(live);
+    const StringList after = file_headers(desired.file);
+    if (before != after) change.fields.push_back({"columns", before, after});
+    for (const DatasetColumn& column : desired.file.columns) {
+      const LiveDatasetColumn* found = live_column(live, column.name);
+      upload.entry_ids.push_back(found ? found->entry_id : std::string());
+    }
+  }
+  for (FieldChange& field : counts) change.fields.push_back(std::move(field));
+  FieldChange content{"content", std::monostate{}, short_digest(desired.file.sha256)};
+  if (record) content.before = short_digest(record->sha256);
+  change.fields.push_back(std::move(content));
+  change.payload = std::move(upload);
+  return change;
+}
+
+std::optional<Change> settings_change(const DesiredDataset& desired, const LiveDataset& live) {
+  UpdateDataset update{.id = live.id};
+  Change change{.kind = ResourceKind::dlp_dataset,
+                .name = desired.name,
+                .id = live.id,
+                .action = Action::update};
+  const std::string live_description = live.description.value_or("");
+  if (desired.description && *desired.description != live_description) {
+    update.description = desired.description;
+    FieldChange field{"description", std::monostate{}, *desired.description};
+    if (live.description) field.before = *live.description;
+    change.fields.push_back(std::move(field));
+  }
+  if (desired.case_sensitive && live.case_sensitive != desired.case_sensitive) {
+    update.case_sensitive = desired.case_sensitive;
+    FieldChange field{"case_sensitive", std::monostate{}, *desired.case_sensitive};
+    if (live.case_sensitive) field.before = *live.case_sensitive;
+    change.fields.push_back(std::move(field));
+  }
+  if (change.fields.empty()) return std::nullopt;
+  change.payload = std::move(update);
+  return change;
+}
+
+Change create_change(const DesiredDataset& desired) {
+  Change change{.kind = ResourceKind::dlp_dataset, .name = desired.name, .action = Action::create};
+  auto add = [&change](std::string field, FieldValue value) {
+    change.fields.push_back({std::move(field), std::monostate{}, std::move(value)});
+  };
+  add("kind", std::string(to_string(desired.kind)));
+  if (desired.description) add("description", *desired.description);
+  if (desired.case_sensitive) add("case_sensitive", *desired.case_sensitive);
+  add("num_cells", count(desired.file.cells));
+  add("content", short_digest(desired.file.sha256));
+  change.payload = CreateDataset{desired};
+  return change;
+}
+
+// Live datasets by name; a name held twice cannot be matched (null) and is a problem.
+std::map<std::string, const LiveDataset*> by_name(const LiveDatasets& live,
+                                                  std::vector<std::string>* problems) {
+  std::map<std::string, const LiveDataset*> out;
+  std::map<std::string, std::vector<std::string>> ids;
+  for (const LiveDataset& dataset : live.datasets) {
+    out.emplace(dataset.name, &dataset);
+    ids[dataset.name].push_back(dataset.id);
+  }
+  for (const auto& [name, list] : ids) {
+    if (list.size() < 2) continue;
+    out[name] = nullptr;  // ambiguous
+    if (problems == nullptr) continue;
+    std::string joined;
+    for (const std::string& id : list) joined += (joined.empty() ? "" : ", ") + id;
+    problems->push_back("two live datasets are named " + in_quotes(name) + " (ids " + joined +
+                        "); rename or delete one in the dashboard");
+  }
+  return out;
+}
+
+}  // namespace
+
+void plan_datasets(const DesiredState& desired, const LiveDatasets& live, Plan& plan,
+                   std::vector<std::string>& problems) {
+  const auto live_by_name = by_name(live, &problems);
+  for (const DesiredDataset& dataset : desired.datasets) {
+    const std::string label = "dataset " + in_quotes(dataset.name);
+    const auto found = live_by_name.find(dataset.name);
+    if (found != live_by_name.end() && found->second == nullptr) continue;  // reported
+    if (found == live_by_name.end()) {
+      if (dataset.kind == DatasetKind::word_list) {
+        plan.changes.push_back(create_change(dataset));
+        continue;
+      }
+      const StringList headers = file_headers(dataset.file);
+      std::string columns;
+      for (const std::string& header : headers) columns += (columns.empty() ? "" : ", ") + header;
+      problems.push_back(label +
+                         " (edm) does not exist in the account, and the API cannot create one: "
+                         "EDM datasets are created in the Cloudflare dashboard (Zero Trust > DLP "
+                         "> Datasets) from a CSV file with the header " +
+                         columns + "; cfsync then adopts it by name and keeps it in sync");
+      continue;
+    }
+    const LiveDataset& live_dataset = *found->second;
+    if (live_dataset.secret) {
+      problems.push_back(label +
+                         " is a secret (hashed) dataset in the account: its cells must "
+                         "be encoded with the dashboard's EDM encoder, which the API "
+                         "does not document, and cfsync will not upload them in "
+                         "plaintext; manage it in the dashboard");
+      continue;
+    }
+    const bool edm = dataset.kind == DatasetKind::edm;
+    if (edm != live_dataset.multi_column()) {
+      problems.push_back(
+          label + " is declared as " + std::string(to_string(dataset.kind)) +
+          ", but the account's is " +
+          (live_dataset.multi_column() ? "a multi-column EDM dataset" : "a single-column dataset") +
+          " (encoding_version " + std::to_string(live_dataset.encoding_version) +
+          "), which the API cannot change; delete it in the dashboard or choose another name");
+      continue;
+    }
+    if (auto change = settings_change(dataset, live_dataset)) {
+      plan.changes.push_back(std::move(*change));
+    }
+    const auto record_at = live.records.find(live_dataset.id);
+    const DatasetRecord* record = record_at == live.records.end() ? nullptr : &record_at->second;
+    std::vector<FieldChange> counts = count_changes(dataset, live_dataset);
+    if (auto reason = upload_reason(dataset, live_dataset, record, counts)) {
+      plan.changes.push_back(
+          upload_change(dataset, live_dataset, record, std::move(counts), std::move(*reason)));
+    }
+  }
+}
+
+void plan_dataset_deletes(const DesiredState& desired, const LiveDatasets& live, Plan& plan) {
+  std::map<std::string, bool> declared;
+  for (const DesiredDataset& dataset : desired.datasets) declared[dataset.name] = true;
+  for (const LiveDataset& dataset : live.datasets) {
+    if (declared.contains(dataset.name)) continue;
+    if (!desired.prune.datasets) {
+      plan.unmanaged.push_back({ResourceKind::dlp_dataset, dataset.name, dataset.id});
+      continue;
+    }
+    Change change{.kind = ResourceKind::dlp_dataset,
+                  .name = dataset.name,
+                  .id = dataset.id,
+                  .action = Action::delete_};
+    change.fields.push_back({"num_cells", dataset.num_cells, std::monostate{}});
+    change.payload = DeleteDataset{dataset.id};
+    plan.changes.push_back(std::move(change));
+  }
+}
+
+}  // namespace cfsync::reconcile
