@@ -1,5 +1,7 @@
 #include "reconcile/csv.hpp"
 
+#include <algorithm>
+
 namespace cfsync {
 
 bool CsvReader::fail(const std::string& why) {
@@ -7,9 +9,11 @@ bool CsvReader::fail(const std::string& why) {
   return false;
 }
 
-bool CsvReader::append(char c) {
-  if (m_current.size() >= k_max_field_bytes) return fail("a cell is longer than 64 KiB");
-  m_current += c;
+bool CsvReader::append(std::string_view text) {
+  if (m_current.size() + text.size() > k_max_field_bytes) {
+    return fail("a cell is longer than 64 KiB");
+  }
+  m_current.append(text);
   return true;
 }
 
@@ -41,8 +45,24 @@ bool CsvReader::feed(std::string_view bytes) {
       if (!step(k_bom[i])) return false;
     }
   }
-  for (const char c : bytes) {
-    if (!step(c)) return false;
+  // Runs of ordinary characters are copied at once; the state machine sees only the rest.
+  while (!bytes.empty()) {
+    if (m_state == State::field_start && bytes.front() != '"') m_state = State::unquoted;
+    if (m_state == State::unquoted || m_state == State::quoted) {
+      const bool quoted = m_state == State::quoted;
+      const auto special = [quoted](char c) {
+        return c == '"' || c == '\n' || c == '\r' || (!quoted && c == ',');
+      };
+      const std::size_t run = static_cast<std::size_t>(
+          std::find_if(bytes.begin(), bytes.end(), special) - bytes.begin());
+      if (run > 0) {
+        if (!append(bytes.substr(0, run))) return false;
+        bytes.remove_prefix(run);
+        continue;
+      }
+    }
+    if (!step(bytes.front())) return false;
+    bytes.remove_prefix(1);
   }
   return true;
 }
@@ -72,7 +92,7 @@ bool CsvReader::step(char c) {
         m_state = State::after_cr;
       } else if (c == '"') {
         return fail("a quote inside an unquoted cell");
-      } else if (!append(c)) {
+      } else if (!append(std::string_view(&c, 1))) {
         return false;
       }
       return true;
@@ -83,13 +103,13 @@ bool CsvReader::step(char c) {
         return fail(
             "a quoted cell holds a line break, which a column upload (one cell per line) cannot "
             "carry");
-      } else if (!append(c)) {
+      } else if (!append(std::string_view(&c, 1))) {
         return false;
       }
       return true;
     case State::quote_in_quoted:
       if (c == '"') {  // "" is a quote
-        if (!append('"')) return false;
+        if (!append("\"")) return false;
         m_state = State::quoted;
       } else if (c == ',') {
         end_field();

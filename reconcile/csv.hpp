@@ -39,7 +39,7 @@ class CsvReader {
 
   bool step(char c);
   bool fail(const std::string& why);
-  bool append(char c);
+  bool append(std::string_view text);
   void end_field();
   void end_row();
 
