@@ -348,6 +348,110 @@ TEST_CASE("the emulator's item endpoints answer as the spec says") {
   CHECK(prism.problems() == std::vector<std::string>{});
 }
 
+TEST_CASE("datasets: a word list and an EDM file, changed, then pruned, through the proxy") {
+  TempDir dir;
+  const std::string example = source_dir() + "/examples/datasets";
+  EmulatorProcess emulator({"--fixture", example + "/fixture.json", "--dataset-delay-ms", "300"});
+  PrismProxy prism(emulator);
+  std::filesystem::copy(example, dir.path() / "repo", std::filesystem::copy_options::recursive);
+  auto cfsync = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {binary("cfsync")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"-c", (dir.path() / "repo").string(), "--api-url", prism.url(),
+                             "--state-dir", (dir.path() / "state").string()});
+    return run(argv, {{"CLOUDFLARE_API_TOKEN", k_token}});
+  };
+  const ProcessResult first = cfsync({"apply"});
+  CHECK_MESSAGE(first.exit_code == 0, first.err);
+  dir.write("repo/data/blocked-terms.txt", "project falcon\nproject heron\n");
+  dir.write("repo/data/customers.csv", "email,account,region\na@example.com,AC-1,EU\n");
+  const ProcessResult second = cfsync({"apply"});
+  CHECK_MESSAGE(second.exit_code == 0, second.err);
+  std::string config;
+  {
+    std::ifstream in(dir.path() / "repo/cfsync.yaml");
+    std::ostringstream text;
+    text << in.rdbuf();
+    config = text.str();
+  }
+  const std::string edm = config.substr(config.find("    - name: customer-records"));
+  config.erase(config.find("    - name: customer-records"), edm.find("\n\n") + 2);
+  config.replace(config.find("datasets: false"), 15, "datasets: true");
+  dir.write("repo/cfsync.yaml", config);
+  const ProcessResult pruned = cfsync({"apply"});
+  CHECK_MESSAGE(pruned.exit_code == 0, pruned.err);
+  CHECK(pruned.out.find("dataset \"customer-records\": deleted") != std::string::npos);
+  const ProcessResult plan = cfsync({"plan", "--detailed-exitcode"});
+  CHECK_MESSAGE(plan.exit_code == 0, plan.err);
+  CHECK(prism.problems() == std::vector<std::string>{});
+}
+
+TEST_CASE("the emulator's dataset endpoints answer as the spec says") {
+  TempDir dir;
+  const auto fixture =
+      dir.write("fixture.json", R"({"dlp":{"datasets":[{"name":"edm","encoding_version":2,)"
+                                R"("columns":["email"]}]}})");
+  EmulatorProcess emulator({"--fixture", fixture.string()});
+  PrismProxy prism(emulator);
+  const std::string datasets = std::string("/accounts/") + k_account + "/dlp/datasets";
+  const std::string bearer = std::string("Bearer ") + k_token;
+  auto send = [&](const std::string& method, const std::string& path, const std::string& type,
+                  const std::string& body) {
+    std::map<std::string, std::string> headers = {{"Authorization", bearer}};
+    if (!type.empty()) headers["Content-Type"] = type;
+    return http_request(prism.port(), method, datasets + path, headers, body);
+  };
+  const HttpReply created =
+      send("POST", "", "application/json",
+           R"({"name":"words","secret":false,"case_sensitive":false,"encoding_version":1})");
+  REQUIRE(created.status == 200);
+  simdjson::dom::parser parser;
+  const std::string words(
+      parser.parse(created.body)["result"]["dataset"]["id"].get_string().value());
+  const HttpReply listed = send("GET", "", "", "");
+  const simdjson::dom::element edm = parser.parse(listed.body)["result"].at(0);
+  const std::string edm_id(edm["id"].get_string().value());
+  const std::string email(edm["columns"].at(0)["entry_id"].get_string().value());
+  struct Row {
+    std::string method;
+    std::string path;
+    std::string type;
+    std::string body;
+    int status;
+  };
+  const std::string json = "application/json";
+  const std::string octets = "application/octet-stream";
+  const std::vector<Row> rows = {
+      {"GET", "/" + words, "", "", 200},
+      {"POST", "/" + words + "/upload/1", octets, "alpha\nbeta\n", 200},
+      {"POST", "/" + words + "/upload/1", octets, "again\n", 409},
+      {"PUT", "/" + words, json, R"({"description":"Words","case_sensitive":true})", 200},
+      {"POST", "/" + words + "/upload", "", "", 200},
+      {"POST", "/" + words + "/upload/2", octets, "gamma\n", 200},
+      {"POST", "/" + edm_id + "/upload", "", "", 200},
+      {"POST", "/" + edm_id + "/versions/2", json,
+       R"([{"entry_id":")" + email +
+           R"(","header_name":"email","num_cells":1},)"
+           R"({"entry_name":"phone","header_name":"phone","num_cells":1}])",
+       200},
+      {"POST", "/" + edm_id + "/versions/2/entries/" + email, octets, "a@example.com\n", 200},
+      {"POST", "/" + edm_id + "/upload/2", octets, "x\n", 400},
+      {"GET", "/" + edm_id, "", "", 200},
+      {"POST", "", json, R"({"name":"words"})", 409},
+      {"GET", "/00000000-0000-4000-8000-000000000000", "", "", 404},
+      {"DELETE", "/" + words, "", "", 200},
+      {"DELETE", "/" + words, "", "", 404},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.method);
+    CAPTURE(row.path);
+    const HttpReply reply = send(row.method, row.path, row.type, row.body);
+    CHECK(reply.status == row.status);
+    CHECK_FALSE(reply.headers.contains("sl-violations"));
+  }
+  CHECK(prism.problems() == std::vector<std::string>{});
+}
+
 }  // namespace
 }  // namespace cfsync::test
 
