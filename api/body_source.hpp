@@ -1,6 +1,7 @@
 // Request bodies too large to hold in memory: read in chunks while they are sent, with their
-// size known up front for Content-Length. A file that changes between the scan that sized it
-// and the upload fails the request instead of sending something else.
+// size known up front for Content-Length. A file whose length changed since the scan that sized
+// it fails the request instead of sending something else. (A same-size edit goes up as it is
+// and is recorded under the scanned digest: the next run sees the new digest and uploads again.)
 #pragma once
 
 #include "reconcile/result.hpp"

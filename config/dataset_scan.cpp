@@ -215,9 +215,6 @@ Result<DatasetFile> scan_dataset(const fs::path& path, std::string display, Data
   auto unreadable = [&](const std::string& why) {
     return Error(ErrorKind::io, "cannot read \"" + file.display + "\": " + why);
   };
-  std::error_code ec;
-  file.modified = fs::last_write_time(path, ec);
-  if (ec) return unreadable(ec.message());
   std::ifstream in(path, std::ios::binary);
   if (!in) return unreadable(std::strerror(errno));
 

@@ -226,16 +226,19 @@ int run_command(const Options& options, const Environment& environment, std::ost
   api::ApplyReport report = provider.apply(*plan, [&](const api::ChangeOutcome& outcome) {
     record_outcome(*plan, outcome, records, log);
   });
+  // A wait that fails (the API unreachable) is an error, but what was applied is still reported.
+  bool waited = true;
   // Dataset uploads are not done until the API has processed them: always waited for.
   if (std::any_of(report.outcomes.begin(), report.outcomes.end(),
                   [](const api::ChangeOutcome& outcome) { return outcome.dataset_version; })) {
     auto processing =
         provider.wait_for_datasets(*plan, report, options.wait_timeout, api::system_clock());
-    if (!processing) {
+    if (processing) {
+      report.processing = std::move(*processing);
+    } else {
       report_error(log, processing.error().context("waiting for dataset processing: "));
-      return k_exit_error;
+      waited = false;
     }
-    report.processing = std::move(*processing);
   }
   // wait: until what was uploaded is indexed, when asked.
   if (options.wait) {
@@ -243,14 +246,15 @@ int run_command(const Options& options, const Environment& environment, std::ost
         provider.wait_for_indexing(*plan, report, options.wait_timeout, api::system_clock());
     if (!indexing) {
       report_error(log, indexing.error().context("waiting for indexing: "));
-      return k_exit_error;
+      waited = false;
+    } else if (!indexing->items.empty()) {
+      report.indexing = std::move(*indexing);
     }
-    if (!indexing->items.empty()) report.indexing = std::move(*indexing);
   }
   out << (options.output == OutputFormat::json
               ? apply_json(*plan, report, desired.account_id, style)
               : apply_text(*plan, report, style));
-  return report.ok() ? k_exit_ok : k_exit_error;
+  return report.ok() && waited ? k_exit_ok : k_exit_error;
 }
 
 }  // namespace cfsync::daemon

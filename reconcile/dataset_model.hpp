@@ -34,8 +34,6 @@ struct DatasetFile {
   std::string sha256;          // hex, lower case
   std::uint64_t cells = 0;     // word list: non-empty lines; edm: non-empty cells of all columns
   std::vector<DatasetColumn> columns;  // edm only, in the header's order
-  // The file's modification time when it was scanned: an upload checks it is unchanged.
-  std::filesystem::file_time_type modified;
 };
 
 struct DesiredDataset {
