@@ -1,5 +1,6 @@
 #include "api/clock.hpp"
 
+#include <algorithm>
 #include <thread>
 
 namespace cfsync::api {
@@ -19,6 +20,20 @@ class SteadyClock final : public Clock {
 Clock& system_clock() {
   static SteadyClock clock;
   return clock;
+}
+
+Result<bool> poll_with_backoff(Clock& clock, std::chrono::milliseconds timeout,
+                               const std::function<Result<bool>()>& round) {
+  const Clock::TimePoint deadline = clock.now() + timeout;
+  std::chrono::milliseconds pause(250);
+  for (;;) {
+    CFSYNC_TRY(bool done, round());
+    if (done) return true;
+    if (clock.now() >= deadline) return false;
+    clock.sleep_for(std::min(
+        pause, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock.now())));
+    pause = std::min(pause * 2, std::chrono::milliseconds(5000));
+  }
 }
 
 }  // namespace cfsync::api

@@ -75,6 +75,24 @@ Result<LiveDataset> read_dataset(dom::object object, std::string_view where) {
   return dataset;
 }
 
+// A result that is an array of objects, each read by `read`; `what` names them in errors.
+template <class T, class Read>
+Result<std::vector<T>> parse_array(const HttpResponse& response, std::string_view what, Read read) {
+  dom::parser parser;
+  CFSYNC_TRY(dom::element result, open_envelope(parser, response));
+  dom::array items;
+  if (result.get_array().get(items) != simdjson::SUCCESS) {
+    return unexpected("result is not an array of " + std::string(what));
+  }
+  std::vector<T> out;
+  for (dom::element element : items) {
+    CFSYNC_TRY(dom::object object, object_at(element, "result[]"));
+    CFSYNC_TRY(T item, read(object, "result[]"));
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
 Result<dom::object> result_object(dom::parser& parser, const HttpResponse& response) {
   CFSYNC_TRY(dom::element result, open_envelope(parser, response));
   return object_at(result, "result");
@@ -158,19 +176,7 @@ HttpRequest upload_column_request(std::string_view account_id, std::string_view 
 }
 
 Result<std::vector<LiveDataset>> parse_datasets_response(const HttpResponse& response) {
-  dom::parser parser;
-  CFSYNC_TRY(dom::element result, open_envelope(parser, response));
-  dom::array items;
-  if (result.get_array().get(items) != simdjson::SUCCESS) {
-    return unexpected("result is not an array of datasets");
-  }
-  std::vector<LiveDataset> datasets;
-  for (dom::element element : items) {
-    CFSYNC_TRY(dom::object object, object_at(element, "result[]"));
-    CFSYNC_TRY(LiveDataset dataset, read_dataset(object, "result[]"));
-    datasets.push_back(std::move(dataset));
-  }
-  return datasets;
+  return parse_array<LiveDataset>(response, "datasets", read_dataset);
 }
 
 Result<LiveDataset> parse_dataset_response(const HttpResponse& response) {
@@ -200,19 +206,7 @@ Result<std::int64_t> parse_new_version_response(const HttpResponse& response) {
 }
 
 Result<std::vector<LiveDatasetColumn>> parse_columns_response(const HttpResponse& response) {
-  dom::parser parser;
-  CFSYNC_TRY(dom::element result, open_envelope(parser, response));
-  dom::array items;
-  if (result.get_array().get(items) != simdjson::SUCCESS) {
-    return unexpected("result is not an array of columns");
-  }
-  std::vector<LiveDatasetColumn> columns;
-  for (dom::element element : items) {
-    CFSYNC_TRY(dom::object object, object_at(element, "result[]"));
-    CFSYNC_TRY(LiveDatasetColumn column, read_column(object, "result[]"));
-    columns.push_back(std::move(column));
-  }
-  return columns;
+  return parse_array<LiveDatasetColumn>(response, "columns", read_column);
 }
 
 Result<LiveDatasetColumn> parse_column_response(const HttpResponse& response) {

@@ -342,30 +342,26 @@ Result<IndexingReport> CloudflareProvider::wait_for_indexing(const Plan& plan,
                             {change.parent, upload->document.key, ItemStatus::queued, {}}});
   }
   IndexingReport indexing;
-  const Clock::TimePoint deadline = clock.now() + timeout;
-  std::chrono::milliseconds pause(250);
-  for (;;) {
-    std::set<std::pair<std::string, std::string>> instances;
-    for (const auto& [id, entry] : pending)
-      instances.emplace(entry.namespace_name, entry.instance_id);
-    for (const auto& [namespace_name, instance_id] : instances) {
-      CFSYNC_TRY(LiveInstance live, read_instance(namespace_name, instance_id));
-      for (const LiveItem& item : live.items) {
-        const auto found = pending.find(item.id);
-        if (found == pending.end()) continue;
-        found->second.item.status = item.status;
-        found->second.item.error = item.error;
-        if (!is_final(item.status)) continue;
-        indexing.items.push_back(std::move(found->second.item));
-        pending.erase(found);
-      }
-    }
-    if (pending.empty()) return indexing;
-    if (clock.now() >= deadline) break;
-    clock.sleep_for(std::min(
-        pause, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock.now())));
-    pause = std::min(pause * 2, std::chrono::milliseconds(5000));
-  }
+  CFSYNC_TRY(const bool done, poll_with_backoff(clock, timeout, [&]() -> Result<bool> {
+               std::set<std::pair<std::string, std::string>> instances;
+               for (const auto& [id, entry] : pending) {
+                 instances.emplace(entry.namespace_name, entry.instance_id);
+               }
+               for (const auto& [namespace_name, instance_id] : instances) {
+                 CFSYNC_TRY(LiveInstance live, read_instance(namespace_name, instance_id));
+                 for (const LiveItem& item : live.items) {
+                   const auto found = pending.find(item.id);
+                   if (found == pending.end()) continue;
+                   found->second.item.status = item.status;
+                   found->second.item.error = item.error;
+                   if (!is_final(item.status)) continue;
+                   indexing.items.push_back(std::move(found->second.item));
+                   pending.erase(found);
+                 }
+               }
+               return pending.empty();
+             }));
+  if (done) return indexing;
   indexing.timed_out = true;
   for (auto& [id, entry] : pending) indexing.items.push_back(std::move(entry.item));
   return indexing;

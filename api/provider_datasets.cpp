@@ -169,28 +169,25 @@ Result<ProcessingReport> CloudflareProvider::wait_for_datasets(const Plan& plan,
                                      .version = *outcome.dataset_version});
   }
   ProcessingReport processing;
-  const Clock::TimePoint deadline = clock.now() + timeout;
-  std::chrono::milliseconds pause(250);
-  for (;;) {
-    for (auto it = pending.begin(); it != pending.end();) {
-      CFSYNC_TRY(HttpResponse response, send(read_dataset_request(m_account_id, it->first)));
-      auto live = parse_dataset_response(response);
-      if (!live)
-        return live.error().context("reading dataset " + in_quotes(it->second.name) + ": ");
-      it->second = processed(*live, std::move(it->second.name), it->second.version);
-      if (!is_final(it->second.status)) {
-        ++it;
-        continue;
-      }
-      processing.datasets.push_back(std::move(it->second));
-      it = pending.erase(it);
-    }
-    if (pending.empty()) return processing;
-    if (clock.now() >= deadline) break;
-    clock.sleep_for(std::min(
-        pause, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock.now())));
-    pause = std::min(pause * 2, std::chrono::milliseconds(5000));
-  }
+  CFSYNC_TRY(
+      const bool done, poll_with_backoff(clock, timeout, [&]() -> Result<bool> {
+        for (auto it = pending.begin(); it != pending.end();) {
+          CFSYNC_TRY(HttpResponse response, send(read_dataset_request(m_account_id, it->first)));
+          auto live = parse_dataset_response(response);
+          if (!live) {
+            return live.error().context("reading dataset " + in_quotes(it->second.name) + ": ");
+          }
+          it->second = processed(*live, std::move(it->second.name), it->second.version);
+          if (!is_final(it->second.status)) {
+            ++it;
+            continue;
+          }
+          processing.datasets.push_back(std::move(it->second));
+          it = pending.erase(it);
+        }
+        return pending.empty();
+      }));
+  if (done) return processing;
   processing.timed_out = true;
   for (auto& [id, dataset] : pending) processing.datasets.push_back(std::move(dataset));
   return processing;

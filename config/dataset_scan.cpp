@@ -1,8 +1,8 @@
 #include "config/dataset_scan.hpp"
 
+#include "config/digest.hpp"
 #include "reconcile/csv.hpp"
 
-#include <openssl/evp.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -198,16 +198,6 @@ class EdmCounter {
   std::string m_error;
 };
 
-std::string hex(const unsigned char* bytes, unsigned int length) {
-  static constexpr char k_digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += k_digits[bytes[i] >> 4];
-    out += k_digits[bytes[i] & 0xF];
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<DatasetFile> scan_dataset(const fs::path& path, std::string display, DatasetKind kind) {
@@ -218,9 +208,7 @@ Result<DatasetFile> scan_dataset(const fs::path& path, std::string display, Data
   std::ifstream in(path, std::ios::binary);
   if (!in) return unreadable(std::strerror(errno));
 
-  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> sha(EVP_MD_CTX_new(),
-                                                                    EVP_MD_CTX_free);
-  EVP_DigestInit_ex(sha.get(), EVP_sha256(), nullptr);
+  Digest sha256(EVP_sha256());
   Utf8Lines utf8;
   WordListCounter words;
   EdmCounter edm;
@@ -239,7 +227,7 @@ Result<DatasetFile> scan_dataset(const fs::path& path, std::string display, Data
           "entry; save the file without one");
     }
     file.size += chunk.size();
-    EVP_DigestUpdate(sha.get(), chunk.data(), chunk.size());
+    sha256.update(chunk);
     if (!utf8.feed(chunk)) return malformed(utf8.error());
     if (kind == DatasetKind::word_list) {
       words.feed(chunk);
@@ -260,10 +248,7 @@ Result<DatasetFile> scan_dataset(const fs::path& path, std::string display, Data
     file.columns = std::move(edm).columns();
   }
 
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(sha.get(), digest.data(), &length);
-  file.sha256 = hex(digest.data(), length);
+  file.sha256 = sha256.hex();
   return file;
 }
 

@@ -1,8 +1,8 @@
 #include "config/digest_cache.hpp"
 
+#include "config/digest.hpp"
 #include "config/state_file.hpp"
 
-#include <openssl/evp.h>
 #include <simdjson.h>
 #include <sys/stat.h>
 #include <boost/json/object.hpp>
@@ -44,35 +44,17 @@ Result<FileIdentity> identify(const fs::path& file) {
       static_cast<std::uint64_t>(info.st_ino)};
 }
 
-const EVP_MD* algorithm_named(std::string_view name) {
-  if (name == "md5") return EVP_md5();
-  if (name == "sha1") return EVP_sha1();
-  if (name == "sha256") return EVP_sha256();
-  return nullptr;
-}
-
 Result<std::string> hash_file(const fs::path& file, const EVP_MD* algorithm) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return Error(ErrorKind::io, "cannot read \"" + file.string() + "\"");
-  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
-                                                                        EVP_MD_CTX_free);
-  EVP_DigestInit_ex(context.get(), algorithm, nullptr);
+  Digest digest(algorithm);
   std::array<char, k_read_chunk> buffer;
   while (in) {
     in.read(buffer.data(), buffer.size());
-    EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(in.gcount()));
+    digest.update({buffer.data(), static_cast<std::size_t>(in.gcount())});
   }
   if (in.bad()) return Error(ErrorKind::io, "cannot read \"" + file.string() + "\"");
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(context.get(), digest.data(), &length);
-  static constexpr char k_hex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += k_hex[digest[i] >> 4];
-    hex += k_hex[digest[i] & 0xF];
-  }
-  return hex;
+  return digest.hex();
 }
 
 std::int64_t now_ns() {
@@ -130,7 +112,7 @@ DigestCache DigestCache::open(fs::path state_dir) {
 }
 
 Result<std::string> DigestCache::digest(const fs::path& file, std::string_view algorithm) {
-  const EVP_MD* md = algorithm_named(algorithm);
+  const EVP_MD* md = Digest::algorithm_named(algorithm);
   if (md == nullptr) {
     return Error(ErrorKind::usage, "unknown digest algorithm \"" + std::string(algorithm) + "\"");
   }

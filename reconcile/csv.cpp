@@ -67,6 +67,24 @@ bool CsvReader::feed(std::string_view bytes) {
   return true;
 }
 
+bool CsvReader::end_of_cell(char c) {
+  switch (c) {
+    case ',':
+      end_field();
+      m_state = State::field_start;
+      return true;
+    case '\n':
+      end_row();
+      m_state = State::field_start;
+      return true;
+    case '\r':  // the line ends at the '\n' that must follow
+      m_state = State::after_cr;
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool CsvReader::step(char c) {
   switch (m_state) {
     case State::after_cr:
@@ -82,20 +100,9 @@ bool CsvReader::step(char c) {
       m_state = State::unquoted;
       [[fallthrough]];
     case State::unquoted:
-      if (c == ',') {
-        end_field();
-        m_state = State::field_start;
-      } else if (c == '\n') {
-        end_row();
-        m_state = State::field_start;
-      } else if (c == '\r') {
-        m_state = State::after_cr;
-      } else if (c == '"') {
-        return fail("a quote inside an unquoted cell");
-      } else if (!append(std::string_view(&c, 1))) {
-        return false;
-      }
-      return true;
+      if (end_of_cell(c)) return true;
+      if (c == '"') return fail("a quote inside an unquoted cell");
+      return append(std::string_view(&c, 1));
     case State::quoted:
       if (c == '"') {
         m_state = State::quote_in_quoted;
@@ -108,21 +115,10 @@ bool CsvReader::step(char c) {
       }
       return true;
     case State::quote_in_quoted:
-      if (c == '"') {  // "" is a quote
-        if (!append("\"")) return false;
-        m_state = State::quoted;
-      } else if (c == ',') {
-        end_field();
-        m_state = State::field_start;
-      } else if (c == '\n') {
-        end_row();
-        m_state = State::field_start;
-      } else if (c == '\r') {
-        m_state = State::after_cr;
-      } else {
-        return fail("a character after the closing quote of a cell");
-      }
-      return true;
+      if (end_of_cell(c)) return true;
+      if (c != '"') return fail("a character after the closing quote of a cell");
+      m_state = State::quoted;  // "" is a quote
+      return append("\"");
   }
   return true;
 }

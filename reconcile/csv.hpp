@@ -38,6 +38,8 @@ class CsvReader {
   static constexpr std::size_t k_bom_done = 4;
 
   bool step(char c);
+  // A separator after a cell (',', '\n', '\r'): handled, and true; else false.
+  bool end_of_cell(char c);
   bool fail(const std::string& why);
   bool append(std::string_view text);
   void end_field();

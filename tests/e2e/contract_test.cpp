@@ -67,6 +67,16 @@ class PrismProxy {
   int m_pid = -1;
 };
 
+// The real cfsync on `repo`, through the proxy, with its state in `state`.
+ProcessResult cfsync_through(const PrismProxy& prism, const std::filesystem::path& repo,
+                             const std::filesystem::path& state, std::vector<std::string> args) {
+  std::vector<std::string> argv = {binary("cfsync")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(),
+              {"-c", repo.string(), "--api-url", prism.url(), "--state-dir", state.string()});
+  return run(argv, {{"CLOUDFLARE_API_TOKEN", k_token}});
+}
+
 TEST_CASE("plan, apply and a clean plan through the validating proxy") {
   EmulatorProcess emulator;
   PrismProxy prism(emulator);
@@ -261,11 +271,7 @@ TEST_CASE("documents: uploads, a replace and a prune through the proxy") {
                                       "          metadata: {team: support, rank: 2}\n");
   };
   auto cfsync = [&](std::vector<std::string> args) {
-    std::vector<std::string> argv = {binary("cfsync")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.insert(argv.end(), {"-c", (dir.path() / "repo").string(), "--api-url", prism.url(),
-                             "--state-dir", (dir.path() / "state").string()});
-    return run(argv, {{"CLOUDFLARE_API_TOKEN", k_token}});
+    return cfsync_through(prism, dir.path() / "repo", dir.path() / "state", std::move(args));
   };
   write_config(false);
   const ProcessResult first = cfsync({"apply", "--wait"});
@@ -355,11 +361,7 @@ TEST_CASE("datasets: a word list and an EDM file, changed, then pruned, through 
   PrismProxy prism(emulator);
   std::filesystem::copy(example, dir.path() / "repo", std::filesystem::copy_options::recursive);
   auto cfsync = [&](std::vector<std::string> args) {
-    std::vector<std::string> argv = {binary("cfsync")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.insert(argv.end(), {"-c", (dir.path() / "repo").string(), "--api-url", prism.url(),
-                             "--state-dir", (dir.path() / "state").string()});
-    return run(argv, {{"CLOUDFLARE_API_TOKEN", k_token}});
+    return cfsync_through(prism, dir.path() / "repo", dir.path() / "state", std::move(args));
   };
   const ProcessResult first = cfsync({"apply"});
   CHECK_MESSAGE(first.exit_code == 0, first.err);

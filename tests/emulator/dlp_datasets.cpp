@@ -277,6 +277,21 @@ std::variant<json::object*, Response> version_of(Context& context, json::object&
                      " not found");
 }
 
+// The dataset and version a version route names, of the kind the route is for.
+struct Target {
+  json::object& dataset;
+  json::object& version;
+};
+std::variant<Target, Response> target_of(Context& context, bool multi_column) {
+  const std::string& id = context.params.at("dataset_id");
+  json::object* dataset = find_by(datasets_of(context.account), "id", id);
+  if (dataset == nullptr) return dataset_missing(id);
+  if (is_multi_column(*dataset) != multi_column) return wrong_kind(*dataset);
+  auto found = version_of(context, *dataset);
+  if (auto* response = std::get_if<Response>(&found)) return std::move(*response);
+  return Target{*dataset, *std::get<json::object*>(found)};
+}
+
 // Fields of the create and update bodies. The update's name may be null (keep it).
 std::optional<std::string> fields_problem(const json::object& body, bool update) {
   if (!update) {
@@ -425,14 +440,9 @@ Response new_version(Context& context) {
 
 // POST …/upload/{version}: the body of a word list or EDMv1 version.
 Response upload_version(Context& context) {
-  const std::string& id = context.params.at("dataset_id");
-  json::object* stored = find_by(datasets_of(context.account), "id", id);
-  if (stored == nullptr) return dataset_missing(id);
-  json::object& dataset = *stored;
-  if (is_multi_column(dataset)) return wrong_kind(dataset);
-  auto found = version_of(context, dataset);
+  auto found = target_of(context, false);
   if (auto* response = std::get_if<Response>(&found)) return std::move(*response);
-  json::object& version = *std::get<json::object*>(found);
+  auto [dataset, version] = std::get<Target>(found);
   if (has_upload(version)) return already_uploaded(dataset, integer_of(version.at("version")));
   const auto cells = cells_of(context.request.body, context.options.dataset_fail_pattern);
   if (!cells) return not_utf8();
@@ -496,14 +506,9 @@ std::optional<std::string> columns_problem(const json::value& body,
 // POST …/versions/{version}: the listed columns become exactly that version's columns, in the
 // order given, each waiting for its body.
 Response define_columns(Context& context) {
-  const std::string& id = context.params.at("dataset_id");
-  json::object* stored = find_by(datasets_of(context.account), "id", id);
-  if (stored == nullptr) return dataset_missing(id);
-  json::object& dataset = *stored;
-  if (!is_multi_column(dataset)) return wrong_kind(dataset);
-  auto found = version_of(context, dataset);
+  auto found = target_of(context, true);
   if (auto* response = std::get_if<Response>(&found)) return std::move(*response);
-  json::object& version = *std::get<json::object*>(found);
+  auto [dataset, version] = std::get<Target>(found);
   if (has_upload(version)) return already_uploaded(dataset, integer_of(version.at("version")));
 
   if (context.request.body.empty()) return invalid_body("a JSON array of columns is required");
@@ -537,14 +542,10 @@ Response define_columns(Context& context) {
 // POST …/versions/{version}/entries/{entry_id}: one column's cells; the count replaces the one
 // declared when the columns were defined.
 Response upload_column(Context& context) {
-  const std::string& id = context.params.at("dataset_id");
-  json::object* stored = find_by(datasets_of(context.account), "id", id);
-  if (stored == nullptr) return dataset_missing(id);
-  json::object& dataset = *stored;
-  if (!is_multi_column(dataset)) return wrong_kind(dataset);
-  auto found = version_of(context, dataset);
+  auto found = target_of(context, true);
   if (auto* response = std::get_if<Response>(&found)) return std::move(*response);
-  json::object& version = *std::get<json::object*>(found);
+  auto [dataset, version] = std::get<Target>(found);
+  const std::string& id = context.params.at("dataset_id");
   const std::string& entry_id = context.params.at("entry_id");
   json::object* column = find_by(version.at("columns").as_array(), "entry_id", entry_id);
   const std::string version_text = std::to_string(integer_of(version.at("version")));
