@@ -128,8 +128,10 @@ class EdmCounter {
 
   bool finish() {
     if (!m_reader.finish() || !m_error.empty()) return false;
-    if (m_columns.empty()) return fail("the file is empty; an EDM file starts with a header row");
-    if (m_rows == 0) return fail("the file has a header row but no data rows");
+    if (m_columns.empty()) return fail("line 1: no header row (the file is empty)");
+    if (m_rows == 0) {
+      return fail("line " + std::to_string(m_last_line + 1) + ": no data rows below the header");
+    }
     return true;
   }
 
@@ -167,6 +169,7 @@ class EdmCounter {
   }
 
   void on_row_end(std::uint64_t line) {
+    m_last_line = line;
     if (!m_error.empty()) return;
     if (m_in_header) {
       m_in_header = false;
@@ -195,6 +198,7 @@ class EdmCounter {
   std::size_t m_row_fields = 0;
   bool m_first_empty = false;
   std::uint64_t m_rows = 0;
+  std::uint64_t m_last_line = 0;
   std::string m_error;
 };
 

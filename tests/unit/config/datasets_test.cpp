@@ -85,9 +85,9 @@ TEST_CASE("a malformed file is an error at its place, naming the line, never the
   CHECK(file_problems("edm", "email,email\na,b\n") ==
         std::vector<std::string>{at + "line 1: the header names column \"email\" twice"});
   CHECK(file_problems("edm", "") ==
-        std::vector<std::string>{at + "the file is empty; an EDM file starts with a header row"});
+        std::vector<std::string>{at + "line 1: no header row (the file is empty)"});
   CHECK(file_problems("edm", "email,account\n") ==
-        std::vector<std::string>{at + "the file has a header row but no data rows"});
+        std::vector<std::string>{at + "line 2: no data rows below the header"});
   CHECK(file_problems("edm", "email\nsecret\"value\n") ==
         std::vector<std::string>{at + "line 2: a quote inside an unquoted cell"});
   CHECK(file_problems("word_list", "ok\nfine\nbad\xff\xfe\n") ==
