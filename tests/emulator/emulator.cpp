@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 
@@ -90,6 +91,26 @@ json::object load_state(const std::optional<std::filesystem::path>& file) {
   return std::move(state.as_object());
 }
 
+// Every stream of randomness comes from one seed, so that --seed repeats a run.
+Options with_seed(Options options) {
+  if (!options.seed) {
+    std::random_device device;
+    options.seed = (std::uint64_t{device()} << 32) | device();
+  }
+  return options;
+}
+
+// Whom the rate limit counts a request against: the bearer token, or the email for key auth,
+// valid or not (a wrong token uses up its own quota, not the right one's). Requests with neither
+// share one count.
+std::string credential_of(const Request& request) {
+  if (const std::string* authorization = request.header("authorization")) {
+    return "authorization " + *authorization;
+  }
+  if (const std::string* email = request.header("x-auth-email")) return "email " + *email;
+  return {};
+}
+
 }  // namespace
 
 std::int64_t epoch_ms() {
@@ -112,9 +133,14 @@ std::string rfc3339(std::int64_t ms) {
 }
 
 Emulator::Emulator(Options options, Clock clock)
-    : m_options(std::move(options)),
+    : m_options(with_seed(std::move(options))),
       m_clock(std::move(clock)),
-      m_state(load_state(m_options.state_file)) {
+      m_state(load_state(m_options.state_file)),
+      m_random(derive_seed(*m_options.seed, 0)),
+      m_faults(m_options.faults, derive_seed(*m_options.seed, 1)),
+      m_latency(m_options.latency_ms, m_options.latency_jitter_ms,
+                derive_seed(*m_options.seed, 2)) {
+  if (m_options.rate_limit) m_rate_limiter.emplace(*m_options.rate_limit, m_clock);
   add_dlp_settings_routes(m_router);
   add_dlp_profiles_routes(m_router);
   add_dlp_entries_routes(m_router);
@@ -139,9 +165,59 @@ Response Emulator::handle(const Request& request) {
   std::string_view path = request.path;
   if (path.starts_with(k_hook_prefix)) return serve_hook(request, path);
   if (path.starts_with(k_api_prefix)) path.remove_prefix(k_api_prefix.size());
-  Response response = serve_api(request, path);
-  record(request, path, response);
+  // Drawn for every API request, used or not, so that a seed gives the same faults to the same
+  // sequence of requests whatever the rate limiter does.
+  const Fault fault = m_faults.draw();
+  // Cloudflare limits at its edge, before anything else: a refusal wins over the fault.
+  std::optional<RateLimitVerdict> verdict;
+  if (m_rate_limiter) verdict = m_rate_limiter->admit(credential_of(request));
+  const bool refused = verdict && !verdict->accepted;
+  Response response = refused ? failure(429, code::rate_limited, k_throttled_message)
+                              : serve_with_fault(request, path, fault);
+  if (verdict) {
+    for (auto& header : rate_limit_headers(m_rate_limiter->policy(), *verdict)) {
+      response.headers.push_back(std::move(header));
+    }
+  }
+  response.delay_ms += m_latency.next_ms();
+  record(request, path, response, refused ? "rate-limit" : fault_name(fault));
   return response;
+}
+
+Response Emulator::serve_with_fault(const Request& request, std::string_view path, Fault fault) {
+  if (auto refused = refusal(fault)) return std::move(*refused);
+  Response response = serve_api(request, path);
+  // The other faults let the request change the state, and then spoil its answer.
+  if (fault == Fault::reset_after_commit) response.delivery = Delivery::reset;
+  if (fault == Fault::truncate) response.delivery = Delivery::truncate;
+  if (fault == Fault::slow) response.delay_ms += m_options.slow_ms;
+  return response;
+}
+
+// The answer of a fault that does nothing with the request, if `fault` is one.
+std::optional<Response> Emulator::refusal(Fault fault) {
+  switch (fault) {
+    case Fault::too_many_requests: {
+      // Not the rate limiter's: a 429 as an overloaded Cloudflare sends one, which blocks nothing.
+      Response response = failure(429, code::rate_limited, k_throttled_message);
+      response.headers.emplace_back("retry-after", "1");
+      response.headers.emplace_back("retry-after-ms", std::to_string(m_faults.retry_after_ms()));
+      return response;
+    }
+    case Fault::internal_error:
+      return failure(500, code::internal_error, "Internal server error");
+    case Fault::unavailable:
+      return failure(503, code::unavailable, "Service temporarily unavailable");
+    case Fault::reset:
+      // Status 0 in the request log: nothing was answered.
+      return Response{.status = 0, .content_type = {}, .delivery = Delivery::reset};
+    case Fault::none:
+    case Fault::reset_after_commit:
+    case Fault::slow:
+    case Fault::truncate:
+      return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 std::optional<Response> Emulator::authenticate(const Request& request) const {
@@ -202,13 +278,15 @@ Response Emulator::serve_hook(const Request& request, std::string_view path) {
   return failure(404, code::no_route, "No emulator hook " + std::string(path));
 }
 
-void Emulator::record(const Request& request, std::string_view path, const Response& response) {
+void Emulator::record(const Request& request, std::string_view path, const Response& response,
+                      std::string_view fault) {
   json::object entry{{"method", request.method},
                      {"path", path},
                      {"status", response.status},
                      {"body", loggable(request.body)}};
   if (!request.query.empty()) entry["query"] = request.query;
   if (request.connection != 0) entry["connection"] = request.connection;
+  if (!fault.empty()) entry["fault"] = fault;
   m_log.push_back(std::move(entry));
 }
 

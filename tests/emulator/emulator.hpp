@@ -2,7 +2,9 @@
 // responses out. server.cpp puts it behind HTTP.
 #pragma once
 
+#include "tests/emulator/faults.hpp"
 #include "tests/emulator/http_types.hpp"
+#include "tests/emulator/rate_limit.hpp"
 #include "tests/emulator/router.hpp"
 
 #include <boost/json/array.hpp>
@@ -35,6 +37,14 @@ struct Options {
   // DLP dataset uploads (a word list version, or one EDMv2 column): how processing goes.
   std::int64_t dataset_delay_ms = 0;  // uploading for the first half, processing for the second
   std::string dataset_fail_pattern;   // an upload with a line matching this glob ends in "failed"
+  // Disturbances of API requests, for testing a client's retries and pacing (README.md); hooks
+  // are never disturbed. None by default.
+  std::optional<RateLimitPolicy> rate_limit;  // per credential; also the Ratelimit headers
+  FaultSpec faults;                           // the probability of each fault per API request
+  std::int64_t latency_ms = 0;                // every API answer waits this long,
+  std::int64_t latency_jitter_ms = 0;         // plus a uniform 0..this
+  std::int64_t slow_ms = 60'000;              // and a "slow" fault's answer this much longer
+  std::optional<std::uint64_t> seed;          // for faults, jitter and ids; none: a random one
 };
 
 // Milliseconds since the Unix epoch.
@@ -56,8 +66,12 @@ class Emulator {
  private:
   [[nodiscard]] std::optional<Response> authenticate(const Request& request) const;
   [[nodiscard]] Response serve_api(const Request& request, std::string_view path);
+  [[nodiscard]] Response serve_with_fault(const Request& request, std::string_view path,
+                                          Fault fault);
+  [[nodiscard]] std::optional<Response> refusal(Fault fault);
   [[nodiscard]] Response serve_hook(const Request& request, std::string_view path);
-  void record(const Request& request, std::string_view path, const Response& response);
+  void record(const Request& request, std::string_view path, const Response& response,
+              std::string_view fault);
   void save() const;
   [[nodiscard]] std::string new_id();
 
@@ -66,7 +80,10 @@ class Emulator {
   Router m_router;
   boost::json::object m_state;  // {"accounts": {"<id>": {...}}}
   boost::json::array m_log;     // requests in arrival order, hooks excluded
-  std::mt19937_64 m_random{std::random_device{}()};
+  std::mt19937_64 m_random;     // ids
+  FaultInjector m_faults;
+  Latency m_latency;
+  std::optional<RateLimiter> m_rate_limiter;  // none: no --rate-limit
 };
 
 }  // namespace cfsync::emulator

@@ -23,11 +23,20 @@ struct Request {
   }
 };
 
+// How the server hands a response over; injected faults (faults.hpp) pick the unusual ones.
+enum class Delivery {
+  send,      // the whole answer
+  reset,     // no answer: the connection is reset (TCP RST)
+  truncate,  // the headers with the full Content-Length, half the body, then the connection closes
+};
+
 struct Response {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
+  Delivery delivery = Delivery::send;
+  std::int64_t delay_ms = 0;  // how long the server waits before delivering (latency, slow)
 };
 
 }  // namespace cfsync::emulator

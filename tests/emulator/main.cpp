@@ -8,6 +8,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <optional>
+#include <random>
+#include <string>
 
 int main(int argc, char** argv) {
   cfsync::emulator::Options options;
@@ -49,10 +52,60 @@ int main(int argc, char** argv) {
                  "The largest request body accepted, in MiB; a larger one closes the connection")
       ->check(CLI::Range(std::size_t{1}, std::size_t{4096}))
       ->capture_default_str();
+  // Disturbances for testing a client's retries and pacing (README.md).
+  app.add_option("--latency-ms", options.latency_ms,
+                 "Every API request is answered this many milliseconds after it arrives")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{3'600'000}))
+      ->capture_default_str();
+  app.add_option("--latency-jitter-ms", options.latency_jitter_ms,
+                 "Plus a uniform random 0 to this many milliseconds")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{3'600'000}))
+      ->capture_default_str();
+  std::string rate_limit;
+  app.add_option("--rate-limit", rate_limit,
+                 "At most REQUESTS per window per credential, then all are refused (429) for a "
+                 "window: REQUESTS/SECONDSs or REQUESTS/MINUTESm, e.g. 1200/5m");
+  std::string faults;
+  app.add_option("--faults", faults,
+                 "Per API request probabilities of faults, e.g. 429=0.05,500=0.05,503=0.02,"
+                 "reset=0.02,reset-after-commit=0.02,slow=0.01,truncate=0.01");
+  app.add_option("--slow-ms", options.slow_ms,
+                 "How much later than the latency the answer of a \"slow\" fault comes")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{3'600'000}))
+      ->capture_default_str();
+  std::uint64_t seed = 0;
+  CLI::Option* seed_option = app.add_option(
+      "--seed", seed, "Seeds faults, latency jitter and ids, so that a run can be repeated");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  }
+  std::string problem;
+  if (!rate_limit.empty()) {
+    options.rate_limit = cfsync::emulator::parse_rate_limit(rate_limit, problem);
+    if (!options.rate_limit) {
+      std::fprintf(stderr, "cfsync-emulator: --rate-limit: %s\n", problem.c_str());
+      return 2;
+    }
+  }
+  const std::optional<cfsync::emulator::FaultSpec> fault_spec =
+      cfsync::emulator::parse_fault_spec(faults, problem);
+  if (!fault_spec) {
+    std::fprintf(stderr, "cfsync-emulator: --faults: %s\n", problem.c_str());
+    return 2;
+  }
+  options.faults = *fault_spec;
+  if (*seed_option) {
+    options.seed = seed;
+  } else {
+    // Shown so that a run whose faults or jitter exposed a bug can be repeated.
+    std::random_device device;
+    options.seed = (std::uint64_t{device()} << 32) | device();
+    if (!options.faults.empty() || options.latency_jitter_ms > 0) {
+      std::fprintf(stderr, "cfsync-emulator: drawing faults and jitter with --seed %llu\n",
+                   static_cast<unsigned long long>(*options.seed));
+    }
   }
   if (token.empty() && (email.empty() || key.empty())) {
     std::fprintf(stderr, "cfsync-emulator: give --token, or --email and --key\n");

@@ -7,13 +7,17 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include <cctype>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 
 namespace cfsync::emulator {
@@ -45,6 +49,45 @@ Request to_request(http::request<http::string_body>& message) {
   return request;
 }
 
+http::response<http::string_body> to_reply(Response& response, unsigned version, bool keep_alive) {
+  http::response<http::string_body> reply{static_cast<http::status>(response.status), version};
+  reply.set(http::field::server, "cfsync-emulator");
+  if (!response.content_type.empty()) {
+    reply.set(http::field::content_type, response.content_type);  // empty: no content
+  }
+  for (const auto& [name, value] : response.headers) reply.set(name, value);
+  reply.keep_alive(keep_alive);
+  reply.body() = std::move(response.body);
+  reply.prepare_payload();
+  return reply;
+}
+
+// On a timer rather than a sleep: the other connections go on meanwhile (one thread).
+net::awaitable<void> wait(std::int64_t ms) {
+  net::steady_timer timer(co_await net::this_coro::executor);
+  timer.expires_after(std::chrono::milliseconds(ms));
+  co_await timer.async_wait(use_tuple);
+}
+
+// A TCP reset, as a dropped connection gives: SO_LINGER with a zero timeout makes close() send
+// RST instead of FIN, so the client reads ECONNRESET rather than a clean end.
+void reset(beast::tcp_stream& stream) {
+  beast::error_code ignored;
+  stream.socket().set_option(net::socket_base::linger(true, 0), ignored);
+  stream.socket().close(ignored);
+}
+
+// The headers, with the full Content-Length, and only the first half of the body.
+net::awaitable<void> send_truncated(beast::tcp_stream& stream,
+                                    http::response<http::string_body>& reply) {
+  http::response_serializer<http::string_body> serializer{reply};
+  auto [header_error, header_bytes] =
+      co_await http::async_write_header(stream, serializer, use_tuple);
+  if (header_error) co_return;
+  const std::string& body = reply.body();
+  co_await net::async_write(stream, net::buffer(body.data(), body.size() / 2), use_tuple);
+}
+
 net::awaitable<void> session(beast::tcp_stream stream, Emulator& emulator, std::uint64_t connection,
                              std::size_t max_body_bytes) {
   beast::flat_buffer buffer;
@@ -59,17 +102,21 @@ net::awaitable<void> session(beast::tcp_stream stream, Emulator& emulator, std::
 
     Request request = to_request(message);
     request.connection = connection;
+    // Handled now, answered after the delay: state changes do not wait for the latency.
     Response response = emulator.handle(request);
-    http::response<http::string_body> reply{static_cast<http::status>(response.status),
-                                            message.version()};
-    reply.set(http::field::server, "cfsync-emulator");
-    if (!response.content_type.empty()) {
-      reply.set(http::field::content_type, response.content_type);  // empty: no content
+    if (response.delay_ms > 0) co_await wait(response.delay_ms);
+    if (response.delivery == Delivery::reset) {
+      reset(stream);
+      co_return;
     }
-    for (const auto& [name, value] : response.headers) reply.set(name, value);
-    reply.keep_alive(message.keep_alive());
-    reply.body() = std::move(response.body);
-    reply.prepare_payload();
+    http::response<http::string_body> reply =
+        to_reply(response, message.version(), message.keep_alive());
+    stream.expires_after(k_idle_timeout);  // a long delay may have used up the read's
+    if (response.delivery == Delivery::truncate) {
+      co_await send_truncated(stream, reply);
+      break;
+    }
+    // A client that gave up during the delay makes this fail, which ends the session.
     auto [write_error, written] = co_await http::async_write(stream, reply, use_tuple);
     if (write_error || !reply.keep_alive()) break;
   }
