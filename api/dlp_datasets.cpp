@@ -157,9 +157,10 @@ HttpRequest define_columns_request(std::string_view account_id, std::string_view
     }
     body.push_back(std::move(item));
   }
+  // Sent twice, the second definition replaces the first: nothing is made twice.
   return json_request(Method::post,
                       dataset_path(account_id, id) + "/versions/" + std::to_string(version), body,
-                      false);
+                      true);
 }
 
 HttpRequest upload_column_request(std::string_view account_id, std::string_view id,

@@ -1,4 +1,4 @@
-// The real Transport: HTTP/1.1 over Beast, one keep-alive connection, TLS via OpenSSL.
+// The real Transport: HTTP/1.1 over Beast, a pool of keep-alive connections, TLS via OpenSSL.
 // The shape follows Beast's awaitable-ssl client example: a deadline armed before every network
 // phase (connecting as a whole, then each write of the request, then the response), full TLS
 // verification, bounded response bodies.
@@ -9,8 +9,10 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -19,7 +21,11 @@
 
 #include <array>
 #include <chrono>
+#include <future>
+#include <memory>
 #include <optional>
+#include <thread>
+#include <vector>
 
 namespace cfsync::api {
 
@@ -155,12 +161,50 @@ struct Attempt {
   bool stale = false;  // failed on a reused connection before any response byte
 };
 
+// One keep-alive connection: plain or TLS, with the buffer of what was read past a response.
+struct Connection {
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  beast::flat_buffer buffer;
+
+  [[nodiscard]] bool open() const { return plain || secure; }
+
+  void close() {
+    beast::error_code ignored;
+    if (secure) {
+      beast::get_lowest_layer(*secure).socket().shutdown(tcp::socket::shutdown_both, ignored);
+      secure.reset();
+    }
+    if (plain) {
+      plain->socket().shutdown(tcp::socket::shutdown_both, ignored);
+      plain.reset();
+    }
+    buffer.clear();
+  }
+};
+
+// Exchanges run as coroutines on one io_context, on a thread of its own; callers on any thread
+// wait for their answer. Each exchange takes an idle connection or opens one, and gives it back
+// when it stays open, so that as many connections exist as requests were in flight at once.
 class HttpTransport final : public Transport {
  public:
   HttpTransport(ClientSettings settings, std::shared_ptr<spdlog::logger> logger)
       : m_settings(std::move(settings)),
         m_logger(std::move(logger)),
+        m_work(net::make_work_guard(m_io)),
         m_tls(ssl::context::tls_client) {}
+
+  HttpTransport(const HttpTransport&) = delete;
+  HttpTransport& operator=(const HttpTransport&) = delete;
+
+  ~HttpTransport() override {
+    net::post(m_io, [this] {
+      for (auto& connection : m_idle) connection->close();
+      m_idle.clear();
+    });
+    m_work.reset();
+    if (m_thread.joinable()) m_thread.join();
+  }
 
   Result<void> init() {
     beast::error_code ec;
@@ -175,38 +219,39 @@ class HttpTransport final : public Transport {
                        ": " + ec.message());
     }
     SSL_CTX_set_min_proto_version(m_tls.native_handle(), TLS1_2_VERSION);
+    m_thread = std::thread([this] { m_io.run(); });
     return {};
   }
 
   Result<HttpResponse> send(const HttpRequest& request) override {
-    std::optional<Result<HttpResponse>> outcome;
-    net::co_spawn(m_io, exchange(request),
-                  [&outcome](std::exception_ptr failure, Result<HttpResponse> result) {
-                    if (!failure) {
-                      outcome = std::move(result);
-                      return;
-                    }
-                    try {
-                      std::rethrow_exception(failure);
-                    } catch (const std::exception& e) {
-                      outcome =
-                          Error(ErrorKind::network, std::string("request failed: ") + e.what());
-                    }
-                  });
-    m_io.restart();
-    m_io.run();
-    return std::move(*outcome);
+    std::promise<Result<HttpResponse>> answer;
+    std::future<Result<HttpResponse>> answered = answer.get_future();
+    net::co_spawn(
+        m_io, exchange(request),
+        [&answer](std::exception_ptr failure, Result<HttpResponse> result) {
+          if (!failure) {
+            answer.set_value(std::move(result));
+            return;
+          }
+          try {
+            std::rethrow_exception(failure);
+          } catch (const std::exception& e) {
+            answer.set_value(Error(ErrorKind::network, std::string("request failed: ") + e.what()));
+          }
+        });
+    return answered.get();
   }
 
  private:
   net::awaitable<Result<HttpResponse>> exchange(const HttpRequest& request) {
     const auto started = Clock::now();
-    m_deadline = started + m_settings.request_timeout;
-    Attempt attempt = co_await attempt_once(request);
+    std::unique_ptr<Connection> connection = take_idle();
+    Attempt attempt = co_await attempt_once(*connection, request);
     if (attempt.stale && request.idempotent) {
       m_logger->debug("keep-alive connection closed by the server; sending on a new one");
-      attempt = co_await attempt_once(request);
+      attempt = co_await attempt_once(*connection, request);
     }
+    if (connection->open() && m_idle.size() < k_max_idle) m_idle.push_back(std::move(connection));
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
     if (attempt.result) {
@@ -219,10 +264,17 @@ class HttpTransport final : public Transport {
     co_return std::move(attempt.result);
   }
 
-  net::awaitable<Attempt> attempt_once(const HttpRequest& request) {
-    const bool reused = m_plain || m_secure;
+  std::unique_ptr<Connection> take_idle() {
+    if (m_idle.empty()) return std::make_unique<Connection>();
+    std::unique_ptr<Connection> connection = std::move(m_idle.back());
+    m_idle.pop_back();
+    return connection;
+  }
+
+  net::awaitable<Attempt> attempt_once(Connection& connection, const HttpRequest& request) {
+    const bool reused = connection.open();
     if (!reused) {
-      Result<void> connected = co_await connect();
+      Result<void> connected = co_await connect(connection);
       if (!connected) co_return Attempt{connected.error()};
     }
     if (request.streamed_body) {
@@ -238,7 +290,7 @@ class HttpTransport final : public Transport {
       body.head = streamed.head;
       body.tail = streamed.tail;
       message.prepare_payload();
-      Attempt attempt = co_await send_on_connection(message, reused);
+      Attempt attempt = co_await send_on(connection, message, reused);
       // The body, not the network, stopped the request.
       if (body.failure) co_return Attempt{std::move(*body.failure)};
       co_return attempt;
@@ -248,13 +300,16 @@ class HttpTransport final : public Transport {
     prepare(message, request);
     message.body() = request.body;
     message.prepare_payload();
-    co_return co_await send_on_connection(message, reused);
+    co_return co_await send_on(connection, message, reused);
   }
 
   template <class Body>
-  net::awaitable<Attempt> send_on_connection(http::request<Body>& message, bool reused) {
-    if (m_secure) co_return co_await round_trip(*m_secure, message, reused);
-    co_return co_await round_trip(*m_plain, message, reused);
+  net::awaitable<Attempt> send_on(Connection& connection, http::request<Body>& message,
+                                  bool reused) {
+    if (connection.secure) {
+      co_return co_await round_trip(connection, *connection.secure, message, reused);
+    }
+    co_return co_await round_trip(connection, *connection.plain, message, reused);
   }
 
   // The headers every request carries: host, agent, credentials, content type.
@@ -275,30 +330,41 @@ class HttpTransport final : public Transport {
   }
 
   template <class Stream, class Body>
-  net::awaitable<Attempt> round_trip(Stream& stream, http::request<Body>& message, bool reused) {
+  net::awaitable<Attempt> round_trip(Connection& connection, Stream& stream,
+                                     http::request<Body>& message, bool reused) {
     // A large body may take longer than one timeout to send: the time limit is for each write
     // that makes no progress, and then for the response.
     http::request_serializer<Body> serializer(message);
+    std::size_t sent = 0;
     while (!serializer.is_done()) {
       beast::get_lowest_layer(stream).expires_after(m_settings.request_timeout);
       auto [write_error, written] = co_await http::async_write_some(stream, serializer, use_tuple);
+      sent += written;
       if (write_error) {
-        close();
-        co_return Attempt{failure(k_sending, write_error), reused && closed_by_peer(write_error)};
+        connection.close();
+        const bool stale = reused && closed_by_peer(write_error);
+        Error error = failure(k_sending, write_error);
+        error.request_sent = sent > 0 && !stale;
+        co_return Attempt{std::move(error), stale};
       }
     }
     beast::get_lowest_layer(stream).expires_after(m_settings.request_timeout);
     http::response_parser<http::string_body> parser;
     parser.body_limit(m_settings.max_response_bytes);
-    auto [read_error, read] = co_await http::async_read(stream, m_buffer, parser, use_tuple);
+    auto [read_error, read] =
+        co_await http::async_read(stream, connection.buffer, parser, use_tuple);
     if (read_error) {
       const bool nothing_read = !parser.got_some();
-      close();
-      co_return Attempt{failure(k_reading, read_error),
-                        reused && nothing_read && closed_by_peer(read_error)};
+      connection.close();
+      const bool stale = reused && nothing_read && closed_by_peer(read_error);
+      Error error = failure(k_reading, read_error);
+      // The whole request went out: unless the server dropped an idle connection unread, it
+      // may have acted on it.
+      error.request_sent = !stale;
+      co_return Attempt{std::move(error), stale};
     }
     http::response<http::string_body> response = parser.release();
-    if (!response.keep_alive()) close();
+    if (!response.keep_alive()) connection.close();
 
     HttpResponse out;
     out.status = static_cast<int>(response.result_int());
@@ -309,48 +375,49 @@ class HttpTransport final : public Transport {
     co_return Attempt{std::move(out)};
   }
 
-  net::awaitable<Result<void>> connect() {
+  net::awaitable<Result<void>> connect(Connection& connection) {
     const Endpoint& endpoint = m_settings.endpoint;
+    const auto deadline = Clock::now() + m_settings.request_timeout;
     tcp::resolver resolver(m_io);
     auto [resolve_error, addresses] =
         co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port), use_tuple);
     if (resolve_error) co_return failure(k_resolving, resolve_error);
 
     if (!endpoint.tls) {
-      m_plain.emplace(m_io);
-      m_plain->expires_at(m_deadline);
-      auto [connect_error, peer] = co_await m_plain->async_connect(addresses, use_tuple);
+      connection.plain.emplace(m_io);
+      connection.plain->expires_at(deadline);
+      auto [connect_error, peer] = co_await connection.plain->async_connect(addresses, use_tuple);
       if (connect_error) {
-        close();
+        connection.close();
         co_return failure(k_connecting, connect_error);
       }
-      m_plain->socket().set_option(tcp::no_delay(true));
+      connection.plain->socket().set_option(tcp::no_delay(true));
       co_return Result<void>();
     }
 
-    m_secure.emplace(m_io, m_tls);
-    if (!expect_peer(*m_secure, endpoint.host)) {
-      close();
+    connection.secure.emplace(m_io, m_tls);
+    auto& secure = *connection.secure;
+    if (!expect_peer(secure, endpoint.host)) {
+      connection.close();
       co_return Error(ErrorKind::network, "cannot set up TLS for \"" + endpoint.host + "\"");
     }
-    beast::get_lowest_layer(*m_secure).expires_at(m_deadline);
+    beast::get_lowest_layer(secure).expires_at(deadline);
     auto [connect_error, peer] =
-        co_await beast::get_lowest_layer(*m_secure).async_connect(addresses, use_tuple);
+        co_await beast::get_lowest_layer(secure).async_connect(addresses, use_tuple);
     if (connect_error) {
-      close();
+      connection.close();
       co_return failure(k_connecting, connect_error);
     }
-    beast::get_lowest_layer(*m_secure).socket().set_option(tcp::no_delay(true));
-    auto [handshake_error] =
-        co_await m_secure->async_handshake(ssl::stream_base::client, use_tuple);
+    beast::get_lowest_layer(secure).socket().set_option(tcp::no_delay(true));
+    auto [handshake_error] = co_await secure.async_handshake(ssl::stream_base::client, use_tuple);
     if (handshake_error) {
       Error error = failure(k_handshaking, handshake_error);
-      const long verify = SSL_get_verify_result(m_secure->native_handle());
+      const long verify = SSL_get_verify_result(secure.native_handle());
       if (verify != X509_V_OK) {
         error = Error(ErrorKind::network,
                       error.message() + ": " + X509_verify_cert_error_string(verify));
       }
-      close();
+      connection.close();
       co_return error;
     }
     co_return Result<void>();
@@ -381,27 +448,16 @@ class HttpTransport final : public Transport {
     return origin.substr(origin.find("://") + 3);
   }
 
-  void close() {
-    beast::error_code ignored;
-    if (m_secure) {
-      beast::get_lowest_layer(*m_secure).socket().shutdown(tcp::socket::shutdown_both, ignored);
-      m_secure.reset();
-    }
-    if (m_plain) {
-      m_plain->socket().shutdown(tcp::socket::shutdown_both, ignored);
-      m_plain.reset();
-    }
-    m_buffer.clear();
-  }
+  // More idle connections than this are closed rather than kept.
+  static constexpr std::size_t k_max_idle = 32;
 
   ClientSettings m_settings;
   std::shared_ptr<spdlog::logger> m_logger;
   net::io_context m_io;
+  net::executor_work_guard<net::io_context::executor_type> m_work;
   ssl::context m_tls;
-  std::optional<beast::tcp_stream> m_plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> m_secure;
-  beast::flat_buffer m_buffer;
-  Clock::time_point m_deadline;
+  std::vector<std::unique_ptr<Connection>> m_idle;  // touched on the io_context's thread only
+  std::thread m_thread;
 };
 
 }  // namespace

@@ -5,14 +5,18 @@
 #include "api/dlp_settings.hpp"
 #include "api/json_read.hpp"
 #include "reconcile/planner.hpp"
+#include "reconcile/schedule.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
+#include <thread>
 
 namespace cfsync::api {
 
@@ -59,6 +63,11 @@ Result<void> check_entry(const DesiredEntry& sent, const LiveEntry& answered) {
   return {};
 }
 
+// "profile / entry" for entries and items, else the name.
+std::string subject(const Change& change) {
+  return change.parent.empty() ? change.name : change.parent + " / " + change.name;
+}
+
 // What a refused request means for the person running cfsync.
 Error explained(Error error, const std::string& account_id) {
   if (error.http_status == 401 || error.http_status == 403) {
@@ -72,7 +81,7 @@ Error explained(Error error, const std::string& account_id) {
 
 // Multipart boundaries: random, so that no file contains one.
 std::string random_boundary() {
-  static std::mt19937_64 random{std::random_device{}()};
+  thread_local std::mt19937_64 random{std::random_device{}()};
   char text[48];
   std::snprintf(text, sizeof text, "cfsync-%016llx%016llx",
                 static_cast<unsigned long long>(random()),
@@ -95,11 +104,20 @@ bool ApplyReport::ok() const {
 }
 
 CloudflareProvider::CloudflareProvider(Transport& transport, std::string account_id,
-                                       std::shared_ptr<spdlog::logger> logger)
-    : m_transport(transport), m_account_id(std::move(account_id)), m_logger(std::move(logger)) {}
+                                       std::shared_ptr<spdlog::logger> logger,
+                                       std::size_t max_in_flight)
+    : m_transport(transport),
+      m_account_id(std::move(account_id)),
+      m_logger(std::move(logger)),
+      m_max_in_flight(std::max<std::size_t>(1, max_in_flight)) {}
 
 Result<HttpResponse> CloudflareProvider::send(const HttpRequest& request) {
   return m_transport.send(request);
+}
+
+Result<std::optional<HttpResponse>> CloudflareProvider::send_unique(
+    const HttpRequest& request, const Transport::Landed& landed) {
+  return m_transport.send_unique(request, landed);
 }
 
 Result<LiveState> CloudflareProvider::populate(const DesiredState& desired) {
@@ -194,8 +212,21 @@ Result<void> CloudflareProvider::write(const DesiredDlpSettings& patch,
 }
 
 Result<void> CloudflareProvider::write(const CreateProfile& create, ChangeOutcome& /*outcome*/) {
-  CFSYNC_TRY(HttpResponse response, send(create_profile_request(m_account_id, create)));
-  CFSYNC_TRY(LiveProfile created, parse_profile_response(response));
+  std::optional<LiveProfile> found;
+  CFSYNC_TRY(std::optional<HttpResponse> response,
+             send_unique(create_profile_request(m_account_id, create), [&]() -> Result<bool> {
+               CFSYNC_TRY(LiveProfiles live, read_profiles());
+               for (LiveProfile& profile : live.custom) {
+                 if (profile.name == create.profile.name) found = std::move(profile);
+               }
+               return found.has_value();
+             }));
+  LiveProfile created;
+  if (response) {
+    CFSYNC_TRY(created, parse_profile_response(*response));
+  } else {
+    created = std::move(*found);
+  }
   const auto left =
       reconcile::profile_field_changes(create.profile, reconcile::normalised(created));
   if (!left.empty()) return not_applied(field_names(left));
@@ -218,8 +249,20 @@ Result<void> CloudflareProvider::write(const DeleteProfile& remove, ChangeOutcom
 }
 
 Result<void> CloudflareProvider::write(const CreateEntry& create, ChangeOutcome& /*outcome*/) {
-  CFSYNC_TRY(HttpResponse response, send(create_entry_request(m_account_id, create)));
-  CFSYNC_TRY(LiveEntry created, parse_entry_response(response));
+  std::optional<LiveEntry> found;
+  CFSYNC_TRY(std::optional<HttpResponse> response,
+             send_unique(create_entry_request(m_account_id, create), [&]() -> Result<bool> {
+               CFSYNC_TRY(LiveProfiles live, read_profiles());
+               for (LiveProfile& profile : live.custom) {
+                 if (profile.id != create.profile_id) continue;
+                 for (LiveEntry& entry : profile.entries) {
+                   if (entry.name == create.entry.name) found = std::move(entry);
+                 }
+               }
+               return found.has_value();
+             }));
+  if (!response) return check_entry(create.entry, *found);
+  CFSYNC_TRY(LiveEntry created, parse_entry_response(*response));
   return check_entry(create.entry, created);
 }
 
@@ -264,12 +307,21 @@ Result<void> CloudflareProvider::write(const TogglePredefinedEntry& toggle,
 }
 
 Result<void> CloudflareProvider::write(const UploadItem& upload, ChangeOutcome& outcome) {
-  CFSYNC_TRY(HttpResponse response,
-             send(upload_item_request(m_account_id, upload, random_boundary())));
+  std::optional<LiveItem> found;
+  CFSYNC_TRY(std::optional<HttpResponse> response,
+             send_unique(upload_item_request(m_account_id, upload, random_boundary()),
+                         [&]() -> Result<bool> {
+                           CFSYNC_TRY(found, find_uploaded(upload));
+                           return found.has_value();
+                         }));
+  if (!response) {
+    outcome.item_id = found->id;
+    return {};
+  }
   // Upload never overwrites: a 409 means an item has this key already. It is never retried
   // blindly; the key is listed again to see what is there.
-  if (response.status == 409) return resolve_conflict(upload, outcome);
-  CFSYNC_TRY(LiveItem item, parse_item_response(response));
+  if (response->status == 409) return resolve_conflict(upload, outcome);
+  CFSYNC_TRY(LiveItem item, parse_item_response(*response));
   if (item.key != upload.document.key || item.file_size != upload.document.size) {
     return not_applied("key or size");
   }
@@ -277,8 +329,7 @@ Result<void> CloudflareProvider::write(const UploadItem& upload, ChangeOutcome& 
   return {};
 }
 
-Result<void> CloudflareProvider::resolve_conflict(const UploadItem& upload,
-                                                  ChangeOutcome& outcome) {
+Result<std::optional<LiveItem>> CloudflareProvider::find_uploaded(const UploadItem& upload) {
   const DesiredDocument& document = upload.document;
   CFSYNC_TRY(HttpResponse response, send(find_item_request(m_account_id, upload.namespace_name,
                                                            upload.instance_id, document.key)));
@@ -290,14 +341,21 @@ Result<void> CloudflareProvider::resolve_conflict(const UploadItem& upload,
       return live != item.metadata.end() && live->second == field.second;
     });
   });
-  if (same == found.items.end()) {
+  if (same == found.items.end()) return std::optional<LiveItem>();
+  return std::optional<LiveItem>(std::move(*same));
+}
+
+Result<void> CloudflareProvider::resolve_conflict(const UploadItem& upload,
+                                                  ChangeOutcome& outcome) {
+  CFSYNC_TRY(std::optional<LiveItem> same, find_uploaded(upload));
+  if (!same) {
     return Error(ErrorKind::apply,
                  "an item with this key appeared during the apply, with other "
                  "content; it is left as it is, and the next run replaces it");
   }
   // The size and metadata are this document's: most likely an earlier attempt whose answer was
   // lost. The next plan compares checksums.
-  m_logger->info("{} / {}: already uploaded", upload.instance_id, document.key);
+  m_logger->info("{} / {}: already uploaded", upload.instance_id, upload.document.key);
   outcome.item_id = same->id;
   return {};
 }
@@ -367,27 +425,66 @@ Result<IndexingReport> CloudflareProvider::wait_for_indexing(const Plan& plan,
   return indexing;
 }
 
+ChangeOutcome CloudflareProvider::apply_one(const Change& change, std::size_t index) {
+  ChangeOutcome outcome{.change = index};
+  Result<void> done = std::visit(
+      [this, &outcome](const auto& payload) { return write(payload, outcome); }, change.payload);
+  if (done) {
+    m_logger->info("{} {} {}: applied", to_string(change.action), to_string(change.kind),
+                   subject(change));
+  } else {
+    m_logger->error("{} {} {}: {}", to_string(change.action), to_string(change.kind),
+                    subject(change), done.error().describe());
+    outcome.error = explained(done.error(), m_account_id);
+  }
+  return outcome;
+}
+
 ApplyReport CloudflareProvider::apply(const Plan& plan,
                                       const std::function<void(const ChangeOutcome&)>& applied) {
   ApplyReport report;
-  for (std::size_t i = 0; i < plan.changes.size(); ++i) {
-    const Change& change = plan.changes[i];
-    ChangeOutcome outcome{.change = i};
-    Result<void> done = std::visit(
-        [this, &outcome](const auto& payload) { return write(payload, outcome); }, change.payload);
-    const std::string subject =
-        change.parent.empty() ? change.name : change.parent + " / " + change.name;
-    if (done) {
-      m_logger->info("{} {} {}: applied", to_string(change.action), to_string(change.kind),
-                     subject);
-    } else {
-      m_logger->error("{} {} {}: {}", to_string(change.action), to_string(change.kind), subject,
-                      done.error().describe());
-      outcome.error = explained(done.error(), m_account_id);
+  report.outcomes.resize(plan.changes.size());
+  Schedule schedule(plan);
+  std::mutex mutex;  // guards schedule and report, and serialises `applied`
+  std::condition_variable changed;
+  const auto finished = [&](ChangeOutcome outcome) {
+    const std::size_t index = outcome.change;
+    const Change& change = plan.changes[index];
+    for (std::size_t skipped : schedule.finish(index, !outcome.error)) {
+      const Change& later = plan.changes[skipped];
+      ChangeOutcome not_attempted{.change = skipped};
+      not_attempted.error = Error(ErrorKind::apply, "not attempted: it needs " + subject(change) +
+                                                        ", which could not be created");
+      m_logger->error("{} {} {}: {}", to_string(later.action), to_string(later.kind),
+                      subject(later), not_attempted.error->message());
+      if (applied) applied(not_attempted);
+      report.outcomes[skipped] = std::move(not_attempted);
     }
     if (applied) applied(outcome);
-    report.outcomes.push_back(std::move(outcome));
-  }
+    report.outcomes[index] = std::move(outcome);
+  };
+  // Each worker takes the next change the schedule allows and runs it without the lock.
+  const auto work = [&] {
+    std::unique_lock lock(mutex);
+    while (!schedule.done()) {
+      const std::optional<std::size_t> next = schedule.next();
+      if (!next) {
+        changed.wait(lock);
+        continue;
+      }
+      lock.unlock();
+      ChangeOutcome outcome = apply_one(plan.changes[*next], *next);
+      lock.lock();
+      finished(std::move(outcome));
+      changed.notify_all();
+    }
+    changed.notify_all();
+  };
+  const std::size_t workers = std::min(m_max_in_flight, plan.changes.size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < workers; ++i) threads.emplace_back(work);
+  work();
+  for (std::thread& thread : threads) thread.join();
   return report;
 }
 

@@ -72,14 +72,18 @@ struct ApplyReport {
 
 class CloudflareProvider {
  public:
+  // `max_in_flight` changes are applied at once (Schedule keeps the order that matters); 1
+  // applies them one by one in plan order.
   CloudflareProvider(Transport& transport, std::string account_id,
-                     std::shared_ptr<spdlog::logger> logger);
+                     std::shared_ptr<spdlog::logger> logger, std::size_t max_in_flight = 1);
 
   // Reads only what `desired` declares: no settings declared, no settings request.
   [[nodiscard]] Result<LiveState> populate(const DesiredState& desired);
 
-  // Applies every change in order and checks what the API reports back against what was sent.
-  // `applied` sees each outcome as soon as it is known (to record dataset uploads at once).
+  // Applies every change and checks what the API reports back against what was sent. A change
+  // that fails does not stop the others, except those of its lane after a failed create.
+  // `applied` sees each outcome as soon as it is known (to record dataset uploads at once), one
+  // call at a time.
   [[nodiscard]] ApplyReport apply(const Plan& plan,
                                   const std::function<void(const ChangeOutcome&)>& applied = {});
 
@@ -104,7 +108,12 @@ class CloudflareProvider {
   [[nodiscard]] Result<LiveInstance> read_instance(const std::string& namespace_name,
                                                    const std::string& instance_id);
   [[nodiscard]] Result<LiveDatasets> read_datasets();
+  [[nodiscard]] Result<LiveDataset> read_dataset(const std::string& id);
   [[nodiscard]] Result<HttpResponse> send(const HttpRequest& request);
+  // A create or upload: when its answer is lost, `landed` looks for what it would have made.
+  [[nodiscard]] Result<std::optional<HttpResponse>> send_unique(const HttpRequest& request,
+                                                                const Transport::Landed& landed);
+  [[nodiscard]] ChangeOutcome apply_one(const Change& change, std::size_t index);
 
   // One request per payload (two for a replace); each checks what the API answered against what
   // it was asked, and notes what it made in `outcome`.
@@ -131,10 +140,13 @@ class CloudflareProvider {
                                             const std::vector<std::string>& entry_ids);
   // A 409 on upload: re-list the key and decide whether the item there is this document.
   [[nodiscard]] Result<void> resolve_conflict(const UploadItem& upload, ChangeOutcome& outcome);
+  // The item under the upload's key with this document's size and metadata, if there is one.
+  [[nodiscard]] Result<std::optional<LiveItem>> find_uploaded(const UploadItem& upload);
 
   Transport& m_transport;
   std::string m_account_id;
   std::shared_ptr<spdlog::logger> m_logger;
+  std::size_t m_max_in_flight = 1;
 };
 
 }  // namespace cfsync::api

@@ -53,9 +53,28 @@ Result<LiveDatasets> CloudflareProvider::read_datasets() {
   return LiveDatasets{std::move(datasets), {}};
 }
 
+Result<LiveDataset> CloudflareProvider::read_dataset(const std::string& id) {
+  CFSYNC_TRY(HttpResponse response, send(read_dataset_request(m_account_id, id)));
+  return parse_dataset_response(response);
+}
+
 Result<void> CloudflareProvider::write(const CreateDataset& create, ChangeOutcome& outcome) {
-  CFSYNC_TRY(HttpResponse response, send(create_dataset_request(m_account_id, create.dataset)));
-  CFSYNC_TRY(DatasetCreation created, parse_creation_response(response));
+  DatasetCreation created;
+  CFSYNC_TRY(
+      std::optional<HttpResponse> response,
+      send_unique(create_dataset_request(m_account_id, create.dataset), [&]() -> Result<bool> {
+        CFSYNC_TRY(LiveDatasets live, read_datasets());
+        for (LiveDataset& dataset : live.datasets) {
+          if (dataset.name != create.dataset.name) continue;
+          created.version = dataset.latest_version.value_or(1);
+          created.dataset = std::move(dataset);
+          return true;
+        }
+        return false;
+      }));
+  if (response) {
+    CFSYNC_TRY(created, parse_creation_response(*response));
+  }
   if (created.dataset.name != create.dataset.name) {
     return Error(ErrorKind::apply,
                  "the API created a dataset named " + in_quotes(created.dataset.name) + " instead");
@@ -92,8 +111,22 @@ Result<void> CloudflareProvider::write(const UpdateDataset& update, ChangeOutcom
 
 Result<void> CloudflareProvider::write(const UploadDataset& upload, ChangeOutcome& outcome) {
   outcome.dataset_id = upload.id;
-  CFSYNC_TRY(HttpResponse response, send(new_version_request(m_account_id, upload.id)));
-  CFSYNC_TRY(std::int64_t version, parse_new_version_response(response));
+  std::int64_t version = 0;
+  // A lost answer: an empty latest version is as good as the one asked for.
+  CFSYNC_TRY(std::optional<HttpResponse> response,
+             send_unique(new_version_request(m_account_id, upload.id), [&]() -> Result<bool> {
+               CFSYNC_TRY(LiveDataset live, read_dataset(upload.id));
+               if (!live.latest_version || live.latest_status != UploadStatus::empty) return false;
+               const bool untouched = std::all_of(
+                   live.columns.begin(), live.columns.end(), [](const LiveDatasetColumn& column) {
+                     return column.upload_status == UploadStatus::empty;
+                   });
+               if (untouched) version = *live.latest_version;
+               return untouched;
+             }));
+  if (response) {
+    CFSYNC_TRY(version, parse_new_version_response(*response));
+  }
   auto uploaded = upload_content(upload.id, version, upload.dataset, upload.entry_ids);
   if (!uploaded) {
     return uploaded.error().context("version " + std::to_string(version) +
@@ -108,9 +141,17 @@ Result<void> CloudflareProvider::upload_content(const std::string& id, std::int6
                                                 const std::vector<std::string>& entry_ids) {
   const DatasetFile& file = dataset.file;
   if (dataset.kind == DatasetKind::word_list) {
-    CFSYNC_TRY(HttpResponse response,
-               send(upload_version_request(m_account_id, id, version, file)));
-    CFSYNC_TRY(LiveDataset after, parse_dataset_response(response));
+    CFSYNC_TRY(
+        std::optional<HttpResponse> response,
+        send_unique(upload_version_request(m_account_id, id, version, file), [&]() -> Result<bool> {
+          CFSYNC_TRY(LiveDataset live, read_dataset(id));
+          return std::any_of(
+              live.uploads.begin(), live.uploads.end(), [&](const LiveDatasetUpload& upload) {
+                return upload.version == version && upload.status != UploadStatus::empty;
+              });
+        }));
+    if (!response) return {};
+    CFSYNC_TRY(LiveDataset after, parse_dataset_response(*response));
     m_logger->debug("dataset {}: version {} uploaded, {} bytes, {} cells", dataset.name, version,
                     file.size, after.num_cells);
     return {};
@@ -128,10 +169,20 @@ Result<void> CloudflareProvider::upload_content(const std::string& id, std::int6
       return unexpected("column " + std::to_string(i + 1) + " came back as " +
                         in_quotes(columns[i].header_name) + ", not " + in_quotes(column.name));
     }
-    auto sent =
-        send(upload_column_request(m_account_id, id, version, columns[i].entry_id, file, i));
+    const std::string& entry_id = columns[i].entry_id;
+    auto sent = send_unique(
+        upload_column_request(m_account_id, id, version, entry_id, file, i), [&]() -> Result<bool> {
+          CFSYNC_TRY(LiveDataset live, read_dataset(id));
+          return live.latest_version == version &&
+                 std::any_of(live.columns.begin(), live.columns.end(),
+                             [&](const LiveDatasetColumn& live_column) {
+                               return live_column.entry_id == entry_id &&
+                                      live_column.upload_status != UploadStatus::empty;
+                             });
+        });
+    if (sent && !*sent) continue;  // the answer was lost, the cells arrived
     if (sent) {
-      auto answered = parse_column_response(*sent);
+      auto answered = parse_column_response(**sent);
       if (answered) {
         m_logger->debug("dataset {}: column {} of version {} uploaded, {} bytes, {} cells",
                         dataset.name, column.name, version, column.bytes, answered->num_cells);
@@ -172,8 +223,7 @@ Result<ProcessingReport> CloudflareProvider::wait_for_datasets(const Plan& plan,
   CFSYNC_TRY(
       const bool done, poll_with_backoff(clock, timeout, [&]() -> Result<bool> {
         for (auto it = pending.begin(); it != pending.end();) {
-          CFSYNC_TRY(HttpResponse response, send(read_dataset_request(m_account_id, it->first)));
-          auto live = parse_dataset_response(response);
+          auto live = read_dataset(it->first);
           if (!live) {
             return live.error().context("reading dataset " + in_quotes(it->second.name) + ": ");
           }

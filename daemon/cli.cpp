@@ -68,6 +68,21 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
       ->transform(CLI::AsSizeValue(false).description(""))
       ->type_name("SIZE")
       ->default_str("16MiB");
+  app.add_option("--max-in-flight", options.max_in_flight,
+                 "Changes applied at the same time, each over its own keep-alive connection")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{64}))
+      ->capture_default_str();
+  app.add_option("--max-attempts", options.max_attempts,
+                 "Attempts per API request before giving up (connection errors, timeouts, 408, "
+                 "429 and 5xx are retried with backoff)")
+      ->check(CLI::Range(1, 20))
+      ->capture_default_str();
+  std::string rate_limit = "1200/300s";
+  app.add_option("--rate-limit", rate_limit,
+                 "Requests per period cfsync allows itself (Cloudflare's limit per token); the "
+                 "API's rate-limit headers slow it down further")
+      ->type_name("N/PERIOD")
+      ->capture_default_str();
   std::string output = "text";
   app.add_option("--output", output, "Plan and apply output")
       ->type_name("FORMAT")
@@ -128,6 +143,12 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   }
   if (max_response_bytes < 1024 || max_response_bytes > (std::uint64_t{1} << 32)) {
     std::fputs("cfsync: --max-response-bytes must be between 1KiB and 4GiB\n", stderr);
+    return 1;
+  }
+  if (auto limit = api::parse_rate_limit(rate_limit)) {
+    options.rate_limit = *limit;
+  } else {
+    std::fprintf(stderr, "cfsync: --rate-limit: %s\n", limit.error().message().c_str());
     return 1;
   }
   if (apply_flag && (*validate || *plan)) {

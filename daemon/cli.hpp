@@ -1,6 +1,7 @@
 // The command line: what the user asked for, parsed and validated once.
 #pragma once
 
+#include "api/pacer.hpp"
 #include "daemon/logging.hpp"
 
 #include <chrono>
@@ -24,6 +25,9 @@ struct Options {
   bool insecure_http = false;
   std::chrono::milliseconds request_timeout{30'000};
   std::size_t max_response_bytes = 16 * 1024 * 1024;
+  std::size_t max_in_flight = 8;  // changes applied at once
+  int max_attempts = 5;           // per request, the first included
+  api::RateLimit rate_limit;      // what cfsync spends at most, before the API says more
   OutputFormat output = OutputFormat::text;
   bool color = true;            // when stdout is a terminal and NO_COLOR is unset
   bool show_sensitive = false;  // regexes and word lists in clear in plans

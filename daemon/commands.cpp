@@ -1,5 +1,6 @@
 #include "daemon/commands.hpp"
 
+#include "api/client.hpp"
 #include "api/clock.hpp"
 #include "api/provider.hpp"
 #include "api/settings.hpp"
@@ -7,6 +8,7 @@
 #include "config/dataset_records.hpp"
 #include "config/digest_cache.hpp"
 #include "config/load.hpp"
+#include "daemon/progress.hpp"
 #include "daemon/report.hpp"
 #include "reconcile/planner.hpp"
 
@@ -16,6 +18,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <ostream>
+#include <random>
 #include <set>
 
 namespace cfsync::daemon {
@@ -183,7 +186,15 @@ int run_command(const Options& options, const Environment& environment, std::ost
     report_error(log, transport.error());
     return k_exit_error;
   }
-  api::CloudflareProvider provider(**transport, desired.account_id, logger);
+  // Every request goes through the client: paced under the rate limit, retried when worth it.
+  api::Client client(
+      **transport, {.retry = {.attempts = options.max_attempts}, .rate_limit = options.rate_limit},
+      api::system_clock(),
+      [random = std::mt19937_64(std::random_device{}())]() mutable {
+        return std::uniform_real_distribution<double>(0.0, 1.0)(random);
+      },
+      logger);
+  api::CloudflareProvider provider(client, desired.account_id, logger, options.max_in_flight);
 
   // populate live: only what the configuration declares is read.
   auto live = provider.populate(desired);
@@ -223,9 +234,14 @@ int run_command(const Options& options, const Environment& environment, std::ost
     if (plan->empty()) return k_exit_ok;
     out << "\n";
   }
-  api::ApplyReport report = provider.apply(*plan, [&](const api::ChangeOutcome& outcome) {
-    record_outcome(*plan, outcome, records, log);
-  });
+  api::ApplyReport report;
+  {
+    Progress progress(plan->changes.size(), log, status_line_of(log));
+    report = provider.apply(*plan, [&](const api::ChangeOutcome& outcome) {
+      record_outcome(*plan, outcome, records, log);
+      progress.step();
+    });
+  }
   // A wait that fails (the API unreachable) is an error, but what was applied is still reported.
   bool waited = true;
   // Dataset uploads are not done until the API has processed them: always waited for.
@@ -251,6 +267,9 @@ int run_command(const Options& options, const Environment& environment, std::ost
       report.indexing = std::move(*indexing);
     }
   }
+  const api::ClientStats stats = client.stats();
+  log.info("{} API requests, {} retries, {} answered 429, {} given up", stats.requests,
+           stats.retries, stats.rate_limited, stats.gave_up);
   out << (options.output == OutputFormat::json
               ? apply_json(*plan, report, desired.account_id, style)
               : apply_text(*plan, report, style));

@@ -1,9 +1,14 @@
 #include "daemon/logging.hpp"
 
 #include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <boost/json/serialize.hpp>
+
+#include <cstdio>
+#include <mutex>
+#include <string>
 
 namespace cfsync::daemon {
 
@@ -24,10 +29,51 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
   }
 };
 
+// stderr on a terminal: each log line first erases the status line, which is drawn again below.
+class TerminalSink final : public spdlog::sinks::base_sink<std::mutex>, public StatusLine {
+ public:
+  void show(const std::string& text) override {
+    std::lock_guard lock(mutex_);
+    if (!m_status.empty() || !text.empty()) {
+      std::fputs("\r\033[K", stderr);
+      std::fputs(text.c_str(), stderr);
+      std::fflush(stderr);
+    }
+    m_status = text;
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t line;
+    formatter_->format(msg, line);
+    if (!m_status.empty()) std::fputs("\r\033[K", stderr);
+    std::fwrite(line.data(), 1, line.size(), stderr);
+    if (!m_status.empty()) std::fputs(m_status.c_str(), stderr);
+    std::fflush(stderr);
+  }
+  void flush_() override { std::fflush(stderr); }
+
+ private:
+  std::string m_status;
+};
+
 }  // namespace
 
-std::shared_ptr<spdlog::logger> make_logger(LogFormat format, std::string_view level) {
-  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+StatusLine* status_line_of(const spdlog::logger& logger) {
+  for (const auto& sink : logger.sinks()) {
+    if (auto* terminal = dynamic_cast<TerminalSink*>(sink.get())) return terminal;
+  }
+  return nullptr;
+}
+
+std::shared_ptr<spdlog::logger> make_logger(LogFormat format, std::string_view level,
+                                            bool terminal) {
+  spdlog::sink_ptr sink;
+  if (terminal && format == LogFormat::text) {
+    sink = std::make_shared<TerminalSink>();
+  } else {
+    sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  }
   auto logger = std::make_shared<spdlog::logger>("cfsync", std::move(sink));
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
   if (format == LogFormat::json) {

@@ -3,6 +3,7 @@
 #include "daemon/commands.hpp"
 #include "daemon/logging.hpp"
 
+#include <unistd.h>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -12,7 +13,8 @@ int main(int argc, char** argv) {
     auto parsed = cfsync::daemon::parse_command_line(argc, argv);
     if (const int* exit_code = std::get_if<int>(&parsed)) return *exit_code;
     const auto& options = std::get<cfsync::daemon::Options>(parsed);
-    auto log = cfsync::daemon::make_logger(options.log_format, options.log_level);
+    auto log = cfsync::daemon::make_logger(options.log_format, options.log_level,
+                                           ::isatty(STDERR_FILENO) == 1);
     return cfsync::daemon::run_command(options, cfsync::daemon::Environment::from_process(),
                                        std::cout, log);
   } catch (const std::exception& e) {

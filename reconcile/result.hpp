@@ -41,6 +41,9 @@ class Error {
   std::vector<ApiMessage> api_errors;
   // Further lines a person should read (one per config problem, for example).
   std::vector<std::string> details;
+  // For ErrorKind::network: some of the request went out and no answer came back, so the API
+  // may have applied it. False when the connection failed before anything was sent.
+  bool request_sent = false;
 
   // The message with the API's own codes and messages appended, for one-line reports.
   [[nodiscard]] std::string describe() const;

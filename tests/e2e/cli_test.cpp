@@ -177,11 +177,12 @@ TEST_CASE("plain http to a host that is not loopback is refused before connectin
 
 TEST_CASE("a connection refused is reported as such") {
   const int port = free_port();
-  const ProcessResult result = run({binary("cfsync"), "plan", "-c", k_example, "--api-url",
-                                    "http://127.0.0.1:" + std::to_string(port)},
+  const ProcessResult result = run({binary("cfsync"), "plan", "-c", k_example, "--max-attempts",
+                                    "2", "--api-url", "http://127.0.0.1:" + std::to_string(port)},
                                    {{"CLOUDFLARE_API_TOKEN", k_token}});
   CHECK_MESSAGE(result.exit_code == 1, result.err);
-  CHECK(result.err.find("reading dlp settings: connecting to http://127.0.0.1:" +
+  CHECK(result.err.find("reading dlp settings: gave up after 2 attempts: connecting to "
+                        "http://127.0.0.1:" +
                         std::to_string(port) + " failed: Connection refused") != std::string::npos);
 }
 

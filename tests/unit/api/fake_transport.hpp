@@ -13,6 +13,7 @@ class FakeTransport final : public api::Transport {
   void answer(int status, std::string body) {
     m_answers.push_back(api::HttpResponse{.status = status, .body = std::move(body)});
   }
+  void answer(api::HttpResponse response) { m_answers.push_back(std::move(response)); }
   void fail(Error error) { m_answers.push_back(std::move(error)); }
 
   Result<api::HttpResponse> send(const api::HttpRequest& request) override {

@@ -1,0 +1,77 @@
+// The one way requests of the process reach the API: paced under the rate limit, retried when
+// that is worth it, and counted.
+#pragma once
+
+#include "api/clock.hpp"
+#include "api/pacer.hpp"
+#include "api/retry.hpp"
+#include "api/transport.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+namespace spdlog {
+class logger;
+}
+
+namespace cfsync::api {
+
+struct ClientPolicy {
+  RetryPolicy retry;
+  RateLimit rate_limit;
+};
+
+struct ClientStats {
+  std::uint64_t requests = 0;  // attempts sent, retries included
+  std::uint64_t retries = 0;
+  std::uint64_t rate_limited = 0;  // 429 answers
+  std::uint64_t gave_up = 0;       // requests that failed after every attempt
+  std::int64_t budget_left = 0;    // requests left before the rate limit, as last known
+};
+
+// A Transport in front of another. Every request waits for its slot (Pacer), and an outcome
+// worth another attempt (judge) is sent again after the API's retry-after or a jittered
+// backoff, up to policy.retry.attempts in all. Thread-safe: the slot is taken under a lock,
+// the exchange and the waits happen outside it.
+class Client final : public Transport {
+ public:
+  // A uniform random number in [0, 1), for the jitter; called under the lock.
+  using Random = std::function<double()>;
+
+  Client(Transport& transport, ClientPolicy policy, Clock& clock, Random random,
+         std::shared_ptr<spdlog::logger> logger);
+
+  // Idempotent requests are retried on any retryable outcome; others only when the API cannot
+  // have applied them (refused before any work, or never sent).
+  [[nodiscard]] Result<HttpResponse> send(const HttpRequest& request) override;
+  // A lost answer or a 5xx: `landed` re-reads the live state first, and the request goes again
+  // only when the write is not there.
+  [[nodiscard]] Result<std::optional<HttpResponse>> send_unique(const HttpRequest& request,
+                                                                const Landed& landed) override;
+
+  [[nodiscard]] ClientStats stats();
+
+ private:
+  // Waits for a slot, sends once, and learns from the answer what it says of the budget.
+  [[nodiscard]] Result<HttpResponse> attempt(const HttpRequest& request);
+  // How long to wait before retry number `retry` (from 0) after `outcome`.
+  [[nodiscard]] std::chrono::milliseconds pause_after(const Result<HttpResponse>& outcome,
+                                                      int retry);
+  // The error for a request that failed every attempt.
+  [[nodiscard]] Error given_up(const HttpRequest& request, Result<HttpResponse> last);
+  void note_retry(const HttpRequest& request, const Result<HttpResponse>& outcome, int retry,
+                  std::chrono::milliseconds pause);
+
+  Transport& m_transport;
+  ClientPolicy m_policy;
+  Clock& m_clock;
+  Random m_random;
+  std::shared_ptr<spdlog::logger> m_logger;
+  std::mutex m_mutex;  // guards everything below
+  Pacer m_pacer;
+  ClientStats m_stats;
+};
+
+}  // namespace cfsync::api

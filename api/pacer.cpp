@@ -1,0 +1,246 @@
+#include "api/pacer.hpp"
+
+#include "api/retry.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cfsync::api {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Our clock and the API's may disagree a little, and a request is counted when it arrives, not
+// when it leaves: a freed slot is used this much later.
+constexpr auto k_margin = 1s;
+
+std::string_view trimmed(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+std::optional<std::int64_t> number(std::string_view text) {
+  text = trimmed(text);
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+// One member of a structured-field list (RFC 9651): `"name";key=value;key=value`.
+struct ListMember {
+  std::string name;
+  std::map<std::string, std::int64_t, std::less<>> parameters;
+};
+
+std::vector<ListMember> parse_list(std::string_view text) {
+  std::vector<ListMember> members;
+  while (!text.empty()) {
+    const std::size_t comma = text.find(',');
+    std::string_view member = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    ListMember out;
+    bool first = true;
+    while (!member.empty()) {
+      const std::size_t semicolon = member.find(';');
+      const std::string_view part = trimmed(member.substr(0, semicolon));
+      member =
+          semicolon == std::string_view::npos ? std::string_view() : member.substr(semicolon + 1);
+      if (first) {
+        first = false;
+        std::string_view name = part;
+        if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
+          name = name.substr(1, name.size() - 2);
+        }
+        out.name = std::string(name);
+        continue;
+      }
+      const std::size_t equals = part.find('=');
+      if (equals == std::string_view::npos) continue;
+      if (auto value = number(part.substr(equals + 1))) {
+        out.parameters.emplace(std::string(trimmed(part.substr(0, equals))), *value);
+      }
+    }
+    members.push_back(std::move(out));
+  }
+  return members;
+}
+
+std::optional<std::int64_t> parameter(const ListMember& member, std::string_view key) {
+  const auto found = member.parameters.find(key);
+  if (found == member.parameters.end()) return std::nullopt;
+  return found->second;
+}
+
+// `Ratelimit` and `Ratelimit-Policy`: the member with the fewest requests left decides, with
+// the policy of the same name.
+void read_structured(const HttpResponse& response, BudgetReport& report) {
+  const std::vector<ListMember> left = parse_list(response.header("ratelimit"));
+  const ListMember* tightest = nullptr;
+  for (const ListMember& member : left) {
+    const auto r = parameter(member, "r");
+    if (!r) continue;
+    if (tightest == nullptr || *r < *parameter(*tightest, "r")) tightest = &member;
+  }
+  if (tightest != nullptr) {
+    report.remaining = parameter(*tightest, "r");
+    if (auto t = parameter(*tightest, "t")) report.reset = std::chrono::seconds(*t);
+  }
+  for (const ListMember& member : parse_list(response.header("ratelimit-policy"))) {
+    const auto q = parameter(member, "q");
+    const auto w = parameter(member, "w");
+    if (!q || !w || *q <= 0 || *w <= 0) continue;
+    if (report.policy && (tightest == nullptr || member.name != tightest->name)) continue;
+    report.policy = RateLimit{static_cast<int>(std::min<std::int64_t>(*q, 1'000'000'000)),
+                              std::chrono::seconds(*w)};
+  }
+}
+
+// The older `X-RateLimit-*` headers; the reset is a date, epoch seconds or seconds to go.
+void read_legacy(const HttpResponse& response, BudgetReport& report,
+                 std::chrono::system_clock::time_point now) {
+  if (auto remaining = number(response.header("x-ratelimit-remaining"))) {
+    report.remaining = remaining;
+  }
+  const std::string_view reset = response.header("x-ratelimit-reset");
+  if (auto seconds = number(reset)) {
+    constexpr std::int64_t k_epoch_threshold = 1'000'000'000;  // 2001: a date, not a delay
+    if (*seconds >= k_epoch_threshold) {
+      const auto at = std::chrono::system_clock::time_point(std::chrono::seconds(*seconds));
+      report.reset = std::max(0ms, std::chrono::duration_cast<std::chrono::milliseconds>(at - now));
+    } else {
+      report.reset = std::chrono::seconds(*seconds);
+    }
+  } else if (auto date = parse_http_date(trimmed(reset))) {
+    report.reset =
+        std::max(0ms, std::chrono::duration_cast<std::chrono::milliseconds>(*date - now));
+  }
+}
+
+}  // namespace
+
+Result<RateLimit> parse_rate_limit(std::string_view text) {
+  const auto wrong = [&] {
+    return Error(ErrorKind::usage, "rate limit \"" + std::string(text) +
+                                       "\" is not REQUESTS/PERIOD, such as 1200/300s or 1200/5m");
+  };
+  const std::size_t slash = text.find('/');
+  if (slash == std::string_view::npos || text.size() < slash + 3) return wrong();
+  const auto requests = number(text.substr(0, slash));
+  const char unit = text.back();
+  const auto period = number(text.substr(slash + 1, text.size() - slash - 2));
+  if (!requests || !period || *requests == 0 || *period == 0 || *requests > 1'000'000'000) {
+    return wrong();
+  }
+  std::int64_t seconds = 0;
+  if (unit == 's') {
+    seconds = *period;
+  } else if (unit == 'm') {
+    seconds = *period * 60;
+  } else if (unit == 'h') {
+    seconds = *period * 3600;
+  } else {
+    return wrong();
+  }
+  return RateLimit{static_cast<int>(*requests), std::chrono::seconds(seconds)};
+}
+
+BudgetReport read_budget(const HttpResponse& response, std::chrono::system_clock::time_point now) {
+  BudgetReport report;
+  read_structured(response, report);
+  if (!report.remaining) read_legacy(response, report, now);
+  if (!report.policy) {
+    if (auto limit = number(response.header("x-ratelimit-limit")); limit && *limit > 0) {
+      // The old headers name no window: Cloudflare's is five minutes.
+      report.policy = RateLimit{static_cast<int>(std::min<std::int64_t>(*limit, 1'000'000'000)),
+                                std::chrono::seconds(300)};
+    }
+  }
+  return report;
+}
+
+Pacer::Pacer(RateLimit limit) : m_limit(limit) {}
+
+void Pacer::forget_before(TimePoint now) {
+  auto longest = m_limit.window;
+  if (m_policy) longest = std::max(longest, m_policy->window);
+  while (!m_sent.empty() && m_sent.front() + longest + k_margin <= now) m_sent.pop_front();
+  if (m_budget && now >= m_budget->reset_at + k_margin) m_budget.reset();  // a new window
+}
+
+std::optional<Pacer::TimePoint> Pacer::window_full_until(const RateLimit& limit,
+                                                         TimePoint now) const {
+  const auto in_window = static_cast<std::size_t>(
+      m_sent.end() - std::upper_bound(m_sent.begin(), m_sent.end(), now - limit.window - k_margin));
+  if (in_window < static_cast<std::size_t>(limit.requests)) return std::nullopt;
+  // The slot of the request `limit.requests` back frees first.
+  return m_sent[m_sent.size() - static_cast<std::size_t>(limit.requests)] + limit.window + k_margin;
+}
+
+std::int64_t Pacer::budget_left(const Budget& budget) const {
+  return budget.remaining - static_cast<std::int64_t>(m_tickets - budget.ticket);
+}
+
+std::int64_t Pacer::reserve() const {
+  // Room for other clients of the same token between two answers, and for rounding.
+  const int quota = m_policy ? m_policy->requests : m_limit.requests;
+  return std::max(1, quota / 50);
+}
+
+Pacer::TimePoint Pacer::next_slot(TimePoint now) {
+  forget_before(now);
+  TimePoint slot = std::max(now, m_hold_until);
+  if (auto full = window_full_until(m_limit, now)) slot = std::max(slot, *full);
+  if (m_policy) {
+    if (auto full = window_full_until(*m_policy, now)) slot = std::max(slot, *full);
+  }
+  if (m_budget) {
+    const std::int64_t usable = budget_left(*m_budget) - reserve();
+    if (usable <= 0) {
+      slot = std::max(slot, m_budget->reset_at + k_margin);
+    } else {
+      // Low on budget: spread what is left over the time to the reset rather than spend it
+      // at once and stop.
+      const int quota = m_policy ? m_policy->requests : m_limit.requests;
+      if (usable < quota / 4 && !m_sent.empty()) {
+        const auto spacing = (m_budget->reset_at - now) / usable;
+        slot = std::max(slot, m_sent.back() + spacing);
+      }
+    }
+  }
+  return slot;
+}
+
+std::uint64_t Pacer::take(TimePoint now) {
+  m_sent.push_back(std::max(now, m_sent.empty() ? now : m_sent.back()));
+  return ++m_tickets;
+}
+
+void Pacer::observe(std::uint64_t ticket, const BudgetReport& report, TimePoint now) {
+  if (report.policy) m_policy = report.policy;
+  if (!report.remaining) return;
+  const TimePoint reset_at =
+      now + (report.reset ? *report.reset : std::chrono::milliseconds(m_limit.window));
+  // Answers arrive out of order: the one about the latest request knows the most, unless a new
+  // window began since.
+  if (m_budget && ticket < m_budget->ticket && reset_at <= m_budget->reset_at + k_margin) return;
+  m_budget = Budget{*report.remaining, ticket, reset_at};
+}
+
+void Pacer::hold(TimePoint until) { m_hold_until = std::max(m_hold_until, until); }
+
+std::int64_t Pacer::remaining(TimePoint now) {
+  forget_before(now);
+  if (m_budget) return std::max<std::int64_t>(0, budget_left(*m_budget));
+  const RateLimit& limit = m_policy ? *m_policy : m_limit;
+  const auto in_window = static_cast<std::int64_t>(
+      m_sent.end() - std::upper_bound(m_sent.begin(), m_sent.end(), now - limit.window));
+  return std::max<std::int64_t>(0, limit.requests - in_window);
+}
+
+}  // namespace cfsync::api

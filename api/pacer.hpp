@@ -1,0 +1,85 @@
+// Pacing under the API's rate limit (Cloudflare: 1200 requests per 5 minutes per token, and a
+// token that goes over is blocked for 5 minutes). A state machine fed with time points: it says
+// when the next request may go, learns from what responses say of the budget, and never sleeps
+// itself, so tests run it as a table.
+#pragma once
+
+#include "api/http.hpp"
+#include "reconcile/result.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string_view>
+
+namespace cfsync::api {
+
+struct RateLimit {
+  int requests = 1200;
+  std::chrono::seconds window{300};
+
+  friend bool operator==(const RateLimit&, const RateLimit&) = default;
+};
+
+// "1200/300s", "1200/5m", "20/1s".
+[[nodiscard]] Result<RateLimit> parse_rate_limit(std::string_view text);
+
+// What one response said about the budget: Cloudflare's `Ratelimit: "default";r=50;t=30` and
+// `Ratelimit-Policy: "default";q=1200;w=300`, or the older `X-RateLimit-Remaining`,
+// `X-RateLimit-Reset` (an HTTP date, epoch seconds or seconds to go) and `X-RateLimit-Limit`.
+struct BudgetReport {
+  std::optional<std::int64_t> remaining;           // requests left in the current window
+  std::optional<std::chrono::milliseconds> reset;  // until the window resets
+  std::optional<RateLimit> policy;
+
+  [[nodiscard]] bool empty() const { return !remaining && !policy; }
+};
+
+[[nodiscard]] BudgetReport read_budget(const HttpResponse& response,
+                                       std::chrono::system_clock::time_point now);
+
+class Pacer {
+ public:
+  using TimePoint = std::chrono::steady_clock::time_point;
+
+  // `limit` holds whatever the API says; the API's own policy, once seen, holds as well.
+  explicit Pacer(RateLimit limit);
+
+  // The earliest time the next request may go: `now` when it may go at once.
+  [[nodiscard]] TimePoint next_slot(TimePoint now);
+  // A request goes at `now`; the ticket ties its answer to it.
+  std::uint64_t take(TimePoint now);
+  // What the answer to request `ticket` said about the budget.
+  void observe(std::uint64_t ticket, const BudgetReport& report, TimePoint now);
+  // The API asked every request to wait until `until` (a 429's retry-after).
+  void hold(TimePoint until);
+
+  // Requests left before the limit as far as cfsync knows: the API's count when it sends one,
+  // else what the configured limit leaves.
+  [[nodiscard]] std::int64_t remaining(TimePoint now);
+
+ private:
+  struct Budget {
+    std::int64_t remaining = 0;  // after request `ticket` was counted
+    std::uint64_t ticket = 0;
+    TimePoint reset_at;
+  };
+
+  void forget_before(TimePoint now);
+  // Requests of ours sent in the `window` before `now`, and the time the oldest of the last
+  // `limit.requests` of them leaves the window.
+  [[nodiscard]] std::optional<TimePoint> window_full_until(const RateLimit& limit,
+                                                           TimePoint now) const;
+  [[nodiscard]] std::int64_t budget_left(const Budget& budget) const;
+  [[nodiscard]] std::int64_t reserve() const;
+
+  RateLimit m_limit;
+  std::optional<RateLimit> m_policy;  // the API's, once seen
+  std::deque<TimePoint> m_sent;       // our requests in the longest window, oldest first
+  std::uint64_t m_tickets = 0;
+  std::optional<Budget> m_budget;
+  TimePoint m_hold_until{};
+};
+
+}  // namespace cfsync::api

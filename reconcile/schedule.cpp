@@ -1,0 +1,96 @@
+#include "reconcile/schedule.hpp"
+
+#include <set>
+
+namespace cfsync {
+
+namespace {
+
+constexpr int k_dlp_track = 0;
+constexpr int k_ai_search_track = 1;
+
+}  // namespace
+
+Schedule::Schedule(const Plan& plan) {
+  m_slots.reserve(plan.changes.size());
+  for (const Change& change : plan.changes) {
+    Slot slot;
+    slot.create = change.action == Action::create;
+    switch (change.kind) {
+      case ResourceKind::dlp_settings:
+        slot.lane = "settings";
+        break;
+      case ResourceKind::dlp_dataset:
+        slot.stage = change.action == Action::delete_ ? 3 : 1;
+        slot.lane = "dataset\n" + change.name;
+        break;
+      case ResourceKind::dlp_profile:
+      case ResourceKind::dlp_profile_entry:
+        slot.stage = 2;
+        slot.lane = "profile\n" + (change.parent.empty() ? change.name : change.parent);
+        break;
+      case ResourceKind::dlp_predefined_profile:
+      case ResourceKind::dlp_predefined_entry:
+        slot.stage = 2;
+        slot.lane = "predefined\n" + (change.parent.empty() ? change.name : change.parent);
+        break;
+      case ResourceKind::ai_search_item:
+        slot.track = k_ai_search_track;
+        slot.lane = "item\n" + change.parent + "\n" + change.name;
+        break;
+    }
+    if (change.kind != ResourceKind::ai_search_item) slot.track = k_dlp_track;
+    ++m_unfinished[{slot.track, slot.stage}];
+    m_slots.push_back(std::move(slot));
+  }
+}
+
+bool Schedule::stage_clear(const Slot& slot) const {
+  for (auto it = m_unfinished.lower_bound({slot.track, 0});
+       it != m_unfinished.end() && it->first.first == slot.track && it->first.second < slot.stage;
+       ++it) {
+    if (it->second > 0) return false;
+  }
+  return true;
+}
+
+std::optional<std::size_t> Schedule::next() {
+  while (m_first_waiting < m_slots.size() &&
+         m_slots[m_first_waiting].state != Slot::State::waiting) {
+    ++m_first_waiting;
+  }
+  std::set<std::string_view> passed;  // lanes with an earlier change still waiting
+  for (std::size_t i = m_first_waiting; i < m_slots.size(); ++i) {
+    Slot& slot = m_slots[i];
+    if (slot.state != Slot::State::waiting) continue;
+    if (!passed.insert(slot.lane).second) continue;
+    if (m_busy_lanes.contains(slot.lane) || !stage_clear(slot)) continue;
+    slot.state = Slot::State::running;
+    m_busy_lanes.emplace(slot.lane, i);
+    ++m_running;
+    return i;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::size_t> Schedule::finish(std::size_t change, bool ok) {
+  Slot& slot = m_slots.at(change);
+  slot.state = Slot::State::finished;
+  m_busy_lanes.erase(slot.lane);
+  --m_running;
+  ++m_finished;
+  --m_unfinished[{slot.track, slot.stage}];
+  std::vector<std::size_t> skipped;
+  if (ok || !slot.create) return skipped;
+  for (std::size_t i = change + 1; i < m_slots.size(); ++i) {
+    Slot& later = m_slots[i];
+    if (later.state != Slot::State::waiting || later.lane != slot.lane) continue;
+    later.state = Slot::State::finished;
+    ++m_finished;
+    --m_unfinished[{later.track, later.stage}];
+    skipped.push_back(i);
+  }
+  return skipped;
+}
+
+}  // namespace cfsync

@@ -1,0 +1,58 @@
+// Which changes of a plan may run at the same time. Pure: apply asks it for the next change it
+// may start and tells it which finished, from as many workers as it likes.
+//
+// Two rules keep the order where it matters:
+// - stages: DLP settings first, then datasets (created or uploaded), then profiles and their
+//   entries, then dataset deletes (a profile may use a dataset). AI Search items do not depend
+//   on DLP and run from the start.
+// - lanes: changes to one resource (a profile and its entries, a dataset, an item) run one after
+//   the other in plan order; after a failed create, the rest of its lane is skipped, as it
+//   needs what the create would have made.
+#pragma once
+
+#include "reconcile/plan.hpp"
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cfsync {
+
+class Schedule {
+ public:
+  explicit Schedule(const Plan& plan);
+
+  // A change that may start now, if any: every change of the earlier stages has finished and
+  // its lane is idle.
+  [[nodiscard]] std::optional<std::size_t> next();
+  // `change` finished. Returns the changes skipped because of it (a failed create's lane).
+  std::vector<std::size_t> finish(std::size_t change, bool ok);
+
+  // Every change finished or skipped.
+  [[nodiscard]] bool done() const { return m_finished == m_slots.size(); }
+  // Changes started and not finished.
+  [[nodiscard]] std::size_t running() const { return m_running; }
+
+ private:
+  struct Slot {
+    int track = 0;  // stages order changes of one track only
+    int stage = 0;
+    std::string lane;
+    bool create = false;
+    enum class State { waiting, running, finished } state = State::waiting;
+  };
+
+  [[nodiscard]] bool stage_clear(const Slot& slot) const;
+
+  std::vector<Slot> m_slots;
+  std::map<std::string, std::size_t> m_busy_lanes;  // lane -> the change running in it
+  // Per track and stage: changes not yet finished.
+  std::map<std::pair<int, int>, std::size_t> m_unfinished;
+  std::size_t m_finished = 0;
+  std::size_t m_running = 0;
+  std::size_t m_first_waiting = 0;  // every change before it has started
+};
+
+}  // namespace cfsync
