@@ -358,9 +358,10 @@ class HttpTransport final : public Transport {
       connection.close();
       const bool stale = reused && nothing_read && closed_by_peer(read_error);
       Error error = failure(k_reading, read_error);
-      // The whole request went out: unless the server dropped an idle connection unread, it
-      // may have acted on it.
-      error.request_sent = !stale;
+      // The whole request went out. A server closing an idle connection unread looks the same
+      // as one that acted and then dropped the connection: only an idempotent request is sent
+      // again on that guess (exchange); for the caller, it may have been applied.
+      error.request_sent = true;
       co_return Attempt{std::move(error), stale};
     }
     http::response<http::string_body> response = parser.release();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -186,10 +187,29 @@ std::int64_t Pacer::budget_left(const Budget& budget) const {
   return budget.remaining - static_cast<std::int64_t>(m_tickets - budget.ticket);
 }
 
-std::int64_t Pacer::reserve() const {
+std::int64_t Pacer::reserve(TimePoint now) const {
   // Room for other clients of the same token between two answers, and for rounding.
   const int quota = m_policy ? m_policy->requests : m_limit.requests;
-  return std::max(1, quota / 50);
+  std::int64_t kept = std::max(1, quota / 50);
+  if (m_budget && m_others_per_second > 0) {
+    const double seconds = std::chrono::duration<double>(m_budget->reset_at - now).count();
+    kept += static_cast<std::int64_t>(std::ceil(m_others_per_second * std::max(0.0, seconds)));
+  }
+  return kept;
+}
+
+void Pacer::learn_others(const Budget& budget, TimePoint now) {
+  if (!m_window || budget.reset_at > m_window->budget.reset_at + k_margin) {
+    m_window = WindowStart{budget, now};  // a new window: keep the rate learnt in the last one
+    return;
+  }
+  const WindowStart& start = *m_window;
+  const double seconds = std::chrono::duration<double>(now - start.seen).count();
+  if (budget.ticket <= start.budget.ticket || seconds < 0.5) return;
+  // What the API counted between the two answers, less our own requests in between.
+  const std::int64_t spent = start.budget.remaining - budget.remaining;
+  const auto ours = static_cast<std::int64_t>(budget.ticket - start.budget.ticket);
+  m_others_per_second = static_cast<double>(std::max<std::int64_t>(0, spent - ours)) / seconds;
 }
 
 Pacer::TimePoint Pacer::next_slot(TimePoint now) {
@@ -200,17 +220,21 @@ Pacer::TimePoint Pacer::next_slot(TimePoint now) {
     if (auto full = window_full_until(*m_policy, now)) slot = std::max(slot, *full);
   }
   if (m_budget) {
-    const std::int64_t usable = budget_left(*m_budget) - reserve();
-    if (usable <= 0) {
-      slot = std::max(slot, m_budget->reset_at + k_margin);
-    } else {
-      // Low on budget: spread what is left over the time to the reset rather than spend it
-      // at once and stop.
-      const int quota = m_policy ? m_policy->requests : m_limit.requests;
-      if (usable < quota / 4 && !m_sent.empty()) {
-        const auto spacing = (m_budget->reset_at - now) / usable;
-        slot = std::max(slot, m_sent.back() + spacing);
-      }
+    const std::int64_t usable = budget_left(*m_budget) - reserve(now);
+    if (usable <= 0) return std::max(slot, m_budget->reset_at + k_margin);
+    // A quarter of the quota may go at once; the rest is spent evenly up to the reset, so that
+    // what others spend later in the window is still there for them. Sending now is fine while
+    // what stays usable covers the paced share of the time left:
+    // usable - 1 >= 3/4 quota × left / window.
+    const RateLimit& limit = m_policy ? *m_policy : m_limit;
+    const std::int64_t window_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(limit.window).count();
+    const std::int64_t paced = 3 * static_cast<std::int64_t>(limit.requests);  // quarters
+    const std::int64_t left_ms = std::max<std::int64_t>(
+        0, std::chrono::duration_cast<std::chrono::milliseconds>(m_budget->reset_at - now).count());
+    const std::int64_t spare = (usable - 1) * window_ms * 4;
+    if (spare < paced * left_ms) {
+      slot = std::max(slot, m_budget->reset_at - std::chrono::milliseconds(spare / paced));
     }
   }
   return slot;
@@ -230,6 +254,7 @@ void Pacer::observe(std::uint64_t ticket, const BudgetReport& report, TimePoint 
   // window began since.
   if (m_budget && ticket < m_budget->ticket && reset_at <= m_budget->reset_at + k_margin) return;
   m_budget = Budget{*report.remaining, ticket, reset_at};
+  learn_others(*m_budget, now);
 }
 
 void Pacer::hold(TimePoint until) { m_hold_until = std::max(m_hold_until, until); }

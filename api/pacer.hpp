@@ -1,7 +1,8 @@
 // Pacing under the API's rate limit (Cloudflare: 1200 requests per 5 minutes per token, and a
 // token that goes over is blocked for 5 minutes). A state machine fed with time points: it says
-// when the next request may go, learns from what responses say of the budget, and never sleeps
-// itself, so tests run it as a table.
+// when the next request may go, learns from what responses say of the budget (including how
+// fast other clients of the token spend it), and never sleeps itself, so tests run it as a
+// table.
 #pragma once
 
 #include "api/http.hpp"
@@ -65,6 +66,11 @@ class Pacer {
     std::uint64_t ticket = 0;
     TimePoint reset_at;
   };
+  // The first answer seen in the API's current window, to tell others' spending from ours.
+  struct WindowStart {
+    Budget budget;
+    TimePoint seen;
+  };
 
   void forget_before(TimePoint now);
   // Requests of ours sent in the `window` before `now`, and the time the oldest of the last
@@ -72,13 +78,17 @@ class Pacer {
   [[nodiscard]] std::optional<TimePoint> window_full_until(const RateLimit& limit,
                                                            TimePoint now) const;
   [[nodiscard]] std::int64_t budget_left(const Budget& budget) const;
-  [[nodiscard]] std::int64_t reserve() const;
+  // Left unspent for others: a little always, plus what they are seen to spend until the reset.
+  [[nodiscard]] std::int64_t reserve(TimePoint now) const;
+  void learn_others(const Budget& budget, TimePoint now);
 
   RateLimit m_limit;
   std::optional<RateLimit> m_policy;  // the API's, once seen
   std::deque<TimePoint> m_sent;       // our requests in the longest window, oldest first
   std::uint64_t m_tickets = 0;
   std::optional<Budget> m_budget;
+  std::optional<WindowStart> m_window;
+  double m_others_per_second = 0;  // requests of other clients of the same token
   TimePoint m_hold_until{};
 };
 

@@ -243,6 +243,8 @@ Result<void> CloudflareProvider::write(const UpdateProfile& update, ChangeOutcom
 
 Result<void> CloudflareProvider::write(const DeleteProfile& remove, ChangeOutcome& /*outcome*/) {
   CFSYNC_TRY(HttpResponse response, send(delete_profile_request(m_account_id, remove)));
+  // Gone already: what the change wanted (a retried delete whose first answer was lost).
+  if (response.status == 404) return {};
   simdjson::dom::parser parser;
   CFSYNC_TRY_VOID(read_envelope(parser, response));
   return {};
@@ -274,6 +276,7 @@ Result<void> CloudflareProvider::write(const UpdateEntry& update, ChangeOutcome&
 
 Result<void> CloudflareProvider::write(const DeleteEntry& remove, ChangeOutcome& /*outcome*/) {
   CFSYNC_TRY(HttpResponse response, send(delete_entry_request(m_account_id, remove)));
+  if (response.status == 404) return {};  // gone already, as for profiles
   simdjson::dom::parser parser;
   CFSYNC_TRY_VOID(read_envelope(parser, response));
   return {};

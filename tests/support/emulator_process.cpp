@@ -35,6 +35,9 @@ std::vector<LoggedRequest> EmulatorProcess::requests() const {
     request.status = static_cast<int>(entry["status"].get_int64().value());
     request.body = std::string(entry["body"].get_string().value());
     request.connection = entry["connection"].get_int64().value();
+    if (std::string_view fault; entry["fault"].get_string().get(fault) == simdjson::SUCCESS) {
+      request.fault = std::string(fault);
+    }
     out.push_back(std::move(request));
   }
   return out;

@@ -19,6 +19,7 @@ struct LoggedRequest {
   int status = 0;
   std::string body;
   std::int64_t connection = 0;  // the TCP connection it came on
+  std::string fault;            // what the emulator did to it (--faults, --rate-limit), or ""
 };
 
 class EmulatorProcess {

@@ -77,19 +77,49 @@ TEST_CASE("on its own, the pacer spends the configured limit per window, and no 
 TEST_CASE("the API's count of what is left wins, others' requests included") {
   Pacer pacer(RateLimit{1200, 300s});
   const std::uint64_t ticket = pacer.take(t0);
-  // Someone else spent most of the window: 30 left, reset in 60 s. Keep a reserve of 24
-  // (2 % of 1200) for them: 6 usable, spread over the minute rather than spent at once.
+  // Someone else spent most of the window: 30 left, reset in 60 s. A reserve of 24 (2 % of
+  // 1200) stays for them; the 6 usable are spent evenly up to the reset: the first when the
+  // 5 after it cover the paced share of the time left (5 × 300 s / 900 = 1.666 s).
   pacer.observe(ticket, {.remaining = 30, .reset = 60s, .policy = RateLimit{1200, 300s}}, t0);
   CHECK(pacer.remaining(t0) == 30);
-  CHECK(pacer.next_slot(t0) == t0 + 10s);
-  for (int i = 0; i < 5; ++i) pacer.take(t0 + 10s);
-  // 30 - 5 = 25 left, a reserve of 24: one more is usable, spread over the 50 s to the reset.
-  CHECK(pacer.next_slot(t0 + 10s) == t0 + 60s);
+  CHECK(pacer.next_slot(t0) == t0 + 58334ms);
+  for (int i = 0; i < 5; ++i) pacer.take(t0 + 59s);
+  CHECK(pacer.next_slot(t0 + 59s) == t0 + 60s);  // the last usable one, at the reset
   pacer.take(t0 + 60s);
-  // Nothing usable left: wait for the reset (and the margin).
+  // Nothing usable left: wait for the reset (and the margin); then the window is full again.
   CHECK(pacer.next_slot(t0 + 60s) == t0 + 61s);
-  // After the reset the window is full again.
   CHECK(pacer.next_slot(t0 + 61s) == t0 + 61s);
+}
+
+TEST_CASE("a quarter of the quota goes at once, the rest evenly up to the reset") {
+  Pacer pacer(RateLimit{100, 100s});
+  pacer.observe(pacer.take(t0), {.remaining = 99, .reset = 100s, .policy = RateLimit{100, 100s}},
+                t0);
+  int at_once = 0;
+  while (pacer.next_slot(t0) == t0) {
+    pacer.take(t0);
+    ++at_once;
+  }
+  // 99 left, 2 kept back: 97 usable, and 75 must stay for the 100 s to come.
+  CHECK(at_once == 22);
+  // Then about one a second (75 over 100 s).
+  CHECK(pacer.next_slot(t0) == t0 + 1334ms);
+}
+
+TEST_CASE("what other clients are seen to spend is left to them") {
+  Pacer pacer(RateLimit{100, 10s});
+  const RateLimit policy{100, 10s};
+  pacer.observe(pacer.take(t0), {.remaining = 90, .reset = 10s, .policy = policy}, t0);
+  std::uint64_t last = 0;
+  for (int i = 0; i < 5; ++i) last = pacer.take(t0 + 2s);
+  SUBCASE("alone: the API counted only our 5") {
+    pacer.observe(last, {.remaining = 85, .reset = 8s}, t0 + 2s);
+    CHECK(pacer.next_slot(t0 + 2s) == t0 + 2s);
+  }
+  SUBCASE("others spent 20 in 2 s: at 10/s they need 80 of the 85 left before the reset") {
+    pacer.observe(last, {.remaining = 65, .reset = 8s}, t0 + 2s);
+    CHECK(pacer.next_slot(t0 + 2s) == t0 + 11s);
+  }
 }
 
 TEST_CASE("an older answer does not undo what a newer one said") {
