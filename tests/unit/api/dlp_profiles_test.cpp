@@ -1,10 +1,12 @@
 // Profiles and entries without sockets: the responses read, the requests built, and what the
 // provider sends for them.
 #include "api/dlp_profiles.hpp"
+#include "api/client.hpp"
 
 #include "api/provider.hpp"
 #include "reconcile/planner.hpp"
 #include "tests/support/printers.hpp"
+#include "tests/unit/api/fake_clock.hpp"
 #include "tests/unit/api/fake_transport.hpp"
 
 #include <doctest/doctest.h>
@@ -225,6 +227,65 @@ TEST_CASE("apply checks a created profile against what was asked") {
   REQUIRE_FALSE(report.ok());
   CHECK(report.outcomes.front().error->message() ==
         "the API accepted the change but still reports different allowed_match_count");
+}
+
+// A client that retries at once, over the fake transport.
+struct Retrying {
+  test::FakeTransport transport;
+  test::FakeClock clock;
+  Client client{transport, {.retry = {.attempts = 2}}, clock, [] { return 0.0; }, quiet()};
+};
+
+Error lost_answer() {
+  Error error(ErrorKind::network, "reading the response failed: Connection reset by peer");
+  error.request_sent = true;
+  return error;
+}
+
+TEST_CASE("a profile create whose answer was lost is found, not made twice") {
+  Retrying setup;
+  CloudflareProvider provider(setup.client, k_account, quiet());
+  Plan plan;
+  plan.changes.push_back(
+      {.kind = ResourceKind::dlp_profile,
+       .name = "Employee IDs",
+       .action = Action::create,
+       .payload = CreateProfile{{.name = "Employee IDs", .allowed_match_count = 3}}});
+  setup.transport.fail(lost_answer());
+  setup.transport.answer(200, envelope("[" + k_custom + "]"));  // the create happened
+  const ApplyReport report = provider.apply(plan);
+  CHECK_MESSAGE(report.ok(), report.outcomes.front().error->describe());
+  REQUIRE(setup.transport.sent.size() == 2);
+  CHECK(setup.transport.sent.at(0).method == Method::post);
+  CHECK(setup.transport.sent.at(1).method == Method::get);
+}
+
+TEST_CASE("a change that gives up fails alone; the others are applied") {
+  Retrying setup;
+  CloudflareProvider provider(setup.client, k_account, quiet());
+  Plan plan;
+  plan.changes.push_back({.kind = ResourceKind::dlp_profile,
+                          .name = "Old",
+                          .id = "p-9",
+                          .action = Action::delete_,
+                          .payload = DeleteProfile{"p-9"}});
+  plan.changes.push_back({.kind = ResourceKind::dlp_profile,
+                          .name = "Older",
+                          .id = "p-8",
+                          .action = Action::delete_,
+                          .payload = DeleteProfile{"p-8"}});
+  const std::string unavailable =
+      R"({"success":false,"errors":[{"code":10002,"message":"Service unavailable"}]})";
+  setup.transport.answer(503, unavailable);
+  setup.transport.answer(503, unavailable);
+  setup.transport.answer(200, envelope("null"));
+  const ApplyReport report = provider.apply(plan);
+  CHECK_FALSE(report.ok());
+  REQUIRE(report.outcomes.at(0).error);
+  CHECK(report.outcomes.at(0).error->describe() ==
+        "gave up after 2 attempts: the API answered HTTP 503 [10002: Service unavailable]");
+  CHECK_FALSE(report.outcomes.at(1).error);
+  CHECK(setup.transport.sent.size() == 3);
 }
 
 }  // namespace
