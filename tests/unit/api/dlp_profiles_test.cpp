@@ -1,8 +1,8 @@
 // Profiles and entries without sockets: the responses read, the requests built, and what the
 // provider sends for them.
 #include "api/dlp_profiles.hpp"
-#include "api/client.hpp"
 
+#include "api/client.hpp"
 #include "api/provider.hpp"
 #include "reconcile/planner.hpp"
 #include "tests/support/printers.hpp"
