@@ -6,17 +6,6 @@
 
 namespace cfsync::emulator {
 
-namespace {
-
-// In the order of the Fault enum, after none.
-constexpr std::array<std::string_view, k_fault_kinds> k_names = {
-    "429", "500", "503", "reset", "reset-after-commit", "slow", "truncate"};
-
-// Float sums such as 0.1 + 0.2 + 0.7 may land a hair above 1.
-constexpr double k_sum_tolerance = 1e-9;
-
-// "text" with its quotes, appended rather than built with operator+, which g++ 12 at -O3
-// wrongly reports as an overlapping memcpy (-Wrestrict, GCC bug 105329).
 std::string quote(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 2);
@@ -25,6 +14,15 @@ std::string quote(std::string_view text) {
   out += '"';
   return out;
 }
+
+namespace {
+
+// In the order of the Fault enum, after none.
+constexpr std::array<std::string_view, k_fault_kinds> k_names = {
+    "429", "500", "503", "reset", "reset-after-commit", "slow", "truncate"};
+
+// Float sums such as 0.1 + 0.2 + 0.7 may land a hair above 1.
+constexpr double k_sum_tolerance = 1e-9;
 
 std::size_t index_of(Fault fault) { return static_cast<std::size_t>(fault) - 1; }
 

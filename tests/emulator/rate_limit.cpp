@@ -1,5 +1,7 @@
 #include "tests/emulator/rate_limit.hpp"
 
+#include "tests/emulator/faults.hpp"
+
 #include <charconv>
 
 namespace cfsync::emulator {
@@ -8,17 +10,6 @@ namespace {
 
 constexpr std::int64_t k_max_quota = 1'000'000'000;
 constexpr std::int64_t k_max_window_s = 86'400;  // a day
-
-// "text" with its quotes, appended rather than built with operator+, which g++ 12 at -O3
-// wrongly reports as an overlapping memcpy (-Wrestrict, GCC bug 105329).
-std::string quote(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
-  out += text;
-  out += '"';
-  return out;
-}
 
 std::optional<std::int64_t> whole_number(std::string_view text) {
   std::int64_t value = 0;
