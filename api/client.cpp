@@ -43,9 +43,10 @@ Result<HttpResponse> Client::attempt(const HttpRequest& request) {
     }
   }
   Result<HttpResponse> outcome = m_transport.send(request);
+  std::lock_guard lock(m_mutex);
+  m_pacer.settled();
   if (!outcome) return outcome;
   const BudgetReport budget = read_budget(*outcome, std::chrono::system_clock::now());
-  std::lock_guard lock(m_mutex);
   const Clock::TimePoint now = m_clock.now();
   m_pacer.observe(ticket, budget, now);
   if (outcome->status == 429) {

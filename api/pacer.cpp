@@ -200,16 +200,23 @@ std::int64_t Pacer::reserve(TimePoint now) const {
 
 void Pacer::learn_others(const Budget& budget, TimePoint now) {
   if (!m_window || budget.reset_at > m_window->budget.reset_at + k_margin) {
-    m_window = WindowStart{budget, now};  // a new window: keep the rate learnt in the last one
+    // A new window: keep the rate learnt in the last one.
+    m_window = WindowStart{budget, now, m_in_flight};
     return;
   }
   const WindowStart& start = *m_window;
-  const double seconds = std::chrono::duration<double>(now - start.seen).count();
-  if (budget.ticket <= start.budget.ticket || seconds < 0.5) return;
-  // What the API counted between the two answers, less our own requests in between.
+  // Measured over a tenth of the window (at most 5 s), as the estimate is multiplied by the
+  // time left to the reset.
+  const RateLimit& limit = m_policy ? *m_policy : m_limit;
+  const auto enough = std::min<std::chrono::steady_clock::duration>(5s, limit.window / 10);
+  if (budget.ticket <= start.budget.ticket || now - start.seen < enough) return;
+  // What the API counted between the two answers, less our own requests in between. Ours reach
+  // the API in any order: those in flight at either answer may be on either side of it.
   const std::int64_t spent = start.budget.remaining - budget.remaining;
   const auto ours = static_cast<std::int64_t>(budget.ticket - start.budget.ticket);
-  m_others_per_second = static_cast<double>(std::max<std::int64_t>(0, spent - ours)) / seconds;
+  const std::int64_t others = spent - ours - start.in_flight - m_in_flight;
+  const double seconds = std::chrono::duration<double>(now - start.seen).count();
+  m_others_per_second = static_cast<double>(std::max<std::int64_t>(0, others)) / seconds;
 }
 
 Pacer::TimePoint Pacer::next_slot(TimePoint now) {
@@ -242,8 +249,11 @@ Pacer::TimePoint Pacer::next_slot(TimePoint now) {
 
 std::uint64_t Pacer::take(TimePoint now) {
   m_sent.push_back(std::max(now, m_sent.empty() ? now : m_sent.back()));
+  ++m_in_flight;
   return ++m_tickets;
 }
+
+void Pacer::settled() { m_in_flight = std::max<std::int64_t>(0, m_in_flight - 1); }
 
 void Pacer::observe(std::uint64_t ticket, const BudgetReport& report, TimePoint now) {
   if (report.policy) m_policy = report.policy;

@@ -51,6 +51,8 @@ class Pacer {
   [[nodiscard]] TimePoint next_slot(TimePoint now);
   // A request goes at `now`; the ticket ties its answer to it.
   std::uint64_t take(TimePoint now);
+  // A request taken earlier is over, answered or not.
+  void settled();
   // What the answer to request `ticket` said about the budget.
   void observe(std::uint64_t ticket, const BudgetReport& report, TimePoint now);
   // The API asked every request to wait until `until` (a 429's retry-after).
@@ -70,6 +72,7 @@ class Pacer {
   struct WindowStart {
     Budget budget;
     TimePoint seen;
+    std::int64_t in_flight = 0;
   };
 
   void forget_before(TimePoint now);
@@ -86,6 +89,7 @@ class Pacer {
   std::optional<RateLimit> m_policy;  // the API's, once seen
   std::deque<TimePoint> m_sent;       // our requests in the longest window, oldest first
   std::uint64_t m_tickets = 0;
+  std::int64_t m_in_flight = 0;  // taken, not settled
   std::optional<Budget> m_budget;
   std::optional<WindowStart> m_window;
   double m_others_per_second = 0;  // requests of other clients of the same token
