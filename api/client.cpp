@@ -43,6 +43,7 @@ Result<HttpResponse> Client::attempt(const HttpRequest& request) {
     }
   }
   Result<HttpResponse> outcome = m_transport.send(request);
+  if (m_observer) m_observer(request.method, outcome ? outcome->status : 0);
   std::lock_guard lock(m_mutex);
   m_pacer.settled();
   if (!outcome) return outcome;

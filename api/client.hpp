@@ -53,6 +53,11 @@ class Client final : public Transport {
 
   [[nodiscard]] ClientStats stats();
 
+  // Sees every attempt's method and status (0 when no answer came), for metrics. Set before the
+  // first request; called from the threads that send.
+  using Observer = std::function<void(Method method, int status)>;
+  void observe(Observer observer) { m_observer = std::move(observer); }
+
  private:
   // Waits for a slot, sends once, and learns from the answer what it says of the budget.
   [[nodiscard]] Result<HttpResponse> attempt(const HttpRequest& request);
@@ -69,6 +74,7 @@ class Client final : public Transport {
   Clock& m_clock;
   Random m_random;
   std::shared_ptr<spdlog::logger> m_logger;
+  Observer m_observer;
   std::mutex m_mutex;  // guards everything below
   Pacer m_pacer;
   ClientStats m_stats;

@@ -444,7 +444,8 @@ ChangeOutcome CloudflareProvider::apply_one(const Change& change, std::size_t in
 }
 
 ApplyReport CloudflareProvider::apply(const Plan& plan,
-                                      const std::function<void(const ChangeOutcome&)>& applied) {
+                                      const std::function<void(const ChangeOutcome&)>& applied,
+                                      const std::atomic<bool>* stop) {
   ApplyReport report;
   report.outcomes.resize(plan.changes.size());
   Schedule schedule(plan);
@@ -470,6 +471,17 @@ ApplyReport CloudflareProvider::apply(const Plan& plan,
   const auto work = [&] {
     std::unique_lock lock(mutex);
     while (!schedule.done()) {
+      if (stop != nullptr && stop->load()) {
+        for (std::size_t left : schedule.cancel()) {
+          ChangeOutcome not_attempted{.change = left};
+          not_attempted.error = Error(ErrorKind::apply, "not attempted: cfsync is stopping");
+          if (applied) applied(not_attempted);
+          report.outcomes[left] = std::move(not_attempted);
+        }
+        if (schedule.done()) break;
+        changed.wait(lock);  // for the changes still running
+        continue;
+      }
       const std::optional<std::size_t> next = schedule.next();
       if (!next) {
         changed.wait(lock);

@@ -8,6 +8,7 @@
 #include "reconcile/plan.hpp"
 #include "reconcile/result.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -84,8 +85,10 @@ class CloudflareProvider {
   // that fails does not stop the others, except those of its lane after a failed create.
   // `applied` sees each outcome as soon as it is known (to record dataset uploads at once), one
   // call at a time.
+  // Once `stop` is set, no change starts; those left are reported as not attempted.
   [[nodiscard]] ApplyReport apply(const Plan& plan,
-                                  const std::function<void(const ChangeOutcome&)>& applied = {});
+                                  const std::function<void(const ChangeOutcome&)>& applied = {},
+                                  const std::atomic<bool>* stop = nullptr);
 
   // Polls the items `report`'s uploads made until each is completed, errored or skipped, or
   // until `timeout`; backs off from a quarter of a second to five seconds between rounds.

@@ -126,6 +126,51 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
       ->type_name("DURATION")
       ->default_str("10m");
 
+  double lock_timeout_ms = 0;
+  apply
+      ->add_option("--lock-timeout", lock_timeout_ms,
+                   "How long to wait for another cfsync writing to the same state directory (a "
+                   "daemon, another apply), e.g. 2m")
+      ->transform(duration_ms().description(""))
+      ->type_name("DURATION")
+      ->default_str("0s");
+  CLI::App* run = app.add_subcommand(
+      "run",
+      "Keep the account equal to the configuration: reconcile now, every --interval, and "
+      "whenever the configuration changes");
+  run->add_option("--lock-timeout", lock_timeout_ms,
+                  "How long to wait at start for another cfsync writing to the same state "
+                  "directory, e.g. 2m")
+      ->transform(duration_ms().description(""))
+      ->type_name("DURATION")
+      ->default_str("0s");
+  double interval_ms = 300'000;
+  run->add_option("--interval", interval_ms,
+                  "Time between reconciles (±10% jitter); a changed configuration is applied at "
+                  "once, e.g. 5m")
+      ->transform(duration_ms().description(""))
+      ->type_name("DURATION")
+      ->default_str("5m");
+  run->add_flag("--once", options.once, "Reconcile once and exit (for timers and cron)");
+  std::string listen;
+  run->add_option("--listen", listen,
+                  "Serve /healthz, /readyz and /metrics (Prometheus) on ADDRESS:PORT, e.g. "
+                  "127.0.0.1:9464")
+      ->type_name("ADDRESS:PORT");
+  double shutdown_timeout_ms = 30'000;
+  run->add_option("--shutdown-timeout", shutdown_timeout_ms,
+                  "On SIGTERM, how long requests in flight may take to finish, e.g. 30s")
+      ->transform(duration_ms().description(""))
+      ->type_name("DURATION")
+      ->default_str("30s");
+  run->add_flag("--wait", options.wait,
+                "Wait until uploaded documents are indexed; a reconcile fails if one is not");
+  run->add_option("--wait-timeout", wait_timeout_ms,
+                  "How long a reconcile waits for dataset processing and, with --wait, indexing")
+      ->transform(duration_ms().description(""))
+      ->type_name("DURATION")
+      ->default_str("10m");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -151,12 +196,31 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
     std::fprintf(stderr, "cfsync: --rate-limit: %s\n", limit.error().message().c_str());
     return 1;
   }
-  if (apply_flag && (*validate || *plan)) {
-    std::fprintf(stderr, "cfsync: --apply cannot be combined with the %s command\n",
-                 *validate ? "validate" : "plan");
+  if (lock_timeout_ms < 0 || lock_timeout_ms > 86'400'000) {
+    std::fputs("cfsync: --lock-timeout must be between 0s and 24h\n", stderr);
     return 1;
   }
-  if (*validate) {
+  if (interval_ms < 1000 || interval_ms > 86'400'000) {
+    std::fputs("cfsync: --interval must be between 1s and 24h\n", stderr);
+    return 1;
+  }
+  if (shutdown_timeout_ms < 0 || shutdown_timeout_ms > 3'600'000) {
+    std::fputs("cfsync: --shutdown-timeout must be between 0s and 1h\n", stderr);
+    return 1;
+  }
+  options.lock_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(lock_timeout_ms));
+  options.interval = std::chrono::milliseconds(static_cast<std::int64_t>(interval_ms));
+  options.shutdown_timeout =
+      std::chrono::milliseconds(static_cast<std::int64_t>(shutdown_timeout_ms));
+  if (!listen.empty()) options.listen = listen;
+  if (apply_flag && (*validate || *plan || *run)) {
+    std::fprintf(stderr, "cfsync: --apply cannot be combined with the %s command\n",
+                 *validate ? "validate" : (*run ? "run" : "plan"));
+    return 1;
+  }
+  if (*run) {
+    options.command = Command::run;
+  } else if (*validate) {
     options.command = Command::validate;
   } else if (*apply || apply_flag) {
     options.command = Command::apply;
@@ -164,7 +228,7 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
     options.command = Command::plan;
   } else {
     std::fputs(app.help().c_str(), stderr);
-    std::fputs("\ncfsync: name a command: validate, plan or apply\n", stderr);
+    std::fputs("\ncfsync: name a command: validate, plan, apply or run\n", stderr);
     return 1;
   }
 

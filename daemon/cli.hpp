@@ -13,7 +13,7 @@
 
 namespace cfsync::daemon {
 
-enum class Command { validate, plan, apply };
+enum class Command { validate, plan, apply, run };
 enum class OutputFormat { text, json };
 
 struct Options {
@@ -38,6 +38,13 @@ struct Options {
       state_dir;      // default: $STATE_DIRECTORY, else beside the config
   bool wait = false;  // apply: wait for uploaded documents to be indexed
   std::chrono::milliseconds wait_timeout{600'000};
+  // apply and run: how long to wait for another cfsync writing to the same state directory.
+  std::chrono::milliseconds lock_timeout{0};
+  // run: the daemon.
+  std::chrono::milliseconds interval{300'000};  // between reconciles, ±10%
+  bool once = false;                            // one reconcile, then exit
+  std::optional<std::string> listen;            // /healthz, /readyz, /metrics
+  std::chrono::milliseconds shutdown_timeout{30'000};
 };
 
 // Options to run with, or the exit code to leave with (0 after --help or --version, 1 after a

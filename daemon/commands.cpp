@@ -8,6 +8,7 @@
 #include "config/dataset_records.hpp"
 #include "config/digest_cache.hpp"
 #include "config/load.hpp"
+#include "daemon/lock.hpp"
 #include "daemon/progress.hpp"
 #include "daemon/report.hpp"
 #include "reconcile/planner.hpp"
@@ -40,6 +41,8 @@ void report_error(spdlog::logger& log, const Error& error) {
   for (const std::string& line : error.details) log.error("{}", line);
 }
 
+}  // namespace
+
 Result<config::Config> load_config(const Options& options, const Environment& environment) {
   std::filesystem::path path;
   if (options.config) {
@@ -70,8 +73,6 @@ Result<std::unique_ptr<api::Transport>> open_transport(const Options& options,
   return api::make_http_transport(settings, std::move(log));
 }
 
-// --state-dir, else systemd's StateDirectory= (the first, when it names several), else
-// .cfsync-state/ in the config's root.
 std::filesystem::path state_dir_of(const Options& options, const Environment& environment,
                                    const config::Config& config) {
   if (options.state_dir) return *options.state_dir;
@@ -80,6 +81,8 @@ std::filesystem::path state_dir_of(const Options& options, const Environment& en
   }
   return config.root / ".cfsync-state";
 }
+
+namespace {
 
 // Hashes the documents whose content the plan must compare, through the digest cache.
 Result<void> hash_documents(DesiredState& desired, const LiveState& live,
@@ -162,6 +165,80 @@ Environment Environment::from_process() {
   return environment;
 }
 
+std::unique_ptr<api::Client> make_client(api::Transport& transport, const Options& options,
+                                         std::shared_ptr<spdlog::logger> logger) {
+  return std::make_unique<api::Client>(
+      transport,
+      api::ClientPolicy{.retry = {.attempts = options.max_attempts},
+                        .rate_limit = options.rate_limit},
+      api::system_clock(),
+      [random = std::mt19937_64(std::random_device{}())]() mutable {
+        return std::uniform_real_distribution<double>(0.0, 1.0)(random);
+      },
+      std::move(logger));
+}
+
+Result<Pass> reconcile_pass(DesiredState& desired, const std::filesystem::path& state_dir,
+                            api::Transport& client, const Options& options,
+                            const std::function<bool(const Plan&)>& before_apply,
+                            const std::atomic<bool>* stop,
+                            const std::shared_ptr<spdlog::logger>& logger) {
+  spdlog::logger& log = *logger;
+  api::CloudflareProvider provider(client, desired.account_id, logger, options.max_in_flight);
+  // populate live: only what the configuration declares is read.
+  CFSYNC_TRY(LiveState live, provider.populate(desired));
+  // records: what this machine uploaded to each dataset.
+  config::DatasetRecordStore records = config::DatasetRecordStore::open(state_dir);
+  if (live.datasets) attach_records(*live.datasets, records);
+  // hash: documents whose live item has their size are compared by content.
+  if (live.ai_search_instances) {
+    CFSYNC_TRY_VOID(hash_documents(desired, live, state_dir, log));
+  }
+  // plan: the pure diff.
+  Pass pass;
+  CFSYNC_TRY(pass.plan, reconcile::plan(desired, live));
+  if (!before_apply || !before_apply(pass.plan) || pass.plan.empty()) return pass;
+
+  // apply, recording each dataset upload at once.
+  api::ApplyReport report;
+  {
+    Progress progress(pass.plan.changes.size(), log, status_line_of(log));
+    report = provider.apply(
+        pass.plan,
+        [&](const api::ChangeOutcome& outcome) {
+          record_outcome(pass.plan, outcome, records, log);
+          progress.step();
+        },
+        stop);
+  }
+  // A wait that fails (the API unreachable) is an error, but what was applied is still reported.
+  // Dataset uploads are not done until the API has processed them: always waited for.
+  if (std::any_of(report.outcomes.begin(), report.outcomes.end(),
+                  [](const api::ChangeOutcome& outcome) { return outcome.dataset_version; })) {
+    auto processing =
+        provider.wait_for_datasets(pass.plan, report, options.wait_timeout, api::system_clock());
+    if (processing) {
+      report.processing = std::move(*processing);
+    } else {
+      report_error(log, processing.error().context("waiting for dataset processing: "));
+      pass.waited = false;
+    }
+  }
+  // wait: until what was uploaded is indexed, when asked.
+  if (options.wait) {
+    auto indexing =
+        provider.wait_for_indexing(pass.plan, report, options.wait_timeout, api::system_clock());
+    if (!indexing) {
+      report_error(log, indexing.error().context("waiting for indexing: "));
+      pass.waited = false;
+    } else if (!indexing->items.empty()) {
+      report.indexing = std::move(*indexing);
+    }
+  }
+  pass.report = std::move(report);
+  return pass;
+}
+
 int run_command(const Options& options, const Environment& environment, std::ostream& out,
                 const std::shared_ptr<spdlog::logger>& logger) {
   spdlog::logger& log = *logger;
@@ -174,11 +251,22 @@ int run_command(const Options& options, const Environment& environment, std::ost
     report_error(log, config.error());
     return k_exit_error;
   }
-  DesiredState desired = std::move(config->desired);
+  DesiredState& desired = config->desired;
   if (options.command == Command::validate) {
     out << "Configuration is valid: " << config->files.size() << " file(s), account "
         << desired.account_id << ", declares " << declared(desired) << ".\n";
     return k_exit_ok;
+  }
+  const std::filesystem::path state_dir = state_dir_of(options, environment, *config);
+  // One writer per account on this machine: apply waits for a daemon's pass, and the reverse.
+  std::optional<StateLock> lock;
+  if (options.command == Command::apply) {
+    auto locked = StateLock::acquire(state_dir, options.lock_timeout);
+    if (!locked) {
+      report_error(log, locked.error());
+      return k_exit_error;
+    }
+    lock = std::move(*locked);
   }
 
   auto transport = open_transport(options, environment, logger);
@@ -187,93 +275,43 @@ int run_command(const Options& options, const Environment& environment, std::ost
     return k_exit_error;
   }
   // Every request goes through the client: paced under the rate limit, retried when worth it.
-  api::Client client(
-      **transport, {.retry = {.attempts = options.max_attempts}, .rate_limit = options.rate_limit},
-      api::system_clock(),
-      [random = std::mt19937_64(std::random_device{}())]() mutable {
-        return std::uniform_real_distribution<double>(0.0, 1.0)(random);
+  std::unique_ptr<api::Client> client = make_client(**transport, options, logger);
+
+  const bool apply = options.command == Command::apply;
+  auto pass = reconcile_pass(
+      desired, state_dir, *client, options,
+      [&](const Plan& plan) {
+        if (!apply) return false;
+        if (options.output == OutputFormat::text) {
+          out << plan_text(plan, desired.account_id, style) << (plan.empty() ? "" : "\n");
+        }
+        return true;
       },
-      logger);
-  api::CloudflareProvider provider(client, desired.account_id, logger, options.max_in_flight);
-
-  // populate live: only what the configuration declares is read.
-  auto live = provider.populate(desired);
-  if (!live) {
-    report_error(log, live.error());
+      nullptr, logger);
+  if (!pass) {
+    report_error(log, pass.error());
     return k_exit_error;
   }
-  const std::filesystem::path state_dir = state_dir_of(options, environment, *config);
-  // records: what this machine uploaded to each dataset.
-  config::DatasetRecordStore records = config::DatasetRecordStore::open(state_dir);
-  if (live->datasets) attach_records(*live->datasets, records);
-  // hash: documents whose live item has their size are compared by content.
-  if (live->ai_search_instances) {
-    auto hashed = hash_documents(desired, *live, state_dir, log);
-    if (!hashed) {
-      report_error(log, hashed.error());
-      return k_exit_error;
-    }
-  }
-  // plan: the pure diff.
-  auto plan = reconcile::plan(desired, *live);
-  if (!plan) {
-    report_error(log, plan.error());
-    return k_exit_error;
-  }
-
-  if (options.command == Command::plan) {
-    out << (options.output == OutputFormat::json ? plan_json(*plan, desired.account_id, style)
-                                                 : plan_text(*plan, desired.account_id, style));
-    if (options.detailed_exitcode && !plan->empty()) return k_exit_changes;
+  const Plan& plan = pass->plan;
+  if (!apply) {
+    out << (options.output == OutputFormat::json ? plan_json(plan, desired.account_id, style)
+                                                 : plan_text(plan, desired.account_id, style));
+    if (options.detailed_exitcode && !plan.empty()) return k_exit_changes;
     return k_exit_ok;
   }
-
-  // apply, then report what was done.
-  if (options.output == OutputFormat::text) {
-    out << plan_text(*plan, desired.account_id, style);
-    if (plan->empty()) return k_exit_ok;
-    out << "\n";
-  }
-  api::ApplyReport report;
-  {
-    Progress progress(plan->changes.size(), log, status_line_of(log));
-    report = provider.apply(*plan, [&](const api::ChangeOutcome& outcome) {
-      record_outcome(*plan, outcome, records, log);
-      progress.step();
-    });
-  }
-  // A wait that fails (the API unreachable) is an error, but what was applied is still reported.
-  bool waited = true;
-  // Dataset uploads are not done until the API has processed them: always waited for.
-  if (std::any_of(report.outcomes.begin(), report.outcomes.end(),
-                  [](const api::ChangeOutcome& outcome) { return outcome.dataset_version; })) {
-    auto processing =
-        provider.wait_for_datasets(*plan, report, options.wait_timeout, api::system_clock());
-    if (processing) {
-      report.processing = std::move(*processing);
-    } else {
-      report_error(log, processing.error().context("waiting for dataset processing: "));
-      waited = false;
+  if (!pass->report) {  // nothing to do; the text plan said so
+    if (options.output == OutputFormat::json) {
+      out << apply_json(plan, api::ApplyReport{}, desired.account_id, style);
     }
+    return k_exit_ok;
   }
-  // wait: until what was uploaded is indexed, when asked.
-  if (options.wait) {
-    auto indexing =
-        provider.wait_for_indexing(*plan, report, options.wait_timeout, api::system_clock());
-    if (!indexing) {
-      report_error(log, indexing.error().context("waiting for indexing: "));
-      waited = false;
-    } else if (!indexing->items.empty()) {
-      report.indexing = std::move(*indexing);
-    }
-  }
-  const api::ClientStats stats = client.stats();
+  const api::ClientStats stats = client->stats();
   log.info("{} API requests, {} retries, {} answered 429, {} given up", stats.requests,
            stats.retries, stats.rate_limited, stats.gave_up);
   out << (options.output == OutputFormat::json
-              ? apply_json(*plan, report, desired.account_id, style)
-              : apply_text(*plan, report, style));
-  return report.ok() && waited ? k_exit_ok : k_exit_error;
+              ? apply_json(plan, *pass->report, desired.account_id, style)
+              : apply_text(plan, *pass->report, style));
+  return pass->report->ok() && pass->waited ? k_exit_ok : k_exit_error;
 }
 
 }  // namespace cfsync::daemon

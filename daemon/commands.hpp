@@ -1,8 +1,16 @@
-// validate, plan and apply: one reconcile pass, top to bottom.
+// validate, plan and apply: one reconcile pass, top to bottom; and the parts of it that the
+// daemon (run.cpp) repeats.
 #pragma once
 
+#include "api/client.hpp"
+#include "api/provider.hpp"
+#include "config/load.hpp"
 #include "daemon/cli.hpp"
+#include "reconcile/plan.hpp"
 
+#include <atomic>
+#include <filesystem>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -27,6 +35,42 @@ struct Environment {
 
   [[nodiscard]] static Environment from_process();
 };
+
+// -c, else ./cfsync.yaml, else ./cfsync/, loaded and checked (dataset files included).
+[[nodiscard]] Result<config::Config> load_config(const Options& options,
+                                                 const Environment& environment);
+
+// --state-dir, else systemd's StateDirectory= (the first, when it names several), else
+// .cfsync-state/ in the config's root.
+[[nodiscard]] std::filesystem::path state_dir_of(const Options& options,
+                                                 const Environment& environment,
+                                                 const config::Config& config);
+
+// The HTTP transport, with the credentials the options and environment name.
+[[nodiscard]] Result<std::unique_ptr<api::Transport>> open_transport(
+    const Options& options, const Environment& environment, std::shared_ptr<spdlog::logger> log);
+
+// The client every request of the process goes through: paced, retried.
+[[nodiscard]] std::unique_ptr<api::Client> make_client(api::Transport& transport,
+                                                       const Options& options,
+                                                       std::shared_ptr<spdlog::logger> logger);
+
+struct Pass {
+  Plan plan;
+  std::optional<api::ApplyReport> report;  // when it was applied
+  bool waited = true;                      // false: waiting for processing or indexing failed
+};
+
+// Reads the live state `desired` asks about, plans, and, when `before_apply` says so for a
+// plan that is not empty, applies it (up to `stop`, which takes no new change once set), records
+// dataset uploads in `state_dir`, and waits for processing (and indexing with --wait). Errors
+// before a plan exists are returned; failed changes are in the report.
+[[nodiscard]] Result<Pass> reconcile_pass(DesiredState& desired,
+                                          const std::filesystem::path& state_dir,
+                                          api::Transport& client, const Options& options,
+                                          const std::function<bool(const Plan&)>& before_apply,
+                                          const std::atomic<bool>* stop,
+                                          const std::shared_ptr<spdlog::logger>& logger);
 
 // Runs the command and returns the process exit code: 0 success (plan: nothing to do when
 // --detailed-exitcode is given), 1 error, 2 plan with changes under --detailed-exitcode.

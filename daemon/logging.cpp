@@ -3,6 +3,7 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/systemd_sink.h>
 #include <spdlog/spdlog.h>
 #include <boost/json/serialize.hpp>
 
@@ -66,9 +67,15 @@ StatusLine* status_line_of(const spdlog::logger& logger) {
   return nullptr;
 }
 
-std::shared_ptr<spdlog::logger> make_logger(LogFormat format, std::string_view level,
-                                            bool terminal) {
+std::shared_ptr<spdlog::logger> make_logger(LogFormat format, std::string_view level, bool terminal,
+                                            bool journal) {
   spdlog::sink_ptr sink;
+  if (journal && format == LogFormat::text) {
+    auto logger = std::make_shared<spdlog::logger>(
+        "cfsync", std::make_shared<spdlog::sinks::systemd_sink_mt>("cfsync"));
+    logger->set_level(spdlog::level::from_str(std::string(level)));
+    return logger;
+  }
   if (terminal && format == LogFormat::text) {
     sink = std::make_shared<TerminalSink>();
   } else {

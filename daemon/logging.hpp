@@ -16,8 +16,11 @@ enum class LogFormat { text, json };
 // Logs to stderr. Text: "level: message". JSON: one object per line with time, level, message.
 // `level` is a spdlog level name (trace, debug, info, warn, error, off). When `terminal` (stderr
 // is one) and the format is text, the logger keeps a status line below the log lines.
+// When `journal` (stderr goes to systemd's journal), text logs go to the journal with their
+// priority and fields (SYSLOG_IDENTIFIER=cfsync, CODE_FILE, …) instead.
 [[nodiscard]] std::shared_ptr<spdlog::logger> make_logger(LogFormat format, std::string_view level,
-                                                          bool terminal = false);
+                                                          bool terminal = false,
+                                                          bool journal = false);
 
 // The last line of a terminal, redrawn in place; log lines scroll above it.
 class StatusLine {

@@ -2,6 +2,8 @@
 #include "daemon/cli.hpp"
 #include "daemon/commands.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/run.hpp"
+#include "daemon/systemd.hpp"
 
 #include <unistd.h>
 #include <cstdio>
@@ -14,7 +16,11 @@ int main(int argc, char** argv) {
     if (const int* exit_code = std::get_if<int>(&parsed)) return *exit_code;
     const auto& options = std::get<cfsync::daemon::Options>(parsed);
     auto log = cfsync::daemon::make_logger(options.log_format, options.log_level,
-                                           ::isatty(STDERR_FILENO) == 1);
+                                           ::isatty(STDERR_FILENO) == 1,
+                                           cfsync::daemon::systemd::stderr_is_journal());
+    if (options.command == cfsync::daemon::Command::run) {
+      return cfsync::daemon::run_daemon(options, cfsync::daemon::Environment::from_process(), log);
+    }
     return cfsync::daemon::run_command(options, cfsync::daemon::Environment::from_process(),
                                        std::cout, log);
   } catch (const std::exception& e) {

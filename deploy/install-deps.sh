@@ -9,9 +9,14 @@ packages=(
   # libraries (Boost 1.81: the default libboost-dev is 1.74 and lacks what cfsync uses)
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libyaml-cpp-dev libsimdjson-dev libspdlog-dev libcli11-dev libssl-dev ca-certificates
+  # the daemon's /metrics (only the core library is linked; the package pulls in civetweb, curl
+  # and zlib headers, which its CMake config looks for)
+  prometheus-cpp-dev
+  # the daemon under systemd: sd_notify and the journal
+  libsystemd-dev pkg-config
   # tests: doctest; openssl's s_server for the TLS test; Node.js for Prism in the contract test,
-  # and curl, which Prism's start-up script uses
-  doctest-dev openssl nodejs curl
+  # and curl, which Prism's start-up script uses; Prometheus's Python parser reads /metrics
+  doctest-dev openssl nodejs curl python3-prometheus-client
 )
 
 missing=()

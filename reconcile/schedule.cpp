@@ -93,4 +93,17 @@ std::vector<std::size_t> Schedule::finish(std::size_t change, bool ok) {
   return skipped;
 }
 
+std::vector<std::size_t> Schedule::cancel() {
+  std::vector<std::size_t> cancelled;
+  for (std::size_t i = 0; i < m_slots.size(); ++i) {
+    Slot& slot = m_slots[i];
+    if (slot.state != Slot::State::waiting) continue;
+    slot.state = Slot::State::finished;
+    ++m_finished;
+    --m_unfinished[{slot.track, slot.stage}];
+    cancelled.push_back(i);
+  }
+  return cancelled;
+}
+
 }  // namespace cfsync

@@ -30,6 +30,9 @@ class Schedule {
   // `change` finished. Returns the changes skipped because of it (a failed create's lane).
   std::vector<std::size_t> finish(std::size_t change, bool ok);
 
+  // Nothing more starts: the changes still waiting are finished as they are, and returned.
+  std::vector<std::size_t> cancel();
+
   // Every change finished or skipped.
   [[nodiscard]] bool done() const { return m_finished == m_slots.size(); }
   // Changes started and not finished.

@@ -1,0 +1,269 @@
+// End to end: `cfsync run` against the emulator. Config edits, invalid configs, drift, a
+// restarted API, SIGTERM in the middle of an apply, and the state-directory lock. /metrics is read
+// with the Prometheus project's own Python parser (python3-prometheus-client).
+#include "tests/support/emulator_process.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/printers.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+namespace cfsync::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Polls `done` every 100 ms until it holds or `timeout` passes.
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 15s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return done();
+}
+
+std::string settings_yaml(bool ocr) {
+  return std::string("account_id: ") + k_account +
+         "\ndlp:\n  settings:\n    ocr: " + (ocr ? "true" : "false") + "\n";
+}
+
+// The emulator's settings, as the API reports them.
+bool live_ocr(int port) {
+  const HttpReply reply =
+      http_request(port, "GET", std::string("/accounts/") + k_account + "/dlp/settings",
+                   {{"authorization", std::string("Bearer ") + k_token}});
+  return reply.body.find("\"ocr\":true") != std::string::npos;
+}
+
+void set_live_ocr(int port, bool ocr) {
+  const HttpReply reply = http_request(
+      port, "PATCH", std::string("/accounts/") + k_account + "/dlp/settings",
+      {{"authorization", std::string("Bearer ") + k_token}, {"content-type", "application/json"}},
+      std::string("{\"ocr\":") + (ocr ? "true" : "false") + "}");
+  REQUIRE(reply.status == 200);
+}
+
+// /metrics as samples "name{label="value",...} value", parsed by prometheus_client.
+std::map<std::string, double> metrics(int port, const TempDir& dir) {
+  const HttpReply reply = http_request(port, "GET", "/metrics");
+  REQUIRE(reply.status == 200);
+  const std::string file = dir.write("metrics.txt", reply.body).string();
+  const ProcessResult parsed =
+      run({"/usr/bin/python3", "-c",
+           "import sys\n"
+           "from prometheus_client.parser import text_string_to_metric_families\n"
+           "for family in text_string_to_metric_families(open(sys.argv[1]).read()):\n"
+           "  for s in family.samples:\n"
+           "    labels = ','.join(f'{k}=\"{v}\"' for k, v in sorted(s.labels.items()))\n"
+           "    print(f'{s.name}{{{labels}}} {s.value}')\n",
+           file});
+  REQUIRE_MESSAGE(parsed.exit_code == 0, parsed.err);
+  std::map<std::string, double> samples;
+  std::istringstream lines(parsed.out);
+  for (std::string line; std::getline(lines, line);) {
+    const std::size_t space = line.rfind(' ');
+    samples[line.substr(0, space)] = std::stod(line.substr(space + 1));
+  }
+  return samples;
+}
+
+double sample(const std::map<std::string, double>& samples, const std::string& name) {
+  const auto found = samples.find(name);
+  return found == samples.end() ? -1 : found->second;
+}
+
+// The emulator on a fixed port, so that it can be stopped and started again where cfsync
+// expects it.
+class Api {
+ public:
+  explicit Api(std::vector<std::string> extra = {})
+      : m_port(free_port()), m_extra(std::move(extra)) {
+    start();
+  }
+  void start() {
+    std::vector<std::string> argv = {binary("cfsync-emulator"),
+                                     "--listen",
+                                     "127.0.0.1:" + std::to_string(m_port),
+                                     "--token",
+                                     k_token,
+                                     "--account",
+                                     k_account,
+                                     "--state",
+                                     (m_dir.path() / "emulator.json").string()};
+    argv.insert(argv.end(), m_extra.begin(), m_extra.end());
+    m_process = std::make_unique<BackgroundProcess>(argv);
+    (void)m_process->read_line(10s);
+  }
+  void stop() { m_process.reset(); }
+  [[nodiscard]] int port() const { return m_port; }
+  [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+
+ private:
+  TempDir m_dir;
+  int m_port;
+  std::vector<std::string> m_extra;
+  std::unique_ptr<BackgroundProcess> m_process;
+};
+
+class Daemon {
+ public:
+  Daemon(const Api& api, const TempDir& dir, std::vector<std::string> extra = {})
+      : m_port(free_port()) {
+    std::vector<std::string> argv = {binary("cfsync"),
+                                     "run",
+                                     "-c",
+                                     (dir.path() / "repo" / "cfsync.yaml").string(),
+                                     "--api-url",
+                                     api.url(),
+                                     "--state-dir",
+                                     (dir.path() / "state").string(),
+                                     "--listen",
+                                     "127.0.0.1:" + std::to_string(m_port),
+                                     "--log-level",
+                                     "info"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    m_process =
+        std::make_unique<BackgroundProcess>(argv, Environment{{"CLOUDFLARE_API_TOKEN", k_token}});
+    REQUIRE(eventually([&] { return accepts_connections(m_port); }));
+  }
+  [[nodiscard]] int port() const { return m_port; }
+  [[nodiscard]] HttpReply get(const std::string& path) const {
+    return http_request(m_port, "GET", path);
+  }
+  void signal(int number) const { ::kill(m_process->pid(), number); }
+  int stop() { return m_process->stop(); }
+
+ private:
+  int m_port;
+  std::unique_ptr<BackgroundProcess> m_process;
+};
+
+TEST_CASE("run: an edited config is applied at once; an invalid one leaves the last good one") {
+  TempDir dir;
+  Api api;
+  dir.write("repo/cfsync.yaml", settings_yaml(true));
+  Daemon daemon(api, dir, {"--interval", "10m"});
+  REQUIRE(eventually([&] { return live_ocr(api.port()); }));
+  REQUIRE(eventually([&] { return daemon.get("/readyz").status == 200; }));
+  CHECK(daemon.get("/healthz").status == 200);
+
+  // An edit is applied within seconds, not at the next interval.
+  dir.write("repo/cfsync.yaml", settings_yaml(false));
+  CHECK(eventually([&] { return !live_ocr(api.port()); }, 10s));
+
+  // An invalid file: reported, and the last good configuration is still enforced.
+  dir.write("repo/cfsync.yaml", std::string("account_id: ") + k_account + "\ndlp: [oops\n");
+  REQUIRE(eventually([&] { return daemon.get("/readyz").status == 503; }, 10s));
+  CHECK(daemon.get("/readyz").body.find("configuration error") != std::string::npos);
+  auto samples = metrics(daemon.port(), dir);
+  CHECK(sample(samples, "cfsync_config_valid{}") == 0);
+  CHECK(sample(samples, "cfsync_config_load_errors_total{}") >= 1);
+
+  // A change made outside cfsync is corrected (SIGHUP: now, not at the interval) and is drift.
+  set_live_ocr(api.port(), true);
+  daemon.signal(SIGHUP);
+  CHECK(eventually([&] { return !live_ocr(api.port()); }, 10s));
+  CHECK(eventually([&] {
+    return sample(metrics(daemon.port(), dir),
+                  "cfsync_drift_corrected_total{kind=\"dlp_settings\"}") == 1;
+  }));
+  samples = metrics(daemon.port(), dir);
+  CHECK(sample(samples, "cfsync_changes_applied_total{action=\"update\",kind=\"dlp_settings\"}") ==
+        3);
+  CHECK(sample(samples, "cfsync_reconcile_runs_total{result=\"success\"}") >= 2);
+  CHECK(sample(samples, "cfsync_api_requests_total{method=\"PATCH\",status=\"200\"}") == 3);
+  CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("run: the API restarted, the daemon recovers") {
+  TempDir dir;
+  Api api;
+  dir.write("repo/cfsync.yaml", settings_yaml(true));
+  Daemon daemon(api, dir, {"--interval", "10m", "--max-attempts", "2"});
+  REQUIRE(eventually([&] { return live_ocr(api.port()); }));
+  api.stop();
+  dir.write("repo/cfsync.yaml", settings_yaml(false));  // a reconcile that fails
+  REQUIRE(eventually(
+      [&] {
+        return sample(metrics(daemon.port(), dir),
+                      "cfsync_reconcile_runs_total{result=\"failure\"}") >= 1;
+      },
+      20s));
+  api.start();  // its state file kept ocr: true; the retry with backoff gets through
+  CHECK(eventually([&] { return !live_ocr(api.port()); }, 20s));
+  CHECK(daemon.stop() == 0);
+}
+
+std::string documents_yaml() {
+  return std::string("account_id: ") + k_account + R"(
+ai_search:
+  instances:
+    - id: support-docs
+      documents:
+        - dir: docs/
+)";
+}
+
+TEST_CASE("run: SIGTERM in the middle of an apply exits 0, and the next run converges") {
+  TempDir dir;
+  const std::string fixture =
+      dir.write("fixture.json", R"({"ai_search":{"instances":[{"id":"support-docs"}]}})").string();
+  Api api({"--fixture", fixture, "--latency-ms", "200"});
+  dir.write("repo/cfsync.yaml", documents_yaml());
+  for (int n = 0; n < 40; ++n) dir.write("repo/docs/doc-" + std::to_string(n) + ".md", "# doc");
+  const std::vector<std::string> slow = {"--max-in-flight", "2"};
+  {
+    std::vector<std::string> extra = {"--interval", "10m"};
+    extra.insert(extra.end(), slow.begin(), slow.end());
+    Daemon daemon(api, dir, extra);
+    std::this_thread::sleep_for(1500ms);  // about a third of the uploads
+    const auto stopping = std::chrono::steady_clock::now();
+    CHECK(daemon.stop() == 0);
+    CHECK(std::chrono::steady_clock::now() - stopping < 5s);
+  }
+  // While a daemon writes, another writer waits for it or says who holds the lock.
+  std::vector<std::string> extra = {"--interval", "10m"};
+  extra.insert(extra.end(), slow.begin(), slow.end());
+  Daemon daemon(api, dir, extra);
+  std::this_thread::sleep_for(500ms);
+  const ProcessResult refused =
+      run({binary("cfsync"), "apply", "-c", (dir.path() / "repo").string(), "--api-url", api.url(),
+           "--state-dir", (dir.path() / "state").string()},
+          {{"CLOUDFLARE_API_TOKEN", k_token}});
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.err.find("another cfsync (pid ") != std::string::npos);
+  // The daemon finishes what the first one left; then the account is in sync.
+  REQUIRE(eventually([&] { return daemon.get("/readyz").status == 200; }, 30s));
+  const ProcessResult plan =
+      run({binary("cfsync"), "plan", "--detailed-exitcode", "-c", (dir.path() / "repo").string(),
+           "--api-url", api.url(), "--state-dir", (dir.path() / "state").string()},
+          {{"CLOUDFLARE_API_TOKEN", k_token}});
+  INFO(plan.out);
+  CHECK_MESSAGE(plan.exit_code == 0, plan.err);
+  CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("run --once reconciles once and exits") {
+  TempDir dir;
+  Api api;
+  dir.write("repo/cfsync.yaml", settings_yaml(true));
+  const ProcessResult once =
+      run({binary("cfsync"), "run", "--once", "-c", (dir.path() / "repo").string(), "--api-url",
+           api.url(), "--state-dir", (dir.path() / "state").string()},
+          {{"CLOUDFLARE_API_TOKEN", k_token}});
+  CHECK_MESSAGE(once.exit_code == 0, once.err);
+  CHECK(live_ocr(api.port()));
+}
+
+}  // namespace
+}  // namespace cfsync::test
