@@ -202,10 +202,14 @@ Outcome Daemon::reconcile() {
     m_metrics.config_load_error();
   }
   m_metrics.config_valid(!config_error);
+  bool send_ready = false;
   if (!config_error) {
     std::lock_guard lock(m_mutex);
     m_watch_again = config.root;
+    send_ready = !std::exchange(m_ready_sent, true);
   }
+  // Ready once a configuration loaded: the first apply may take long (a large dataset).
+  if (send_ready) systemd::notify("READY=1");
   const std::filesystem::path state_dir = state_dir_of(m_options, m_environment, config);
   // lock: only while this pass may write, so that an `apply` can run between passes.
   auto locked = StateLock::acquire(state_dir, m_options.lock_timeout);
@@ -270,7 +274,6 @@ void Daemon::record(const Outcome& outcome, Clock::duration took) {
   const api::ClientStats stats = m_client->stats();
   m_metrics.client_totals(stats.retries, stats.rate_limited, stats.budget_left);
   const std::string summary = outcome.summary + " at " + local_time_now();
-  bool send_ready = false;
   {
     std::lock_guard lock(m_mutex);
     m_last_summary = summary;
@@ -278,11 +281,8 @@ void Daemon::record(const Outcome& outcome, Clock::duration took) {
       m_last_success = Clock::now();
       m_metrics.last_success(std::chrono::system_clock::now());
     }
-    send_ready = m_last_good.has_value() && !m_ready_sent;
-    if (send_ready) m_ready_sent = true;
   }
   m_logger->info("reconcile: {}", summary);
-  if (send_ready) systemd::notify("READY=1");
   systemd::notify("STATUS=" + summary);
 }
 
