@@ -169,7 +169,7 @@ void Daemon::watch_config(const config::Config& config) {
     for (const DesiredDocument& document : instance.documents) files.push_back(document.file);
   }
   std::filesystem::path path = m_options.config ? *m_options.config : config.root;
-  m_watcher->watch(path, files, {});
+  m_watcher->watch(path, files, state_dir_of(m_options, m_environment, config));
 }
 
 Outcome Daemon::reconcile() {
@@ -370,7 +370,8 @@ int Daemon::run() {
           watch_config(*m_last_good);
         } else if (!m_last_good && m_watcher) {
           // Nothing loaded yet: watch where the configuration should be, to see it fixed.
-          m_watcher->watch(m_options.config.value_or(std::filesystem::current_path()), {}, {});
+          m_watcher->watch(m_options.config.value_or(std::filesystem::current_path()), {},
+                           m_options.state_dir.value_or(std::filesystem::path()));
         }
       }
       if (m_stop) break;

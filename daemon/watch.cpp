@@ -3,6 +3,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -44,7 +45,8 @@ void ConfigWatcher::add(const std::filesystem::path& directory) {
 
 void ConfigWatcher::watch(const std::filesystem::path& config,
                           const std::vector<std::filesystem::path>& files,
-                          const std::vector<std::filesystem::path>& directories) {
+                          const std::filesystem::path& ignored) {
+  m_ignored = ignored.empty() ? ignored : std::filesystem::absolute(ignored).lexically_normal();
   for (const auto& [wd, path] : m_watches) ::inotify_rm_watch(m_fd, wd);
   m_watches.clear();
   std::set<std::filesystem::path> wanted;
@@ -56,16 +58,17 @@ void ConfigWatcher::watch(const std::filesystem::path& config,
   for (const std::filesystem::path& file : files) {
     wanted.insert(std::filesystem::absolute(file).lexically_normal().parent_path());
   }
-  for (const std::filesystem::path& directory : directories) {
-    if (!std::filesystem::is_directory(directory, ec)) continue;
-    wanted.insert(std::filesystem::absolute(directory).lexically_normal());
-    for (auto it = std::filesystem::recursive_directory_iterator(
-             directory, std::filesystem::directory_options::skip_permission_denied, ec);
-         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_directory(ec)) wanted.insert(std::filesystem::absolute(it->path()));
-    }
-  }
   for (const std::filesystem::path& directory : wanted) add(directory);
+}
+
+bool ConfigWatcher::ignored(int wd, const char* name) const {
+  if (m_ignored.empty() || name[0] == '\0') return false;
+  const auto watched = m_watches.find(wd);
+  if (watched == m_watches.end()) return false;
+  const std::filesystem::path path = watched->second / name;
+  const auto [end, rest] =
+      std::mismatch(m_ignored.begin(), m_ignored.end(), path.begin(), path.end());
+  return end == m_ignored.end();  // `path` is the ignored directory or below it
 }
 
 bool ConfigWatcher::drain() {
@@ -76,7 +79,10 @@ bool ConfigWatcher::drain() {
     if (size <= 0) break;  // EAGAIN: nothing more
     for (char* at = buffer; at < buffer + size;) {
       const auto* event = reinterpret_cast<const inotify_event*>(at);
-      if ((event->mask & (k_events | IN_Q_OVERFLOW)) != 0) changed = true;
+      const char* name = event->len > 0 ? event->name : "";
+      if ((event->mask & (k_events | IN_Q_OVERFLOW)) != 0 && !ignored(event->wd, name)) {
+        changed = true;
+      }
       at += sizeof(inotify_event) + event->len;
     }
   }

@@ -21,10 +21,11 @@ class ConfigWatcher {
   ~ConfigWatcher();
 
   // Watches, instead of what it watched before: `config` (the file or directory given to -c)
-  // and the directory holding it, and the directory of every file in `files`, and `directories`
-  // with every directory below them. A path that does not exist is skipped.
+  // and the directory holding it, and the directory of every file in `files`. A path that does
+  // not exist is skipped. Changes inside `ignored` (the state directory, which may sit in the
+  // checkout) are not changes.
   void watch(const std::filesystem::path& config, const std::vector<std::filesystem::path>& files,
-             const std::vector<std::filesystem::path>& directories);
+             const std::filesystem::path& ignored);
 
   // For poll(): readable when something changed.
   [[nodiscard]] int fd() const { return m_fd; }
@@ -34,9 +35,12 @@ class ConfigWatcher {
  private:
   explicit ConfigWatcher(int fd) : m_fd(fd) {}
   void add(const std::filesystem::path& directory);
+  // Whether `name` in the directory of watch `wd` is inside the ignored directory.
+  [[nodiscard]] bool ignored(int wd, const char* name) const;
 
   int m_fd = -1;
   std::map<int, std::filesystem::path> m_watches;  // watch descriptor -> directory
+  std::filesystem::path m_ignored;
 };
 
 }  // namespace cfsync::daemon

@@ -117,12 +117,15 @@ class Api {
 
 class Daemon {
  public:
-  Daemon(const Api& api, const TempDir& dir, std::vector<std::string> extra = {})
+  // Runs on `config`, by default repo/cfsync.yaml in `dir`.
+  Daemon(const Api& api, const TempDir& dir, std::vector<std::string> extra = {},
+         std::filesystem::path config = {})
       : m_port(free_port()) {
+    if (config.empty()) config = dir.path() / "repo" / "cfsync.yaml";
     std::vector<std::string> argv = {binary("cfsync"),
                                      "run",
                                      "-c",
-                                     (dir.path() / "repo" / "cfsync.yaml").string(),
+                                     config.string(),
                                      "--api-url",
                                      api.url(),
                                      "--state-dir",
@@ -250,6 +253,44 @@ TEST_CASE("run: SIGTERM in the middle of an apply exits 0, and the next run conv
           {{"CLOUDFLARE_API_TOKEN", k_token}});
   INFO(plan.out);
   CHECK_MESSAGE(plan.exit_code == 0, plan.err);
+  CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("run: a checkout swapped by a symlink flip (git-sync) is seen") {
+  TempDir dir;
+  Api api;
+  dir.write("checkouts/rev-1/cfsync.yaml", settings_yaml(true));
+  dir.write("checkouts/rev-2/cfsync.yaml", settings_yaml(false));
+  const std::filesystem::path current = dir.path() / "checkouts" / "current";
+  std::filesystem::create_directory_symlink("rev-1", current);
+  Daemon daemon(api, dir, {"--interval", "10m"}, current);
+  REQUIRE(eventually([&] { return live_ocr(api.port()); }));
+  // git-sync's flip: a new link, renamed over the old one.
+  const std::filesystem::path next = dir.path() / "checkouts" / "next";
+  std::filesystem::create_directory_symlink("rev-2", next);
+  std::filesystem::rename(next, current);
+  CHECK(eventually([&] { return !live_ocr(api.port()); }, 10s));
+  CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("run: its own writes to a state directory inside the checkout are not changes") {
+  TempDir dir;
+  Api api;
+  dir.write("repo/cfsync.yaml", settings_yaml(true));
+  const int port = free_port();
+  // No --state-dir: .cfsync-state/ beside the configuration, in the watched directory.
+  BackgroundProcess daemon(
+      {binary("cfsync"), "run", "-c", (dir.path() / "repo").string(), "--api-url", api.url(),
+       "--listen", "127.0.0.1:" + std::to_string(port), "--interval", "10m"},
+      {{"CLOUDFLARE_API_TOKEN", k_token}});
+  REQUIRE(eventually([&] { return live_ocr(api.port()); }));
+  REQUIRE(eventually([&] { return accepts_connections(port); }));
+  const std::string runs = "cfsync_reconcile_runs_total{result=\"success\"}";
+  const TempDir scratch;  // for the metrics parser: not beside the watched checkout
+  REQUIRE(eventually([&] { return sample(metrics(port, scratch), runs) == 1; }));
+  REQUIRE(std::filesystem::exists(dir.path() / "repo" / ".cfsync-state" / "cfsync.lock"));
+  std::this_thread::sleep_for(4s);  // twice the debounce
+  CHECK(sample(metrics(port, scratch), runs) == 1);
   CHECK(daemon.stop() == 0);
 }
 
