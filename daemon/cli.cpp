@@ -21,6 +21,15 @@ CLI::Validator duration_ms() {
   return CLI::AsNumberWithUnit(units, options, "DURATION");
 }
 
+// An option in the units people type ("500ms", "30s", "5m"), read as milliseconds.
+CLI::Option* add_duration(CLI::App* app, const std::string& name, double& milliseconds,
+                          const std::string& help, const std::string& default_text) {
+  return app->add_option(name, milliseconds, help)
+      ->transform(duration_ms().description(""))
+      ->type_name("DURATION")
+      ->default_str(default_text);
+}
+
 }  // namespace
 
 std::variant<Options, int> parse_command_line(int argc, const char* const* argv) {
@@ -56,12 +65,10 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   app.add_flag("--insecure-http", options.insecure_http,
                "Allow http:// to a host that is not loopback (sends the token in clear)");
   double timeout_ms = 30'000;
-  app.add_option("--request-timeout", timeout_ms,
-                 "Time limit for each step of an API request (connecting, each write, the answer), "
-                 "e.g. 30s")
-      ->transform(duration_ms().description(""))
-      ->type_name("DURATION")
-      ->default_str("30s");
+  add_duration(&app, "--request-timeout", timeout_ms,
+               "Time limit for each step of an API request (connecting, each write, the answer), "
+               "e.g. 30s",
+               "30s");
   std::uint64_t max_response_bytes = options.max_response_bytes;
   app.add_option("--max-response-bytes", max_response_bytes,
                  "Largest API response accepted, e.g. 16MiB")
@@ -118,39 +125,29 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   apply->add_flag("--wait", options.wait,
                   "Wait until uploaded documents are indexed; fail if one is not");
   double wait_timeout_ms = 600'000;
-  apply
-      ->add_option("--wait-timeout", wait_timeout_ms,
-                   "How long apply waits for uploaded datasets to be processed (always) and, "
-                   "with --wait, for documents to be indexed, e.g. 10m")
-      ->transform(duration_ms().description(""))
-      ->type_name("DURATION")
-      ->default_str("10m");
+  add_duration(apply, "--wait-timeout", wait_timeout_ms,
+               "How long apply waits for uploaded datasets to be processed (always) and, "
+               "with --wait, for documents to be indexed, e.g. 10m",
+               "10m");
 
   double lock_timeout_ms = 0;
-  apply
-      ->add_option("--lock-timeout", lock_timeout_ms,
-                   "How long to wait for another cfsync writing to the same state directory (a "
-                   "daemon, another apply), e.g. 2m")
-      ->transform(duration_ms().description(""))
-      ->type_name("DURATION")
-      ->default_str("0s");
+  add_duration(apply, "--lock-timeout", lock_timeout_ms,
+               "How long to wait for another cfsync writing to the same state directory (a "
+               "daemon, another apply), e.g. 2m",
+               "0s");
   CLI::App* run = app.add_subcommand(
       "run",
       "Keep the account equal to the configuration: reconcile now, every --interval, and "
       "whenever the configuration changes");
-  run->add_option("--lock-timeout", lock_timeout_ms,
-                  "How long to wait at start for another cfsync writing to the same state "
-                  "directory, e.g. 2m")
-      ->transform(duration_ms().description(""))
-      ->type_name("DURATION")
-      ->default_str("0s");
+  add_duration(run, "--lock-timeout", lock_timeout_ms,
+               "How long each reconcile waits for another cfsync writing to the same state "
+               "directory (a failed wait is retried like any failed reconcile), e.g. 2m",
+               "0s");
   double interval_ms = 300'000;
-  run->add_option("--interval", interval_ms,
-                  "Time between reconciles (±10% jitter); a changed configuration is applied at "
-                  "once, e.g. 5m")
-      ->transform(duration_ms().description(""))
-      ->type_name("DURATION")
-      ->default_str("5m");
+  add_duration(run, "--interval", interval_ms,
+               "Time between reconciles (±10% jitter); a changed configuration is applied at "
+               "once, e.g. 5m",
+               "5m");
   run->add_flag("--once", options.once, "Reconcile once and exit (for timers and cron)");
   std::string listen;
   run->add_option("--listen", listen,
@@ -158,18 +155,13 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
                   "127.0.0.1:9464")
       ->type_name("ADDRESS:PORT");
   double shutdown_timeout_ms = 30'000;
-  run->add_option("--shutdown-timeout", shutdown_timeout_ms,
-                  "On SIGTERM, how long requests in flight may take to finish, e.g. 30s")
-      ->transform(duration_ms().description(""))
-      ->type_name("DURATION")
-      ->default_str("30s");
+  add_duration(run, "--shutdown-timeout", shutdown_timeout_ms,
+               "On SIGTERM, how long requests in flight may take to finish, e.g. 30s", "30s");
   run->add_flag("--wait", options.wait,
                 "Wait until uploaded documents are indexed; a reconcile fails if one is not");
-  run->add_option("--wait-timeout", wait_timeout_ms,
-                  "How long a reconcile waits for dataset processing and, with --wait, indexing")
-      ->transform(duration_ms().description(""))
-      ->type_name("DURATION")
-      ->default_str("10m");
+  add_duration(run, "--wait-timeout", wait_timeout_ms,
+               "How long a reconcile waits for dataset processing and, with --wait, indexing",
+               "10m");
 
   try {
     app.parse(argc, argv);
