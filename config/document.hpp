@@ -21,6 +21,7 @@ struct Merge {
   bool unreadable_file = false;        // a file was not valid YAML: what it declares is unknown
   std::optional<Place> dlp_settings_at;
   std::optional<Place> prune_at;
+  std::optional<Place> safety_at;
   std::map<std::string, Place> profile_at;        // custom profiles by name
   std::map<std::string, Place> predefined_at;     // predefined profiles by id or name
   std::map<std::string, Place> instance_at;       // AI Search instances by namespace/id

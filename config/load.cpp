@@ -2,6 +2,7 @@
 
 #include "config/document.hpp"
 #include "config/yaml_reader.hpp"
+#include "reconcile/safety.hpp"
 
 #include <openssl/evp.h>
 #include <algorithm>
@@ -17,7 +18,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::array<std::string_view, 4> k_top_keys = {"account_id", "dlp", "ai_search", "prune"};
+constexpr std::array<std::string_view, 5> k_top_keys = {"account_id", "dlp", "ai_search", "prune",
+                                                        "safety"};
+constexpr std::array<std::string_view, 3> k_safety_limit_keys = {"max_delete_percent",
+                                                                 "max_delete_count", "allow_empty"};
 constexpr std::array<std::string_view, 4> k_dlp_keys = {"settings", "profiles",
                                                         "predefined_profiles", "datasets"};
 constexpr std::array<std::string_view, 2> k_prune_keys = {"profiles", "datasets"};
@@ -62,6 +66,38 @@ void read_prune(const YAML::Node& key, const YAML::Node& node, Reader& reader, M
   }
   if (const YAML::Node datasets = node["datasets"]) {
     merge.desired.prune.datasets = reader.boolean(datasets, "prune.datasets").value_or(false);
+  }
+}
+
+// safety: per kind, how much one plan may take away (reconcile/safety.hpp). Declared once.
+void read_safety(const YAML::Node& key, const YAML::Node& node, Reader& reader, Merge& merge) {
+  if (merge.safety_at) {
+    reader.error(key, "safety is declared twice: here and at " + merge.safety_at->text);
+    return;
+  }
+  merge.safety_at = reader.place(key);
+  const std::vector<std::string_view> kinds = reconcile::safety_kinds();
+  if (!reader.mapping(node, "safety", kinds) || node.IsNull()) return;
+  for (std::string_view kind : kinds) {
+    const YAML::Node limits = node[std::string(kind)];
+    if (!limits) continue;
+    const std::string path = join_path("safety", kind);
+    if (!reader.mapping(limits, path, k_safety_limit_keys) || limits.IsNull()) continue;
+    SafetyLimits& out = merge.desired.safety[std::string(kind)];
+    if (const YAML::Node percent = limits["max_delete_percent"]) {
+      if (auto value = reader.integer(percent, join_path(path, "max_delete_percent"), 0, 100)) {
+        out.max_delete_percent = *value;
+      }
+    }
+    if (const YAML::Node count = limits["max_delete_count"]) {
+      if (auto value =
+              reader.integer(count, join_path(path, "max_delete_count"), 0, 1'000'000'000)) {
+        out.max_delete_count = *value;
+      }
+    }
+    if (const YAML::Node empty = limits["allow_empty"]) {
+      out.allow_empty = reader.boolean(empty, join_path(path, "allow_empty")).value_or(false);
+    }
   }
 }
 
@@ -180,6 +216,9 @@ void read_document(const YAML::Node& document, Reader& reader, Merge& merge) {
   if (const YAML::Node ai_search = document["ai_search"]) read_ai_search(ai_search, reader, merge);
   if (const YAML::Node prune = document["prune"]) {
     read_prune(key_node(document, "prune"), prune, reader, merge);
+  }
+  if (const YAML::Node safety = document["safety"]) {
+    read_safety(key_node(document, "safety"), safety, reader, merge);
   }
 }
 

@@ -122,6 +122,9 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   plan->add_flag("--detailed-exitcode", options.detailed_exitcode,
                  "Exit 0 when there is nothing to do, 2 when there are changes, 1 on error");
   CLI::App* apply = app.add_subcommand("apply", "Make the account match the configuration");
+  apply->add_flag("--force", options.force,
+                  "Apply even a plan that deletes or replaces more than the configuration's "
+                  "safety limits allow");
   apply->add_flag("--wait", options.wait,
                   "Wait until uploaded documents are indexed; fail if one is not");
   double wait_timeout_ms = 600'000;

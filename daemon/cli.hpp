@@ -35,8 +35,9 @@ struct Options {
   std::string log_level = "warn";
   bool detailed_exitcode = false;  // plan: 0 no changes, 1 error, 2 changes
   std::optional<std::filesystem::path>
-      state_dir;      // default: $STATE_DIRECTORY, else beside the config
-  bool wait = false;  // apply: wait for uploaded documents to be indexed
+      state_dir;       // default: $STATE_DIRECTORY, else beside the config
+  bool wait = false;   // apply: wait for uploaded documents to be indexed
+  bool force = false;  // apply: past the safety limits
   std::chrono::milliseconds wait_timeout{600'000};
   // apply and run: how long to wait for another cfsync writing to the same state directory.
   std::chrono::milliseconds lock_timeout{0};

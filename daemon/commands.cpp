@@ -12,6 +12,7 @@
 #include "daemon/progress.hpp"
 #include "daemon/report.hpp"
 #include "reconcile/planner.hpp"
+#include "reconcile/safety.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -197,7 +198,16 @@ Result<Pass> reconcile_pass(DesiredState& desired, const std::filesystem::path& 
   // plan: the pure diff.
   Pass pass;
   CFSYNC_TRY(pass.plan, reconcile::plan(desired, live));
+  pass.safety = reconcile::safety_problems(pass.plan, desired, live);
   if (!before_apply || !before_apply(pass.plan) || pass.plan.empty()) return pass;
+  // safety: before any write, a plan that takes away too much is refused.
+  if (!pass.safety.empty() && !options.force) {
+    Error refused(ErrorKind::plan,
+                  "refusing to apply: the plan takes away more than the safety limits allow "
+                  "(change `safety:` in the configuration, or apply with --force)");
+    refused.details = pass.safety;
+    return refused;
+  }
 
   // apply, recording each dataset upload at once.
   api::ApplyReport report;
@@ -294,6 +304,9 @@ int run_command(const Options& options, const Environment& environment, std::ost
   }
   const Plan& plan = pass->plan;
   if (!apply) {
+    for (const std::string& line : pass->safety) {
+      log.warn("apply would refuse this plan without --force: {}", line);
+    }
     out << (options.output == OutputFormat::json ? plan_json(plan, desired.account_id, style)
                                                  : plan_text(plan, desired.account_id, style));
     if (options.detailed_exitcode && !plan.empty()) return k_exit_changes;

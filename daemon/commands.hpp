@@ -57,14 +57,16 @@ struct Environment {
 
 struct Pass {
   Plan plan;
+  std::vector<std::string> safety;         // why apply must refuse it (reconcile/safety.hpp)
   std::optional<api::ApplyReport> report;  // when it was applied
   bool waited = true;                      // false: waiting for processing or indexing failed
 };
 
 // Reads the live state `desired` asks about, plans, and, when `before_apply` says so for a
-// plan that is not empty, applies it (up to `stop`, which takes no new change once set), records
-// dataset uploads in `state_dir`, and waits for processing (and indexing with --wait). Errors
-// before a plan exists are returned; failed changes are in the report.
+// plan that is not empty and within the safety limits (or --force), applies it (up to `stop`, which
+// takes no new change once set), records dataset uploads in `state_dir`, and waits for processing
+// (and indexing with --wait). Errors before a plan exists are returned; failed changes are in the
+// report.
 [[nodiscard]] Result<Pass> reconcile_pass(DesiredState& desired,
                                           const std::filesystem::path& state_dir,
                                           api::Transport& client, const Options& options,

@@ -9,6 +9,7 @@
 #include "reconcile/profile_model.hpp"
 #include "reconcile/sensitive.hpp"
 
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -52,6 +53,16 @@ struct PruneOptions {
   bool datasets = false;
 };
 
+// How much of one kind of resource a plan may take away before apply refuses it (`safety:`).
+struct SafetyLimits {
+  int max_delete_percent = 30;  // of the kind's live objects, once there are k_safety_minimum
+  int max_delete_count = 100;   // likewise
+  bool allow_empty = false;     // a configuration declaring none of the kind may delete them all
+  friend bool operator==(const SafetyLimits&, const SafetyLimits&) = default;
+};
+// Below this many live objects of a kind, the percentage and count limits do not apply.
+inline constexpr int k_safety_minimum = 10;
+
 struct DesiredState {
   std::string account_id;
   std::optional<DesiredDlpSettings> dlp_settings;
@@ -60,6 +71,9 @@ struct DesiredState {
   std::vector<DesiredInstance> ai_search_instances;
   std::vector<DesiredDataset> datasets;
   PruneOptions prune;
+  // By kind name as in plans ("dlp_profile", "dlp_profile_entry", "dlp_dataset",
+  // "ai_search_item"); a kind not named has the defaults.
+  std::map<std::string, SafetyLimits, std::less<>> safety;
 
   // Whether the account's profiles must be read.
   [[nodiscard]] bool manages_profiles() const {

@@ -291,3 +291,40 @@ TEST_CASE("examples/profiles applies and converges") {
 
 }  // namespace
 }  // namespace cfsync::test
+
+namespace cfsync::test {
+namespace {
+
+// `count` profiles named P0, P1, …, pruned.
+std::string numbered_profiles(int count, const std::string& extra = "") {
+  std::string yaml = std::string("account_id: ") + k_account + "\ndlp:\n  profiles:\n";
+  for (int i = 0; i < count; ++i) yaml += "    - name: P" + std::to_string(i) + "\n";
+  return yaml + "prune:\n  profiles: true\n" + extra;
+}
+
+TEST_CASE("safety: a plan deleting 40% of 10 profiles is refused before any write; --force") {
+  Account account;
+  account.apply(numbered_profiles(10));
+  account.write(numbered_profiles(6));
+  account.emulator().reset_log();
+  const ProcessResult plan = account.cfsync({"plan"});
+  CHECK(plan.exit_code == 0);
+  CHECK(plan.err.find("apply would refuse this plan without --force") != std::string::npos);
+  const ProcessResult refused = account.cfsync({"apply"});
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.err.find("refusing to apply") != std::string::npos);
+  CHECK(refused.err.find("4 of 10 live dlp_profile (40%), more than 30%") != std::string::npos);
+  CHECK(writes(account.emulator().requests()).empty());
+
+  // Raised in the configuration, or forced: applied.
+  account.write(numbered_profiles(6, "safety:\n  dlp_profile: {max_delete_percent: 40}\n"));
+  CHECK(account.cfsync({"plan", "--detailed-exitcode"}).exit_code == 2);
+  account.write(numbered_profiles(6));
+  const ProcessResult forced = account.cfsync({"apply", "--force"});
+  CHECK_MESSAGE(forced.exit_code == 0, forced.err);
+  account.emulator().reset_log();
+  CHECK(account.cfsync({"plan", "--detailed-exitcode"}).exit_code == 0);
+}
+
+}  // namespace
+}  // namespace cfsync::test

@@ -85,6 +85,8 @@ dlp:
 prune:
   profiles: true
   datasets: true
+safety:
+  ai_search_item: {max_delete_percent: 50}  # version 2 replaces or deletes 5 of 12
 )";
   return yaml;
 }

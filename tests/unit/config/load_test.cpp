@@ -332,3 +332,40 @@ TEST_CASE("default path: ./cfsync.yaml, else ./cfsync/") {
 
 }  // namespace
 }  // namespace cfsync::config
+
+namespace cfsync::config {
+namespace {
+
+using testing::k_account_line;
+using testing::load_file;
+using testing::problems;
+
+TEST_CASE("safety: limits per kind, the others keep the defaults") {
+  test::TempDir dir;
+  const auto config = load_file(dir, k_account_line + R"(safety:
+  ai_search_item: {max_delete_percent: 50, max_delete_count: 500, allow_empty: true}
+  dlp_profile: {max_delete_count: 3}
+)");
+  REQUIRE(config);
+  const auto& safety = config->desired.safety;
+  REQUIRE(safety.size() == 2);
+  CHECK(safety.at("ai_search_item") == SafetyLimits{50, 500, true});
+  CHECK(safety.at("dlp_profile") == SafetyLimits{30, 3, false});
+}
+
+TEST_CASE("safety: unknown kinds and limits, and values out of range, are errors") {
+  test::TempDir dir;
+  const auto config = load_file(dir, k_account_line + R"(safety:
+  dlp_profiles: {max_delete_percent: 10}
+  dlp_dataset: {max_delete_percent: 130, allow_empty: yes}
+)");
+  const std::vector<std::string> found = problems(config, dir);
+  REQUIRE(found.size() == 3);
+  CHECK(found[0].find("unknown key \"dlp_profiles\" in safety; did you mean \"dlp_profile\"?") !=
+        std::string::npos);
+  CHECK(found[1].find("safety.dlp_dataset.max_delete_percent") != std::string::npos);
+  CHECK(found[2].find("safety.dlp_dataset.allow_empty") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace cfsync::config

@@ -1,0 +1,72 @@
+// Safety thresholds at their boundaries.
+#include "reconcile/safety.hpp"
+
+#include <doctest/doctest.h>
+
+namespace cfsync::reconcile {
+namespace {
+
+// `live` profiles in the account, `declared` of them in the configuration, and a plan deleting
+// `deleted` of them.
+struct Case {
+  DesiredState desired;
+  LiveState live;
+  Plan plan;
+
+  Case(std::size_t live_count, std::size_t declared, std::size_t deleted) {
+    desired.prune.profiles = true;
+    live.profiles = LiveProfiles{};
+    for (std::size_t i = 0; i < live_count; ++i) {
+      live.profiles->custom.push_back(
+          {.id = "p" + std::to_string(i), .name = "P" + std::to_string(i)});
+    }
+    for (std::size_t i = 0; i < declared; ++i)
+      desired.profiles.push_back({.name = "P" + std::to_string(i)});
+    for (std::size_t i = 0; i < deleted; ++i) {
+      plan.changes.push_back({.kind = ResourceKind::dlp_profile,
+                              .name = "P" + std::to_string(live_count - 1 - i),
+                              .action = Action::delete_,
+                              .payload = DeleteProfile{"x"}});
+    }
+  }
+  [[nodiscard]] std::vector<std::string> problems() const {
+    return safety_problems(plan, desired, live);
+  }
+};
+
+TEST_CASE("30% of a kind's live objects may go, once there are 10") {
+  CHECK(Case(10, 7, 3).problems().empty());  // exactly 30%
+  CHECK(Case(10, 6, 4).problems() ==
+        std::vector<std::string>{
+            "dlp_profile: the plan would delete or replace 4 of 10 live dlp_profile (40%), more "
+            "than 30% (safety.dlp_profile.max_delete_percent)"});
+  CHECK(Case(9, 4, 5).problems().empty());  // fewer than 10: no percentage
+}
+
+TEST_CASE("the limits are per kind and configurable") {
+  Case raised(10, 5, 5);
+  raised.desired.safety["dlp_profile"] = {.max_delete_percent = 50};
+  CHECK(raised.problems().empty());
+  Case counted(1000, 800, 200);  // 20%, but more than 100
+  CHECK(counted.problems() ==
+        std::vector<std::string>{
+            "dlp_profile: the plan would delete or replace 200 of 1000 live dlp_profile (20%), "
+            "more than 100 (safety.dlp_profile.max_delete_count)"});
+  counted.desired.safety["dlp_profile"] = {.max_delete_count = 200};
+  CHECK(counted.problems().empty());
+  counted.desired.safety["ai_search_item"] = {.max_delete_count = 0};  // another kind: no effect
+  CHECK(counted.problems().empty());
+}
+
+TEST_CASE("a kind that became empty is refused whatever its size, unless allow_empty") {
+  Case emptied(3, 0, 3);
+  CHECK(emptied.problems() ==
+        std::vector<std::string>{
+            "dlp_profile: the configuration declares none, and the plan would delete 3 of 3 live "
+            "dlp_profile (100%); set safety.dlp_profile.allow_empty: true if that is meant"});
+  emptied.desired.safety["dlp_profile"] = {.allow_empty = true};
+  CHECK(emptied.problems().empty());
+}
+
+}  // namespace
+}  // namespace cfsync::reconcile
