@@ -7,6 +7,7 @@
 #include "reconcile/planner.hpp"
 #include "reconcile/schedule.hpp"
 
+#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -79,6 +80,19 @@ Error explained(Error error, const std::string& account_id) {
   return error;
 }
 
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr);
+  static constexpr char k_hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < size; ++i) {
+    out += k_hex[digest[i] >> 4];
+    out += k_hex[digest[i] & 15];
+  }
+  return out;
+}
+
 // Multipart boundaries: random, so that no file contains one.
 std::string random_boundary() {
   thread_local std::mt19937_64 random{std::random_device{}()};
@@ -112,7 +126,10 @@ CloudflareProvider::CloudflareProvider(Transport& transport, std::string account
       m_max_in_flight(std::max<std::size_t>(1, max_in_flight)) {}
 
 Result<HttpResponse> CloudflareProvider::send(const HttpRequest& request) {
-  return m_transport.send(request);
+  Result<HttpResponse> response = m_transport.send(request);
+  if (m_populating && response)
+    m_reads += request.target + "\n" + sha256_hex(response->body) + "\n";
+  return response;
 }
 
 Result<std::optional<HttpResponse>> CloudflareProvider::send_unique(
@@ -121,6 +138,15 @@ Result<std::optional<HttpResponse>> CloudflareProvider::send_unique(
 }
 
 Result<LiveState> CloudflareProvider::populate(const DesiredState& desired) {
+  m_populating = true;
+  m_reads.clear();
+  auto live = read_live(desired);
+  m_populating = false;
+  m_live_digest = sha256_hex(m_reads);
+  return live;
+}
+
+Result<LiveState> CloudflareProvider::read_live(const DesiredState& desired) {
   LiveState live;
   if (desired.dlp_settings) {
     auto settings = read_settings();

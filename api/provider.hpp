@@ -80,6 +80,9 @@ class CloudflareProvider {
 
   // Reads only what `desired` declares: no settings declared, no settings request.
   [[nodiscard]] Result<LiveState> populate(const DesiredState& desired);
+  // SHA-256 (hex) of what the last populate read, request by request: equal while the account
+  // holds the same (server-side timestamps included).
+  [[nodiscard]] const std::string& live_digest() const { return m_live_digest; }
 
   // Applies every change and checks what the API reports back against what was sent. A change
   // that fails does not stop the others, except those of its lane after a failed create.
@@ -105,6 +108,7 @@ class CloudflareProvider {
                                                          Clock& clock);
 
  private:
+  [[nodiscard]] Result<LiveState> read_live(const DesiredState& desired);
   [[nodiscard]] Result<LiveDlpSettings> read_settings();
   [[nodiscard]] Result<LiveProfiles> read_profiles();
   // Every uploaded item of an instance, page after page.
@@ -150,6 +154,9 @@ class CloudflareProvider {
   std::string m_account_id;
   std::shared_ptr<spdlog::logger> m_logger;
   std::size_t m_max_in_flight = 1;
+  bool m_populating = false;  // send() notes what it reads into m_reads
+  std::string m_reads;        // "target\nsha256(body)\n" per answer read by populate
+  std::string m_live_digest;
 };
 
 }  // namespace cfsync::api

@@ -121,7 +121,19 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   CLI::App* plan = app.add_subcommand("plan", "Show the changes apply would make");
   plan->add_flag("--detailed-exitcode", options.detailed_exitcode,
                  "Exit 0 when there is nothing to do, 2 when there are changes, 1 on error");
+  std::string plan_out;
+  plan->add_option("-o,--out", plan_out,
+                   "Also save the plan to FILE, with digests of the configuration and the live "
+                   "state, for `cfsync apply FILE`")
+      ->type_name("FILE");
   CLI::App* apply = app.add_subcommand("apply", "Make the account match the configuration");
+  std::string plan_file;
+  apply
+      ->add_option("plan", plan_file,
+                   "A plan saved by `cfsync plan --out`: applied only while the configuration "
+                   "and the account still yield exactly it")
+      ->type_name("PLAN_FILE")
+      ->check(CLI::ExistingFile);
   apply->add_flag("--force", options.force,
                   "Apply even a plan that deletes or replaces more than the configuration's "
                   "safety limits allow");
@@ -208,6 +220,8 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   options.shutdown_timeout =
       std::chrono::milliseconds(static_cast<std::int64_t>(shutdown_timeout_ms));
   if (!listen.empty()) options.listen = listen;
+  if (!plan_out.empty()) options.plan_out = plan_out;
+  if (!plan_file.empty()) options.plan_file = plan_file;
   if (apply_flag && (*validate || *plan || *run)) {
     std::fprintf(stderr, "cfsync: --apply cannot be combined with the %s command\n",
                  *validate ? "validate" : (*run ? "run" : "plan"));

@@ -38,6 +38,8 @@ struct Options {
       state_dir;       // default: $STATE_DIRECTORY, else beside the config
   bool wait = false;   // apply: wait for uploaded documents to be indexed
   bool force = false;  // apply: past the safety limits
+  std::optional<std::filesystem::path> plan_out;   // plan --out: save the plan there
+  std::optional<std::filesystem::path> plan_file;  // apply PLAN_FILE: apply exactly that plan
   std::chrono::milliseconds wait_timeout{600'000};
   // apply and run: how long to wait for another cfsync writing to the same state directory.
   std::chrono::milliseconds lock_timeout{0};

@@ -11,6 +11,7 @@
 #include "daemon/lock.hpp"
 #include "daemon/progress.hpp"
 #include "daemon/report.hpp"
+#include "daemon/saved_plan.hpp"
 #include "reconcile/planner.hpp"
 #include "reconcile/safety.hpp"
 
@@ -181,7 +182,7 @@ std::unique_ptr<api::Client> make_client(api::Transport& transport, const Option
 
 Result<Pass> reconcile_pass(DesiredState& desired, const std::filesystem::path& state_dir,
                             api::Transport& client, const Options& options,
-                            const std::function<bool(const Plan&)>& before_apply,
+                            const std::function<bool(const Pass&)>& before_apply,
                             const std::atomic<bool>* stop,
                             const std::shared_ptr<spdlog::logger>& logger) {
   spdlog::logger& log = *logger;
@@ -199,7 +200,8 @@ Result<Pass> reconcile_pass(DesiredState& desired, const std::filesystem::path& 
   Pass pass;
   CFSYNC_TRY(pass.plan, reconcile::plan(desired, live));
   pass.safety = reconcile::safety_problems(pass.plan, desired, live);
-  if (!before_apply || !before_apply(pass.plan) || pass.plan.empty()) return pass;
+  pass.live_digest = provider.live_digest();
+  if (!before_apply || !before_apply(pass) || pass.plan.empty()) return pass;
   // safety: before any write, a plan that takes away too much is refused.
   if (!pass.safety.empty() && !options.force) {
     Error refused(ErrorKind::plan,
@@ -288,12 +290,33 @@ int run_command(const Options& options, const Environment& environment, std::ost
   std::unique_ptr<api::Client> client = make_client(**transport, options, logger);
 
   const bool apply = options.command == Command::apply;
+  // A saved plan: apply it only while the configuration and the account still yield it.
+  std::optional<SavedPlan> saved;
+  if (apply && options.plan_file) {
+    auto read = read_saved_plan(*options.plan_file);
+    if (!read) {
+      report_error(log, read.error());
+      return k_exit_error;
+    }
+    saved = std::move(*read);
+  }
+  const std::string desired_sha256 = desired_digest(*config);
+  const auto as_saved = [&](const Pass& pass) {
+    const std::string json = plan_json(pass.plan, desired.account_id, {});
+    return SavedPlan{desired.account_id, desired_sha256, pass.live_digest, sha256_hex(json), json};
+  };
+  std::vector<std::string> moved;
   auto pass = reconcile_pass(
       desired, state_dir, *client, options,
-      [&](const Plan& plan) {
+      [&](const Pass& computed) {
         if (!apply) return false;
+        if (saved) {
+          moved = saved_plan_drift(*saved, as_saved(computed));
+          if (!moved.empty()) return false;
+        }
         if (options.output == OutputFormat::text) {
-          out << plan_text(plan, desired.account_id, style) << (plan.empty() ? "" : "\n");
+          out << plan_text(computed.plan, desired.account_id, style)
+              << (computed.plan.empty() ? "" : "\n");
         }
         return true;
       },
@@ -301,6 +324,21 @@ int run_command(const Options& options, const Environment& environment, std::ost
   if (!pass) {
     report_error(log, pass.error());
     return k_exit_error;
+  }
+  if (!moved.empty()) {
+    Error refused(ErrorKind::plan, "refusing to apply " + options.plan_file->string() +
+                                       ": it is not the plan the account needs now");
+    refused.details = std::move(moved);
+    report_error(log, refused);
+    return k_exit_error;
+  }
+  if (!apply && options.plan_out) {
+    if (auto written = write_saved_plan(*options.plan_out, as_saved(*pass)); !written) {
+      report_error(log, written.error());
+      return k_exit_error;
+    }
+    log.info("plan saved to {}; `cfsync apply {}` applies exactly it", options.plan_out->string(),
+             options.plan_out->string());
   }
   const Plan& plan = pass->plan;
   if (!apply) {

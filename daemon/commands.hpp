@@ -58,6 +58,7 @@ struct Environment {
 struct Pass {
   Plan plan;
   std::vector<std::string> safety;         // why apply must refuse it (reconcile/safety.hpp)
+  std::string live_digest;                 // of what was read (CloudflareProvider::live_digest)
   std::optional<api::ApplyReport> report;  // when it was applied
   bool waited = true;                      // false: waiting for processing or indexing failed
 };
@@ -70,7 +71,7 @@ struct Pass {
 [[nodiscard]] Result<Pass> reconcile_pass(DesiredState& desired,
                                           const std::filesystem::path& state_dir,
                                           api::Transport& client, const Options& options,
-                                          const std::function<bool(const Plan&)>& before_apply,
+                                          const std::function<bool(const Pass&)>& before_apply,
                                           const std::atomic<bool>* stop,
                                           const std::shared_ptr<spdlog::logger>& logger);
 

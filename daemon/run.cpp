@@ -217,7 +217,7 @@ Outcome Daemon::reconcile() {
 
   Outcome outcome;
   auto pass = reconcile_pass(
-      config.desired, state_dir, *m_client, m_options, [](const Plan&) { return true; }, &m_stop,
+      config.desired, state_dir, *m_client, m_options, [](const Pass&) { return true; }, &m_stop,
       m_logger);
   if (!pass) {
     log.error("reconcile failed: {}", pass.error().describe());

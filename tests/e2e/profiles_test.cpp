@@ -328,3 +328,43 @@ TEST_CASE("safety: a plan deleting 40% of 10 profiles is refused before any writ
 
 }  // namespace
 }  // namespace cfsync::test
+
+namespace cfsync::test {
+namespace {
+
+TEST_CASE(
+    "saved plans: apply FILE applies exactly the reviewed plan, or refuses saying what moved") {
+  Account account;
+  TempDir plans;
+  const std::string file = (plans.path() / "plan.json").string();
+  account.write(numbered_profiles(2));
+  const ProcessResult saved = account.cfsync({"plan", "--out", file});
+  REQUIRE_MESSAGE(saved.exit_code == 0, saved.err);
+  REQUIRE(std::filesystem::exists(file));
+
+  SUBCASE("nothing moved: applied") {
+    const ProcessResult applied = account.cfsync({"apply", file});
+    CHECK_MESSAGE(applied.exit_code == 0, applied.err);
+    account.check_converged();
+  }
+  SUBCASE("a profile made in the dashboard meanwhile: refused, nothing written") {
+    (void)account.create_directly(R"({"name": "P1"})");
+    account.emulator().reset_log();
+    const ProcessResult refused = account.cfsync({"apply", file});
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.err.find("the account changed since the plan was saved") != std::string::npos);
+    CHECK(writes(account.emulator().requests()).empty());
+  }
+  SUBCASE("the configuration edited meanwhile: refused, nothing written") {
+    account.write(numbered_profiles(3));
+    account.emulator().reset_log();
+    const ProcessResult refused = account.cfsync({"apply", file});
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.err.find("the configuration changed since the plan was saved") !=
+          std::string::npos);
+    CHECK(writes(account.emulator().requests()).empty());
+  }
+}
+
+}  // namespace
+}  // namespace cfsync::test

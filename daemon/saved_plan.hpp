@@ -1,0 +1,39 @@
+// Saved plans (`plan --out FILE`, `apply FILE`): the plan a reviewer approved, with digests of
+// the configuration and of the live state it was computed from, so that apply can refuse to do
+// anything else.
+#pragma once
+
+#include "config/load.hpp"
+#include "reconcile/result.hpp"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace cfsync::daemon {
+
+struct SavedPlan {
+  std::string account_id;
+  std::string desired_sha256;  // desired_digest() of the configuration
+  std::string live_sha256;     // CloudflareProvider::live_digest() of what populate read
+  std::string plan_sha256;     // of the plan's JSON rendering (masked, as in the file)
+  std::string plan_json;       // that rendering, kept in the file for the reviewer
+};
+
+// SHA-256 (hex) of what a configuration is made of: each file it read (YAML and referenced),
+// by path, size and modification time, each dataset's content digest and each document's path,
+// size and modification time.
+[[nodiscard]] std::string desired_digest(const config::Config& config);
+
+[[nodiscard]] std::string sha256_hex(std::string_view bytes);
+
+// Written atomically; the plan in it shows sensitive values masked, as `plan --output json` does.
+[[nodiscard]] Result<void> write_saved_plan(const std::filesystem::path& file,
+                                            const SavedPlan& saved);
+[[nodiscard]] Result<SavedPlan> read_saved_plan(const std::filesystem::path& file);
+
+// What moved since `saved`, one line each; empty when `now` yields the same plan.
+[[nodiscard]] std::vector<std::string> saved_plan_drift(const SavedPlan& saved,
+                                                        const SavedPlan& now);
+
+}  // namespace cfsync::daemon
