@@ -121,6 +121,9 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   CLI::App* plan = app.add_subcommand("plan", "Show the changes apply would make");
   plan->add_flag("--detailed-exitcode", options.detailed_exitcode,
                  "Exit 0 when there is nothing to do, 2 when there are changes, 1 on error");
+  plan->add_flag("--drift-exitcode", options.drift_exitcode,
+                 "Exit 3 when the changes undo edits made outside cfsync since this configuration "
+                 "was last applied in full (drift)");
   std::string plan_out;
   plan->add_option("-o,--out", plan_out,
                    "Also save the plan to FILE, with digests of the configuration and the live "

@@ -34,6 +34,7 @@ struct Options {
   LogFormat log_format = LogFormat::text;
   std::string log_level = "warn";
   bool detailed_exitcode = false;  // plan: 0 no changes, 1 error, 2 changes
+  bool drift_exitcode = false;     // plan: 3 when the changes are drift
   std::optional<std::filesystem::path>
       state_dir;       // default: $STATE_DIRECTORY, else beside the config
   bool wait = false;   // apply: wait for uploaded documents to be indexed

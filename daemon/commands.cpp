@@ -31,6 +31,15 @@ namespace {
 constexpr int k_exit_ok = 0;
 constexpr int k_exit_error = 1;
 constexpr int k_exit_changes = 2;
+constexpr int k_exit_drift = 3;
+
+// After an apply that left nothing undone, the configuration is the one applied in full.
+void note_applied(const std::filesystem::path& state_dir, const std::string& account_id,
+                  const std::string& desired_sha256, spdlog::logger& log) {
+  if (auto recorded = record_applied(state_dir, account_id, desired_sha256); !recorded) {
+    log.warn("{}", recorded.error().message());
+  }
+}
 
 std::optional<std::string> env(const char* name) {
   const char* value = std::getenv(name);
@@ -181,7 +190,7 @@ std::unique_ptr<api::Client> make_client(api::Transport& transport, const Option
 }
 
 Result<Pass> reconcile_pass(DesiredState& desired, const std::filesystem::path& state_dir,
-                            api::Transport& client, const Options& options,
+                            api::Transport& client, const Options& options, bool drift,
                             const std::function<bool(const Pass&)>& before_apply,
                             const std::atomic<bool>* stop,
                             const std::shared_ptr<spdlog::logger>& logger) {
@@ -199,6 +208,9 @@ Result<Pass> reconcile_pass(DesiredState& desired, const std::filesystem::path& 
   // plan: the pure diff.
   Pass pass;
   CFSYNC_TRY(pass.plan, reconcile::plan(desired, live));
+  if (drift) {
+    for (Change& change : pass.plan.changes) change.origin = Origin::drift;
+  }
   pass.safety = reconcile::safety_problems(pass.plan, desired, live);
   pass.live_digest = provider.live_digest();
   if (!before_apply || !before_apply(pass) || pass.plan.empty()) return pass;
@@ -306,8 +318,9 @@ int run_command(const Options& options, const Environment& environment, std::ost
     return SavedPlan{desired.account_id, desired_sha256, pass.live_digest, sha256_hex(json), json};
   };
   std::vector<std::string> moved;
+  const bool drift = last_applied(state_dir, desired.account_id) == desired_sha256;
   auto pass = reconcile_pass(
-      desired, state_dir, *client, options,
+      desired, state_dir, *client, options, drift,
       [&](const Pass& computed) {
         if (!apply) return false;
         if (saved) {
@@ -347,10 +360,12 @@ int run_command(const Options& options, const Environment& environment, std::ost
     }
     out << (options.output == OutputFormat::json ? plan_json(plan, desired.account_id, style)
                                                  : plan_text(plan, desired.account_id, style));
+    if (options.drift_exitcode && drift && !plan.empty()) return k_exit_drift;
     if (options.detailed_exitcode && !plan.empty()) return k_exit_changes;
     return k_exit_ok;
   }
   if (!pass->report) {  // nothing to do; the text plan said so
+    note_applied(state_dir, desired.account_id, desired_sha256, log);
     if (options.output == OutputFormat::json) {
       out << apply_json(plan, api::ApplyReport{}, desired.account_id, style);
     }
@@ -362,7 +377,9 @@ int run_command(const Options& options, const Environment& environment, std::ost
   out << (options.output == OutputFormat::json
               ? apply_json(plan, *pass->report, desired.account_id, style)
               : apply_text(plan, *pass->report, style));
-  return pass->report->ok() && pass->waited ? k_exit_ok : k_exit_error;
+  if (!pass->report->ok() || !pass->waited) return k_exit_error;
+  note_applied(state_dir, desired.account_id, desired_sha256, log);
+  return k_exit_ok;
 }
 
 }  // namespace cfsync::daemon

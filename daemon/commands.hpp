@@ -68,12 +68,11 @@ struct Pass {
 // takes no new change once set), records dataset uploads in `state_dir`, and waits for processing
 // (and indexing with --wait). Errors before a plan exists are returned; failed changes are in the
 // report.
-[[nodiscard]] Result<Pass> reconcile_pass(DesiredState& desired,
-                                          const std::filesystem::path& state_dir,
-                                          api::Transport& client, const Options& options,
-                                          const std::function<bool(const Pass&)>& before_apply,
-                                          const std::atomic<bool>* stop,
-                                          const std::shared_ptr<spdlog::logger>& logger);
+// `drift`: the configuration is the one last applied in full, so every change is drift.
+[[nodiscard]] Result<Pass> reconcile_pass(
+    DesiredState& desired, const std::filesystem::path& state_dir, api::Transport& client,
+    const Options& options, bool drift, const std::function<bool(const Pass&)>& before_apply,
+    const std::atomic<bool>* stop, const std::shared_ptr<spdlog::logger>& logger);
 
 // Runs the command and returns the process exit code: 0 success (plan: nothing to do when
 // --detailed-exitcode is given), 1 error, 2 plan with changes under --detailed-exitcode.

@@ -149,7 +149,9 @@ void change_text(const Change& change, const Paint& paint, RenderOptions options
   const ActionWords& word = words(change.action);
   const std::string mark = paint(word.mark, word.colour);
   const std::string reason = change.reason.empty() ? "" : " (" + change.reason + ")";
-  out += fmt::format("  # {} {}{}\n", described(change), word.headline, reason);
+  const std::string drift =
+      change.origin == Origin::drift ? " (drift: changed outside cfsync)" : "";
+  out += fmt::format("  # {} {}{}{}\n", described(change), word.headline, reason, drift);
   out += fmt::format("  {} {} {{\n", mark, title(change));
   std::size_t width = 0;
   for (const FieldChange& field : change.fields) width = std::max(width, field.field.size());
@@ -195,6 +197,7 @@ json::object change_json(const Change& change, RenderOptions options) {
   object["parent"] = change.parent.empty() ? json::value(nullptr) : json::value(change.parent);
   object["id"] = change.id.empty() ? json::value(nullptr) : json::value(change.id);
   object["reason"] = change.reason.empty() ? json::value(nullptr) : json::value(change.reason);
+  object["origin"] = change.origin == Origin::drift ? "drift" : "pending";
   return object;
 }
 

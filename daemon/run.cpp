@@ -3,6 +3,7 @@
 #include "daemon/http_listener.hpp"
 #include "daemon/lock.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/saved_plan.hpp"
 #include "daemon/systemd.hpp"
 #include "daemon/watch.hpp"
 
@@ -36,26 +37,6 @@ constexpr auto k_debounce = 2s;
 // A failed reconcile is tried again after 5 s, 10 s, 20 s, … up to this (or the interval).
 constexpr auto k_first_retry = 5s;
 constexpr auto k_max_retry = 5min;
-
-// What a configuration is made of, to tell a new one from the last applied: paths, sizes and
-// modification times of the YAML and the files it references, documents included.
-std::size_t fingerprint(const config::Config& config) {
-  std::string text;
-  const auto add = [&](const std::filesystem::path& file) {
-    std::error_code ec;
-    text += file.string();
-    text += '\0';
-    text += std::to_string(std::filesystem::file_size(file, ec));
-    text += '\0';
-    text += std::to_string(std::filesystem::last_write_time(file, ec).time_since_epoch().count());
-    text += '\n';
-  };
-  for (const std::filesystem::path& file : config.files) add(file);
-  for (const DesiredInstance& instance : config.desired.ai_search_instances) {
-    for (const DesiredDocument& document : instance.documents) add(document.file);
-  }
-  return std::hash<std::string>{}(text);
-}
 
 std::string local_time_now() {
   const std::time_t now = std::time(nullptr);
@@ -106,9 +87,8 @@ class Daemon {
   // Shared with the listener's thread and the reconcile thread.
   std::mutex m_mutex;
   std::optional<config::Config> m_last_good;
-  std::size_t m_last_good_print = 0;                 // its fingerprint, taken when it was loaded
-  std::string m_config_error;                        // the newest configuration's problem, or ""
-  std::optional<std::size_t> m_applied_fingerprint;  // of the config last applied in full
+  std::string m_last_good_print;  // its desired_digest(), taken when it was loaded
+  std::string m_config_error;     // the newest configuration's problem, or ""
   std::optional<Clock::time_point> m_last_success;
   std::string m_last_summary = "starting";
   bool m_ready_sent = false;
@@ -178,13 +158,13 @@ Outcome Daemon::reconcile() {
   auto loaded = load_config(m_options, m_environment);
   config::Config config;
   bool config_error = false;
-  std::size_t print = 0;
+  std::string print;
   {
     std::lock_guard lock(m_mutex);
     if (loaded) {
       m_config_error.clear();
       m_last_good = *loaded;
-      m_last_good_print = fingerprint(*loaded);
+      m_last_good_print = desired_digest(*loaded);
       config = std::move(*loaded);
     } else {
       config_error = true;
@@ -215,21 +195,17 @@ Outcome Daemon::reconcile() {
   auto locked = StateLock::acquire(state_dir, m_options.lock_timeout);
   if (!locked) return {"failure", locked.error().message()};
 
+  // Drift: changes planned against the very configuration last applied in full are live edits
+  // made elsewhere. (With a new configuration, its changes and drift are not told apart.)
+  const bool drift = last_applied(state_dir, config.desired.account_id) == print;
   Outcome outcome;
   auto pass = reconcile_pass(
-      config.desired, state_dir, *m_client, m_options, [](const Pass&) { return true; }, &m_stop,
-      m_logger);
+      config.desired, state_dir, *m_client, m_options, drift, [](const Pass&) { return true; },
+      &m_stop, m_logger);
   if (!pass) {
     log.error("reconcile failed: {}", pass.error().describe());
     for (const std::string& line : pass.error().details) log.error("{}", line);
     return {"failure", pass.error().describe()};
-  }
-  // Drift: changes planned against the very configuration last applied in full are live edits
-  // made elsewhere. (With a new configuration, its changes and drift are not told apart.)
-  bool drift = false;
-  {
-    std::lock_guard lock(m_mutex);
-    drift = m_applied_fingerprint == print;
   }
   const Plan& plan = pass->plan;
   bool ok = pass->waited;
@@ -242,15 +218,16 @@ Outcome Daemon::reconcile() {
     const Change& change = plan.changes.at(i);
     ++outcome.applied;
     m_metrics.change_applied(to_string(change.kind), to_string(change.action));
-    if (drift) {
+    if (change.origin == Origin::drift) {
       ++outcome.drift;
       m_metrics.drift_corrected(to_string(change.kind));
     }
   }
   if (pass->report && !pass->report->ok()) ok = false;
-  if (ok && !config_error) {
-    std::lock_guard lock(m_mutex);
-    m_applied_fingerprint = print;
+  if (ok) {
+    if (auto recorded = record_applied(state_dir, config.desired.account_id, print); !recorded) {
+      log.warn("{}", recorded.error().message());
+    }
   }
   if (outcome.drift > 0) {
     log.warn("corrected {} change(s) made outside cfsync (drift)", outcome.drift);

@@ -89,6 +89,32 @@ Result<SavedPlan> read_saved_plan(const std::filesystem::path& file) {
   return saved;
 }
 
+std::optional<std::string> last_applied(const std::filesystem::path& state_dir,
+                                        const std::string& account_id) {
+  std::ifstream in(state_dir / "last-apply.json", std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  std::string_view account, digest;
+  if (parser.parse(text.str()).get(root) != simdjson::SUCCESS ||
+      root["account_id"].get_string().get(account) != simdjson::SUCCESS ||
+      root["desired_sha256"].get_string().get(digest) != simdjson::SUCCESS ||
+      account != account_id) {
+    return std::nullopt;
+  }
+  return std::string(digest);
+}
+
+Result<void> record_applied(const std::filesystem::path& state_dir, const std::string& account_id,
+                            const std::string& desired_sha256) {
+  const json::object record{
+      {"version", 1}, {"account_id", account_id}, {"desired_sha256", desired_sha256}};
+  return config::write_atomically(state_dir / "last-apply.json", json::serialize(record) + "\n",
+                                  "the record of the last apply");
+}
+
 std::vector<std::string> saved_plan_drift(const SavedPlan& saved, const SavedPlan& now) {
   std::vector<std::string> moved;
   if (saved.account_id != now.account_id) {

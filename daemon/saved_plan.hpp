@@ -7,6 +7,7 @@
 #include "reconcile/result.hpp"
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,15 @@ struct SavedPlan {
 [[nodiscard]] Result<void> write_saved_plan(const std::filesystem::path& file,
                                             const SavedPlan& saved);
 [[nodiscard]] Result<SavedPlan> read_saved_plan(const std::filesystem::path& file);
+
+// The desired_digest() of the configuration last applied in full to `account_id` from this
+// state directory, if one is recorded: a plan against the same configuration is drift.
+[[nodiscard]] std::optional<std::string> last_applied(const std::filesystem::path& state_dir,
+                                                      const std::string& account_id);
+// Records it; a record that cannot be written only loses the drift class of the next plan.
+[[nodiscard]] Result<void> record_applied(const std::filesystem::path& state_dir,
+                                          const std::string& account_id,
+                                          const std::string& desired_sha256);
 
 // What moved since `saved`, one line each; empty when `now` yields the same plan.
 [[nodiscard]] std::vector<std::string> saved_plan_drift(const SavedPlan& saved,

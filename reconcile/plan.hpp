@@ -24,6 +24,9 @@ enum class ResourceKind {
 };
 // replace: delete, then create again (AI Search items cannot be overwritten).
 enum class Action { create, update, replace, delete_ };
+// Where a change comes from: the configuration (pending), or an edit of the account made
+// elsewhere since the same configuration was last applied in full (drift).
+enum class Origin { pending, drift };
 
 [[nodiscard]] std::string_view to_string(ResourceKind kind);
 [[nodiscard]] std::string_view to_string(Action action);
@@ -152,6 +155,7 @@ struct Change {
   // Why the change is needed when the fields alone do not say (a dataset upload: "the file
   // changed since version 3 was uploaded"); else empty.
   std::string reason;
+  Origin origin = Origin::pending;
   ChangePayload payload;
 };
 

@@ -368,3 +368,26 @@ TEST_CASE(
 
 }  // namespace
 }  // namespace cfsync::test
+
+namespace cfsync::test {
+namespace {
+
+TEST_CASE(
+    "drift: an edit made elsewhere since the last apply is drift, exit 3 with --drift-exitcode") {
+  Account account;
+  account.apply(numbered_profiles(2));
+  (void)account.create_directly(R"({"name": "Made in the dashboard"})");
+  const ProcessResult drift = account.cfsync({"plan", "--drift-exitcode", "--detailed-exitcode"});
+  CHECK(drift.exit_code == 3);
+  CHECK(drift.out.find("(drift: changed outside cfsync)") != std::string::npos);
+  const ProcessResult json = account.cfsync({"plan", "--output", "json"});
+  CHECK(json.out.find("\"origin\":\"drift\"") != std::string::npos);
+
+  // A new configuration: its changes are pending, not drift.
+  account.write(numbered_profiles(3));
+  CHECK(account.cfsync({"plan", "--drift-exitcode"}).exit_code == 0);
+  CHECK(account.cfsync({"plan", "--drift-exitcode", "--detailed-exitcode"}).exit_code == 2);
+}
+
+}  // namespace
+}  // namespace cfsync::test
