@@ -153,6 +153,9 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
                "How long to wait for another cfsync writing to the same state directory (a "
                "daemon, another apply), e.g. 2m",
                "0s");
+  CLI::App* schema = app.add_subcommand(
+      "schema",
+      "Print a JSON Schema of the configuration file, for editors' YAML language servers");
   CLI::App* run = app.add_subcommand(
       "run",
       "Keep the account equal to the configuration: reconcile now, every --interval, and "
@@ -230,7 +233,9 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
                  *validate ? "validate" : (*run ? "run" : "plan"));
     return 1;
   }
-  if (*run) {
+  if (*schema) {
+    options.command = Command::schema;
+  } else if (*run) {
     options.command = Command::run;
   } else if (*validate) {
     options.command = Command::validate;

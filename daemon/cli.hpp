@@ -13,7 +13,7 @@
 
 namespace cfsync::daemon {
 
-enum class Command { validate, plan, apply, run };
+enum class Command { validate, plan, apply, run, schema };
 enum class OutputFormat { text, json };
 
 struct Options {

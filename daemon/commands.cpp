@@ -12,6 +12,7 @@
 #include "daemon/progress.hpp"
 #include "daemon/report.hpp"
 #include "daemon/saved_plan.hpp"
+#include "daemon/schema.hpp"
 #include "reconcile/planner.hpp"
 #include "reconcile/safety.hpp"
 
@@ -266,6 +267,10 @@ Result<Pass> reconcile_pass(DesiredState& desired, const std::filesystem::path& 
 int run_command(const Options& options, const Environment& environment, std::ostream& out,
                 const std::shared_ptr<spdlog::logger>& logger) {
   spdlog::logger& log = *logger;
+  if (options.command == Command::schema) {
+    out << config_schema();
+    return k_exit_ok;
+  }
   const RenderOptions style{
       .color = options.color && environment.stdout_is_terminal && !environment.no_color,
       .show_sensitive = options.show_sensitive};

@@ -15,8 +15,9 @@ packages=(
   # the daemon under systemd: sd_notify and the journal
   libsystemd-dev pkg-config
   # tests: doctest; openssl's s_server for the TLS test; Node.js for Prism in the contract test,
-  # and curl, which Prism's start-up script uses; Prometheus's Python parser reads /metrics
-  doctest-dev openssl nodejs curl python3-prometheus-client
+  # and curl, which Prism's start-up script uses; Prometheus's Python parser reads /metrics;
+  # jsonschema and PyYAML check the examples against `cfsync schema`
+  doctest-dev openssl nodejs curl python3-prometheus-client python3-jsonschema python3-yaml
 )
 
 missing=()

@@ -202,3 +202,43 @@ TEST_CASE("the emulator keeps its state across a restart with --state") {
 
 }  // namespace
 }  // namespace cfsync::test
+
+namespace cfsync::test {
+namespace {
+
+// Validates `yaml_file` against `schema_file` with python3-jsonschema (Draft 2020-12).
+ProcessResult validate_with_schema(const std::string& schema_file, const std::string& yaml_file) {
+  return run(
+      {"/usr/bin/python3", "-c",
+       "import sys, json, yaml, jsonschema\n"
+       "schema = json.load(open(sys.argv[1]))\n"
+       "jsonschema.Draft202012Validator.check_schema(schema)\n"
+       "jsonschema.Draft202012Validator(schema).validate(yaml.safe_load(open(sys.argv[2])))\n",
+       schema_file, yaml_file});
+}
+
+TEST_CASE("schema: every example validates against `cfsync schema`, and a typo does not") {
+  TempDir dir;
+  const ProcessResult schema = run({binary("cfsync"), "schema"});
+  REQUIRE(schema.exit_code == 0);
+  const std::string schema_file = dir.write("schema.json", schema.out).string();
+  int examples = 0;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(source_dir() + "/examples")) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++examples;
+    const ProcessResult checked = validate_with_schema(schema_file, entry.path().string());
+    INFO(entry.path().string());
+    CHECK_MESSAGE(checked.exit_code == 0, checked.err);
+  }
+  CHECK(examples >= 4);
+  const std::string typo =
+      dir.write("typo.yaml", "dlp:\n  profiles:\n    - name: P\n      ocr_enabeld: true\n")
+          .string();
+  const ProcessResult refused = validate_with_schema(schema_file, typo);
+  CHECK(refused.exit_code != 0);
+  CHECK(refused.err.find("ocr_enabeld") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace cfsync::test
