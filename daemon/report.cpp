@@ -18,7 +18,6 @@ namespace {
 namespace json = boost::json;
 
 constexpr int k_format_version = 1;
-constexpr std::string_view k_masked = "(sensitive value)";
 
 struct Paint {
   bool on;
@@ -77,7 +76,9 @@ std::string shown(const FieldValue& value, RenderOptions options) {
     std::string operator()(std::int64_t n) const { return std::to_string(n); }
     std::string operator()(const std::string& s) const { return json_quoted(s); }
     std::string operator()(const StringList& list) const { return listed(list, true); }
-    std::string operator()(Masked) const { return std::string(k_masked); }
+    std::string operator()(const Masked& value) const {
+      return digest_of(Protected::regex(value.value));
+    }
     std::string operator()(const Protected& value) const {
       if (!options.show_sensitive) return digest_of(value);
       if (value.form == Protected::Form::words) return listed(lines_of(value.value.reveal()), true);
@@ -99,7 +100,9 @@ json::value json_value(const FieldValue& value, RenderOptions options) {
       for (const std::string& item : list) out.emplace_back(item);
       return out;
     }
-    json::value operator()(Masked) const { return json::string(k_masked); }
+    json::value operator()(const Masked& value) const {
+      return json::string(digest_of(Protected::regex(value.value)));
+    }
     json::value operator()(const Protected& value) const {
       if (!options.show_sensitive) return json::string(digest_of(value));
       if (value.form == Protected::Form::text) return json::string(value.value.reveal());

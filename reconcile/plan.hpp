@@ -31,9 +31,11 @@ enum class Origin { pending, drift };
 [[nodiscard]] std::string_view to_string(ResourceKind kind);
 [[nodiscard]] std::string_view to_string(Action action);
 
-// A value that is set but is never shown (a key, a token).
+// A value that is set but never shown, not even with --show-sensitive (the payload-logging
+// key): plans show its digest and length only.
 struct Masked {
-  friend bool operator==(Masked, Masked) = default;
+  Sensitive value;
+  friend bool operator==(const Masked&, const Masked&) = default;
 };
 
 // A value shown as a digest unless the user asks to see it, because it could reveal what it

@@ -8,10 +8,10 @@ namespace {
 
 FieldValue shown(MaskingLevel level) { return std::string(to_string(level)); }
 
-// Whether a secret is set is shown; its value never is.
+// Whether a secret is set is shown, as a digest; its value never is.
 FieldValue masked(const Sensitive& value) {
   if (value.empty()) return std::monostate{};
-  return Masked{};
+  return Masked{value};
 }
 
 // One Change per kind, in a fixed order: settings first, as later kinds may depend on them.

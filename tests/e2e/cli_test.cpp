@@ -242,3 +242,59 @@ TEST_CASE("schema: every example validates against `cfsync schema`, and a typo d
 
 }  // namespace
 }  // namespace cfsync::test
+
+namespace cfsync::test {
+namespace {
+
+TEST_CASE("masked output: no regex, word, dataset cell or key in any output, JSON or saved plan") {
+  TempDir dir;
+  EmulatorProcess emulator;
+  const std::vector<std::string> secrets = {"SECRET-REGEX-[0-9]{9}", "confidential-codeword",
+                                            "blocked-secret-term",
+                                            "c2VjcmV0LWtleS1ub3QtdG8tc2hvdw=="};
+  dir.write("repo/key.pub", secrets[3] + "\n");
+  dir.write("repo/terms.txt", secrets[2] + "\nother\n");
+  dir.write("repo/cfsync.yaml", std::string("account_id: ") + k_account + R"(
+dlp:
+  settings:
+    payload_logging: {public_key_file: key.pub}
+  profiles:
+    - name: Masked
+      entries:
+        - name: Pattern
+          regex: ')" + secrets[0] + R"('
+        - name: Words
+          words: [)" + secrets[1] + R"(]
+  datasets:
+    - name: terms
+      kind: word_list
+      file: terms.txt
+)");
+  const std::string repo = (dir.path() / "repo").string();
+  const std::string saved = (dir.path() / "plan.json").string();
+  std::string everything;
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"plan"},
+                                             {"plan", "--output", "json"},
+                                             {"plan", "--out", saved, "--log-level", "debug"},
+                                             {"apply", "--log-level", "debug"},
+                                             {"apply", "--output", "json"}}) {
+    std::vector<std::string> argv = {binary("cfsync")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"-c", repo, "--api-url", emulator.url(), "--state-dir",
+                             (dir.path() / "state").string()});
+    const ProcessResult result = run(argv, {{"CLOUDFLARE_API_TOKEN", k_token}});
+    CHECK_MESSAGE(result.exit_code == 0, result.err);
+    everything += result.out + result.err;
+  }
+  std::ifstream in(saved);
+  everything += std::string(std::istreambuf_iterator<char>(in), {});
+  CHECK(everything.find("sha256:") != std::string::npos);
+  for (const std::string& secret : secrets) {
+    CAPTURE(secret);
+    CHECK(everything.find(secret) == std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace cfsync::test

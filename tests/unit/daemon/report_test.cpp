@@ -17,7 +17,7 @@ Plan sample_plan() {
   change.action = Action::update;
   change.fields = {{"ocr", false, true},
                    {"payload_logging.masking_level", std::string("default"), std::string("full")},
-                   {"payload_logging.public_key", std::monostate{}, Masked{}}};
+                   {"payload_logging.public_key", std::monostate{}, Masked{k_key}}};
   change.payload =
       DesiredDlpSettings{.ocr = true, .masking_level = MaskingLevel::full, .public_key = k_key};
   return Plan{{change}};
@@ -31,7 +31,7 @@ TEST_CASE("text plan: each field old to new, and a summary") {
         "  ~ dlp_settings {\n"
         "      ~ ocr                           = false → true\n"
         "      ~ payload_logging.masking_level = \"default\" → \"full\"\n"
-        "      ~ payload_logging.public_key    = null → (sensitive value)\n"
+        "      ~ payload_logging.public_key    = null → sha256:d08f0738… (32 chars)\n"
         "    }\n"
         "\n"
         "Plan: 0 to create, 1 to update, 0 to delete.\n");
@@ -66,7 +66,7 @@ TEST_CASE("JSON plan: the documented shape, secrets masked") {
   CHECK(bool(fields.at(0)["after"]) == true);
   CHECK(fields.at(0)["sensitive"].error() == simdjson::NO_SUCH_FIELD);
   CHECK(fields.at(2)["before"].is_null());
-  CHECK(std::string_view(fields.at(2)["after"]) == "(sensitive value)");
+  CHECK(std::string_view(fields.at(2)["after"]) == "sha256:d08f0738… (32 chars)");
   CHECK(bool(fields.at(2)["sensitive"]) == true);
   CHECK(int64_t(root["summary"]["update"]) == 1);
 }
