@@ -9,6 +9,7 @@
 #include <boost/json/value.hpp>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace cfsync::daemon {
@@ -19,15 +20,12 @@ namespace {
 
 constexpr int k_format_version = 1;
 
-void add_file(config::Digest& digest, const std::filesystem::path& file) {
-  std::error_code ec;
-  digest.update(file.string());
-  digest.update(std::string_view("\0", 1));
-  digest.update(std::to_string(std::filesystem::file_size(file, ec)));
-  digest.update(std::string_view("\0", 1));
-  digest.update(
-      std::to_string(std::filesystem::last_write_time(file, ec).time_since_epoch().count()));
-  digest.update("\n");
+// A path as the configuration's root sees it, so that two checkouts of one commit agree.
+std::string below_root(const std::filesystem::path& file, const std::filesystem::path& root) {
+  return std::filesystem::absolute(file)
+      .lexically_normal()
+      .lexically_relative(root)
+      .generic_string();
 }
 
 }  // namespace
@@ -39,13 +37,27 @@ std::string sha256_hex(std::string_view bytes) {
 }
 
 std::string desired_digest(const config::Config& config) {
+  // By content, not modification time: a fresh checkout of the same commit (a CI job) must give
+  // the same digest. Dataset files count by the digest the scan made; documents by path and size
+  // (hashing every document on every plan would cost what the digest cache saves).
   config::Digest digest(config::Digest::algorithm_named("sha256"));
-  for (const std::filesystem::path& file : config.files) add_file(digest, file);
+  const std::filesystem::path root = std::filesystem::absolute(config.root).lexically_normal();
+  std::set<std::filesystem::path> datasets;
   for (const DesiredDataset& dataset : config.desired.datasets) {
+    datasets.insert(dataset.file.path);
     digest.update(dataset.name + "\n" + dataset.file.sha256 + "\n");
   }
+  for (const std::filesystem::path& file : config.files) {
+    if (datasets.contains(file)) continue;
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream content;
+    content << in.rdbuf();
+    digest.update(below_root(file, root) + "\n" + sha256_hex(content.str()) + "\n");
+  }
   for (const DesiredInstance& instance : config.desired.ai_search_instances) {
-    for (const DesiredDocument& document : instance.documents) add_file(digest, document.file);
+    for (const DesiredDocument& document : instance.documents) {
+      digest.update(below_root(document.file, root) + "\n" + std::to_string(document.size) + "\n");
+    }
   }
   return digest.hex();
 }

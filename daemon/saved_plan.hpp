@@ -21,9 +21,8 @@ struct SavedPlan {
   std::string plan_json;       // that rendering, kept in the file for the reviewer
 };
 
-// SHA-256 (hex) of what a configuration is made of: each file it read (YAML and referenced),
-// by path, size and modification time, each dataset's content digest and each document's path,
-// size and modification time.
+// SHA-256 (hex) of what a configuration is made of: each file it read (YAML and referenced) by
+// path below the root and content, each dataset's content digest, each document's path and size.
 [[nodiscard]] std::string desired_digest(const config::Config& config);
 
 [[nodiscard]] std::string sha256_hex(std::string_view bytes);

@@ -377,6 +377,7 @@ TEST_CASE(
   Account account;
   account.apply(numbered_profiles(2));
   (void)account.create_directly(R"({"name": "Made in the dashboard"})");
+  account.write(numbered_profiles(2));  // written again, as a fresh checkout does: same content
   const ProcessResult drift = account.cfsync({"plan", "--drift-exitcode", "--detailed-exitcode"});
   CHECK(drift.exit_code == 3);
   CHECK(drift.out.find("(drift: changed outside cfsync)") != std::string::npos);
