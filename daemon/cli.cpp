@@ -191,13 +191,23 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   }
 
   // Limits are checked here, once, in the units people type.
-  if (timeout_ms < 1 || timeout_ms > 600'000) {
-    std::fputs("cfsync: --request-timeout must be between 1ms and 10m\n", stderr);
-    return 1;
-  }
-  if (wait_timeout_ms < 1 || wait_timeout_ms > 86'400'000) {
-    std::fputs("cfsync: --wait-timeout must be between 1ms and 24h\n", stderr);
-    return 1;
+  struct Limit {
+    const char* option;
+    double milliseconds;
+    double min;
+    double max;
+    const char* range;
+  };
+  for (const Limit& limit :
+       {Limit{"--request-timeout", timeout_ms, 1, 600'000, "1ms and 10m"},
+        Limit{"--wait-timeout", wait_timeout_ms, 1, 86'400'000, "1ms and 24h"},
+        Limit{"--lock-timeout", lock_timeout_ms, 0, 86'400'000, "0s and 24h"},
+        Limit{"--interval", interval_ms, 1000, 86'400'000, "1s and 24h"},
+        Limit{"--shutdown-timeout", shutdown_timeout_ms, 0, 3'600'000, "0s and 1h"}}) {
+    if (limit.milliseconds < limit.min || limit.milliseconds > limit.max) {
+      std::fprintf(stderr, "cfsync: %s must be between %s\n", limit.option, limit.range);
+      return 1;
+    }
   }
   if (max_response_bytes < 1024 || max_response_bytes > (std::uint64_t{1} << 32)) {
     std::fputs("cfsync: --max-response-bytes must be between 1KiB and 4GiB\n", stderr);
@@ -207,18 +217,6 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
     options.rate_limit = *limit;
   } else {
     std::fprintf(stderr, "cfsync: --rate-limit: %s\n", limit.error().message().c_str());
-    return 1;
-  }
-  if (lock_timeout_ms < 0 || lock_timeout_ms > 86'400'000) {
-    std::fputs("cfsync: --lock-timeout must be between 0s and 24h\n", stderr);
-    return 1;
-  }
-  if (interval_ms < 1000 || interval_ms > 86'400'000) {
-    std::fputs("cfsync: --interval must be between 1s and 24h\n", stderr);
-    return 1;
-  }
-  if (shutdown_timeout_ms < 0 || shutdown_timeout_ms > 3'600'000) {
-    std::fputs("cfsync: --shutdown-timeout must be between 0s and 1h\n", stderr);
     return 1;
   }
   options.lock_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(lock_timeout_ms));
