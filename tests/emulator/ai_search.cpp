@@ -1,7 +1,13 @@
-// AI Search items of managed instances (API.md §7.3): list with pagination and filters, upload
-// (multipart), get, delete, sync. Instances come from the fixture file, as the dashboard would
-// have made them. Indexing is emulated from the time of upload: queued, running, then completed
-// (or error, for keys matching --index-error-pattern).
+// AI Search (API.md §7): the namespaces and instances that exist, listed; and the items of
+// managed instances (§7.3): list with pagination and filters, upload (multipart), get, download,
+// delete, sync. Instances come from the fixture file, as the dashboard would have made them; the
+// namespaces are "default" and those the instances name. Indexing is emulated from the time of
+// upload: queued, running, then completed (or error, for keys matching --index-error-pattern).
+//
+// Stored per account: "ai_search": {"namespaces": {"<name>": {"description", "created_at"}},
+// "instances": {"<namespace>/<id>": {"namespace", "id", "managed", "created_at", "items"}}}. Each
+// item keeps its private notes in "emulator" ({"since_ms", "content"}, the content base64 so that
+// the state stays JSON), which clients never see.
 #include "tests/emulator/emulator.hpp"
 #include "tests/emulator/families.hpp"
 #include "tests/emulator/json_body.hpp"
@@ -14,8 +20,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
+#include <limits>
 #include <map>
+#include <variant>
 
 namespace cfsync::emulator {
 
@@ -27,6 +36,10 @@ constexpr std::size_t k_max_key_characters = 128;
 constexpr std::size_t k_max_file_bytes = 4u << 20;
 constexpr int k_max_per_page = 50;
 constexpr int k_min_per_page = 5;  // the response schema's minimum
+// Namespace and instance lists: the spec's bounds and default page size.
+constexpr int k_max_list_per_page = 100;
+constexpr int k_default_per_page = 20;
+constexpr int k_max_page = std::numeric_limits<int>::max();
 constexpr std::array<std::string_view, 6> k_statuses = {"queued", "running", "completed",
                                                         "error",  "skipped", "outdated"};
 
@@ -49,17 +62,38 @@ Response ai_failure(int status, int code, std::string_view message) {
   return {.status = status, .body = json::serialize(body)};
 }
 
+// The namespace and instance lists declare their 400 as an input validation error, whose errors
+// must name the offending parameter.
+Response invalid_parameter(std::string_view parameter, std::string_view message) {
+  json::object error{
+      {"code", k_code_invalid}, {"message", message}, {"path", json::array{"query", parameter}}};
+  json::object body{{"success", false}, {"errors", json::array{std::move(error)}}};
+  return {.status = 400, .body = json::serialize(body)};
+}
+
 std::string instance_key(std::string_view namespace_name, std::string_view id) {
   return std::string(namespace_name) + "/" + std::string(id);
 }
 
-json::object& instances_of(json::object& account) {
-  json::value& ai_search = account["ai_search"];
-  if (!ai_search.is_object()) ai_search = json::object();
-  json::value& instances = ai_search.as_object()["instances"];
-  if (!instances.is_object()) instances = json::object();
-  return instances.as_object();
+// The object member `name` of `parent`, made when missing. Looked up first: Boost 1.81's
+// json::object::operator[] makes room for one more member even when the key exists, which can
+// move the others while a caller holds them.
+json::object& object_member(json::object& parent, std::string_view name) {
+  json::value* existing = parent.if_contains(name);
+  if (existing != nullptr && existing->is_object()) return existing->as_object();
+  json::value& made = parent[name];
+  made = json::object();
+  return made.as_object();
 }
+
+// The object `name` of the account's "ai_search", made when missing.
+json::object& ai_search_part(json::object& account, std::string_view name) {
+  return object_member(object_member(account, "ai_search"), name);
+}
+
+json::object& instances_of(json::object& account) { return ai_search_part(account, "instances"); }
+
+json::object& namespaces_of(json::object& account) { return ai_search_part(account, "namespaces"); }
 
 json::object* instance_of(Context& context) {
   json::object& instances = instances_of(context.account);
@@ -94,6 +128,28 @@ std::string checksum_of(std::string_view content, const std::string& algorithm) 
     hex += k_hex[digest[i] & 0xF];
   }
   return hex;
+}
+
+// Item content is kept base64 in the state file, which is JSON: uploads may be any bytes.
+std::string base64_encoded(std::string_view bytes) {
+  std::string text(4 * ((bytes.size() + 2) / 3) + 1, '\0');  // EVP_EncodeBlock adds a NUL
+  const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()),
+                                     reinterpret_cast<const unsigned char*>(bytes.data()),
+                                     static_cast<int>(bytes.size()));
+  text.resize(static_cast<std::size_t>(length));
+  return text;
+}
+
+// The inverse of base64_encoded. EVP_DecodeBlock counts the padding as zero bytes, which are
+// not content: one less per trailing '='.
+std::string base64_decoded(std::string_view text) {
+  std::string bytes(3 * (text.size() / 4), '\0');
+  const int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
+                                     reinterpret_cast<const unsigned char*>(text.data()),
+                                     static_cast<int>(text.size()));
+  const std::size_t padding = text.ends_with("==") ? 2 : text.ends_with('=') ? 1 : 0;
+  bytes.resize(length < 0 ? 0 : static_cast<std::size_t>(length) - padding);
+  return bytes;
 }
 
 // Where an item is in its indexing, from the time indexing started.
@@ -191,6 +247,43 @@ int status_rank(std::string_view status) {
   return static_cast<int>(it - k_statuses.begin());
 }
 
+struct Page {
+  std::size_t number = 1;
+  std::size_t size = k_default_per_page;
+};
+
+// One page of `rows`, rendered, with the result_info every AI Search list carries.
+template <typename Row, typename Render>
+Response paged(const std::vector<Row>& rows, Page page, Render render) {
+  const std::size_t first = std::min(rows.size(), (page.number - 1) * page.size);
+  const std::size_t last = std::min(rows.size(), first + page.size);
+  json::array result;
+  for (std::size_t i = first; i < last; ++i) result.push_back(render(rows[i]));
+  json::object info{{"count", result.size()},
+                    {"page", page.number},
+                    {"per_page", page.size},
+                    {"total_count", rows.size()}};
+  return ai_success(std::move(result), std::move(info));
+}
+
+// `page` and `per_page` of the namespace and instance lists, with the spec's bounds.
+std::variant<Page, Response> list_page(const std::map<std::string, std::string>& query) {
+  const auto page = integer(query, "page", 1, 1, k_max_page);
+  if (!page) return invalid_parameter("page", "page must be an integer, 1 or more");
+  const auto per_page = integer(query, "per_page", k_default_per_page, 1, k_max_list_per_page);
+  if (!per_page) return invalid_parameter("per_page", "per_page must be an integer from 1 to 100");
+  return Page{static_cast<std::size_t>(*page), static_cast<std::size_t>(*per_page)};
+}
+
+// The lists' `search`: a case-insensitive substring.
+bool contains_folded(std::string_view text, std::string_view part) {
+  const auto same = [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) ==
+           std::tolower(static_cast<unsigned char>(b));
+  };
+  return std::search(text.begin(), text.end(), part.begin(), part.end(), same) != text.end();
+}
+
 Response list_items(Context& context) {
   json::object* instance = instance_of(context);
   if (instance == nullptr) return instance_missing();
@@ -240,14 +333,9 @@ Response list_items(Context& context) {
     }
     return a.key < b.key;
   });
-  const std::size_t size = static_cast<std::size_t>(std::max(*per_page, k_min_per_page));
-  const std::size_t first = std::min(rows.size(), (static_cast<std::size_t>(*page) - 1) * size);
-  const std::size_t last = std::min(rows.size(), first + size);
-  json::array result;
-  for (std::size_t i = first; i < last; ++i) result.push_back(item_json(*rows[i].item, context));
-  json::object info{
-      {"count", result.size()}, {"page", *page}, {"per_page", size}, {"total_count", rows.size()}};
-  return ai_success(std::move(result), std::move(info));
+  const Page shown{static_cast<std::size_t>(*page),
+                   static_cast<std::size_t>(std::max(*per_page, k_min_per_page))};
+  return paged(rows, shown, [&](const Row& row) { return item_json(*row.item, context); });
 }
 
 std::optional<json::object> metadata_of(const FormData& form) {
@@ -304,8 +392,9 @@ Response upload_item(Context& context) {
       {"last_seen_at", context.now},
       // "wait_for_completion" answers once indexing is done: as if it started long ago.
       {"emulator",
-       json::object{{"since_ms",
-                     waited ? context.now_ms - context.options.index_delay_ms : context.now_ms}}}};
+       json::object{
+           {"since_ms", waited ? context.now_ms - context.options.index_delay_ms : context.now_ms},
+           {"content", base64_encoded(file->body)}}}};
   items_of(*instance).push_back(item);
   context.changed = true;
   return ai_success(item_json(item, context));
@@ -317,6 +406,25 @@ Response get_item(Context& context) {
   json::object* item = find_item(*instance, context.params.at("item_id"));
   if (item == nullptr) return ai_failure(404, k_code_not_found, "Item not found.");
   return ai_success(item_json(*item, context));
+}
+
+// The bytes as uploaded. Only uploads ("builtin") are stored by AI Search; items of external
+// sources live in their bucket or site.
+Response download_item(Context& context) {
+  json::object* instance = instance_of(context);
+  if (instance == nullptr) return instance_missing();
+  json::object* item = find_item(*instance, context.params.at("item_id"));
+  if (item == nullptr) return ai_failure(404, k_code_not_found, "Item not found.");
+  if (item->at("source_id") != "builtin") {
+    return ai_failure(400, k_code_invalid,
+                      "Content download not available for external source items.");
+  }
+  // Items of a state file written before content was kept have none to give.
+  const json::value* content = item->at("emulator").as_object().if_contains("content");
+  if (content == nullptr) return ai_failure(404, k_code_not_found, "Item content not found.");
+  return {.status = 200,
+          .body = base64_decoded(content->as_string()),
+          .content_type = "application/octet-stream"};
 }
 
 Response delete_item(Context& context) {
@@ -345,19 +453,131 @@ Response reindex(Context& context, json::object& item) {
   }
   const bool waited =
       body.if_contains("wait_for_completion") != nullptr && body.at("wait_for_completion") == true;
-  item["emulator"] = json::object{
-      {"since_ms", waited ? context.now_ms - context.options.index_delay_ms : context.now_ms}};
+  // Only the indexing starts again: the notes keep the content.
+  item["emulator"].as_object()["since_ms"] =
+      waited ? context.now_ms - context.options.index_delay_ms : context.now_ms;
   item["last_seen_at"] = context.now;
   context.changed = true;
   return ai_success(item_json(item, context));
 }
 
-}  // namespace
+Response list_namespaces(Context& context) {
+  const auto query = query_of(context.request);
+  const auto page = list_page(query);
+  if (const auto* refused = std::get_if<Response>(&page)) return *refused;
+  const std::string search = query.contains("search") ? query.at("search") : "";
+  std::vector<const json::key_value_pair*> rows;
+  for (const json::key_value_pair& entry : namespaces_of(context.account)) {
+    const json::value& description = entry.value().at("description");
+    if (contains_folded(entry.key(), search) ||
+        (description.is_string() && contains_folded(description.as_string(), search))) {
+      rows.push_back(&entry);
+    }
+  }
+  std::sort(rows.begin(), rows.end(),
+            [](const auto* a, const auto* b) { return a->key() < b->key(); });
+  return paged(rows, std::get<Page>(page), [](const json::key_value_pair* entry) {
+    return json::object{{"name", entry->key()},
+                        {"description", entry->value().at("description")},
+                        {"created_at", entry->value().at("created_at")}};
+  });
+}
 
-void init_ai_search(json::object& account, const json::object& fixture) {
+// The latest upload or re-index of an instance's items, if any.
+json::value last_activity(const json::object& instance) {
+  json::value latest = nullptr;
+  for (const json::value& item : instance.at("items").as_array()) {
+    const json::string& seen = item.at("last_seen_at").as_string();
+    if (latest.is_null() || seen > latest.as_string()) latest = seen;
+  }
+  return latest;
+}
+
+// An instance as the API shows it, with every field the response schema requires. The emulator
+// keeps only its identity, items and creation time; the configuration is the create body's
+// defaults (a managed instance: no type, no source), and a non-managed instance reads as one
+// that indexes an R2 bucket named after it.
+json::object instance_json(const json::object& stored) {
+  const bool managed = is_managed(stored);
+  const json::value& created_at = stored.at("created_at");
+  return json::object{
+      {"id", stored.at("id")},
+      {"namespace", stored.at("namespace")},
+      {"engine_version", managed ? 3 : 2},  // managed instances are the v3 engine's (API.md §7.2)
+      {"enable", true},
+      {"paused", false},
+      {"status", "waiting"},
+      {"type", managed ? json::value(nullptr) : json::value("r2")},
+      {"source", managed ? json::value(nullptr) : stored.at("id")},
+      {"source_params", nullptr},
+      {"token_id", nullptr},
+      {"ai_gateway_id", nullptr},
+      {"cache", true},
+      {"cache_threshold", "close_enough"},
+      {"cache_ttl", 172800},
+      {"summarization", false},
+      {"rewrite_query", false},
+      {"reranking", false},
+      {"index_method", json::object{{"vector", true}, {"keyword", false}}},
+      {"hybrid_search_enabled", false},
+      {"fusion_method", "rrf"},
+      {"indexing_options", nullptr},
+      {"retrieval_options", nullptr},
+      // No model chosen: the account's defaults apply.
+      {"summarization_model", nullptr},
+      {"embedding_model", nullptr},
+      {"rewrite_model", nullptr},
+      {"ai_search_model", nullptr},
+      {"reranking_model", nullptr},
+      {"system_prompt_ai_search", nullptr},
+      {"system_prompt_index_summarization", nullptr},
+      {"system_prompt_rewrite_query", nullptr},
+      {"chunk", true},
+      {"chunk_size", 256},  // the spec gives no default: the emulator's choice
+      {"chunk_overlap", 10},
+      {"score_threshold", 0.4},
+      {"max_num_results", 10},
+      {"public_endpoint_id", nullptr},
+      {"public_endpoint_params", nullptr},
+      {"metadata", nullptr},
+      {"custom_metadata", nullptr},
+      {"sync_interval", 21600},
+      {"created_at", created_at},
+      {"created_by", nullptr},
+      {"modified_at", created_at},  // the emulator has no instance updates
+      {"modified_by", nullptr},
+      {"last_activity", last_activity(stored)}};
+}
+
+Response list_instances(Context& context) {
+  const std::string_view name = context.params.at("name");
+  if (!namespaces_of(context.account).contains(name)) {
+    return ai_failure(404, k_code_not_found, "Namespace not found.");
+  }
+  const auto query = query_of(context.request);
+  const auto page = list_page(query);
+  if (const auto* refused = std::get_if<Response>(&page)) return *refused;
+  const std::string search = query.contains("search") ? query.at("search") : "";
+  std::vector<const json::object*> rows;
+  for (const json::key_value_pair& entry : instances_of(context.account)) {
+    const json::object& instance = entry.value().as_object();
+    if (instance.at("namespace").as_string() == name &&
+        contains_folded(instance.at("id").as_string(), search)) {
+      rows.push_back(&instance);
+    }
+  }
+  std::sort(rows.begin(), rows.end(), [](const json::object* a, const json::object* b) {
+    return a->at("id").as_string() < b->at("id").as_string();
+  });
+  return paged(rows, std::get<Page>(page),
+               [](const json::object* instance) { return instance_json(*instance); });
+}
+
+// The fixture's instances that the account lacks, made now.
+void add_fixture_instances(json::object& instances, const json::object& fixture,
+                           const std::string& now) {
   const json::value* ai_search = fixture.if_contains("ai_search");
   if (ai_search == nullptr) return;
-  json::object& instances = instances_of(account);
   for (const json::value& value : ai_search->at("instances").as_array()) {
     const json::object& declared = value.as_object();
     const json::value* name = declared.if_contains("namespace");
@@ -369,13 +589,41 @@ void init_ai_search(json::object& account, const json::object& fixture) {
     instance = json::object{{"namespace", namespace_name},
                             {"id", id},
                             {"managed", managed ? managed->as_bool() : true},
+                            {"created_at", now},
                             {"items", json::array()}};
   }
 }
 
+}  // namespace
+
+void init_ai_search(json::object& account, const json::object& fixture, const std::string& now) {
+  // Both parts are made before references to them are taken: adding one to "ai_search" may
+  // move the other.
+  instances_of(account);
+  json::object& namespaces = namespaces_of(account);
+  json::object& instances = instances_of(account);
+  add_fixture_instances(instances, fixture, now);
+  // "default" always exists; other namespaces exist once an instance names them. Their
+  // creation times, once set, are kept by the state file.
+  const auto add_namespace = [&](std::string_view name) {
+    if (!namespaces.contains(name)) {
+      namespaces[name] = json::object{{"description", nullptr}, {"created_at", now}};
+    }
+  };
+  add_namespace("default");
+  for (json::key_value_pair& entry : instances) {
+    json::object& instance = entry.value().as_object();
+    // A state file from before creation times were kept: the instance is made now.
+    if (!instance.contains("created_at")) instance["created_at"] = now;
+    add_namespace(instance.at("namespace").as_string());
+  }
+}
+
 void add_ai_search_routes(Router& router) {
-  const std::string items =
-      "/accounts/{account_id}/ai-search/namespaces/{name}/instances/{id}/items";
+  const std::string namespaces = "/accounts/{account_id}/ai-search/namespaces";
+  router.add("GET", namespaces, list_namespaces);
+  router.add("GET", namespaces + "/{name}/instances", list_instances);
+  const std::string items = namespaces + "/{name}/instances/{id}/items";
   router.add("GET", items, list_items);
   router.add("POST", items, upload_item);
   router.add("PUT", items, [](Context& context) {
@@ -394,6 +642,7 @@ void add_ai_search_routes(Router& router) {
     return reindex(context, *item);
   });
   router.add("GET", items + "/{item_id}", get_item);
+  router.add("GET", items + "/{item_id}/download", download_item);
   router.add("PATCH", items + "/{item_id}", [](Context& context) {
     json::object* instance = instance_of(context);
     if (instance == nullptr) return instance_missing();

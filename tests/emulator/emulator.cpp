@@ -155,7 +155,7 @@ Emulator::Emulator(Options options, Clock clock)
     if (!account.is_object()) account = json::object();
     init_dlp_settings(account.as_object(), now);
     init_dlp_profiles(account.as_object());
-    init_ai_search(account.as_object(), fixture);
+    init_ai_search(account.as_object(), fixture, now);
     init_dlp_datasets(account.as_object(), id, fixture, now);
   }
   save();

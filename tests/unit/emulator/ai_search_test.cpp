@@ -1,4 +1,4 @@
-// The emulator's AI Search items, without sockets.
+// The emulator's AI Search namespaces, instances and items, without sockets.
 #include "tests/emulator/emulator.hpp"
 #include "tests/emulator/multipart.hpp"
 
@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 #include <boost/json/serialize.hpp>
+
+#include <set>
 
 namespace cfsync::emulator {
 namespace {
@@ -18,6 +20,55 @@ const std::string k_items = std::string("/accounts/") + k_account +
                             "/ai-search/namespaces/default/instances/support-docs/items";
 const std::string k_crawler_items =
     std::string("/accounts/") + k_account + "/ai-search/namespaces/default/instances/crawler/items";
+const std::string k_namespaces = std::string("/accounts/") + k_account + "/ai-search/namespaces";
+
+// The properties of an instance in the list's response schema, all required and no others
+// allowed (additionalProperties: false).
+const std::set<std::string> k_instance_fields = {"id",
+                                                 "engine_version",
+                                                 "enable",
+                                                 "type",
+                                                 "source",
+                                                 "source_params",
+                                                 "ai_gateway_id",
+                                                 "token_id",
+                                                 "cache",
+                                                 "cache_threshold",
+                                                 "cache_ttl",
+                                                 "summarization",
+                                                 "rewrite_query",
+                                                 "reranking",
+                                                 "index_method",
+                                                 "hybrid_search_enabled",
+                                                 "fusion_method",
+                                                 "indexing_options",
+                                                 "retrieval_options",
+                                                 "summarization_model",
+                                                 "embedding_model",
+                                                 "rewrite_model",
+                                                 "ai_search_model",
+                                                 "reranking_model",
+                                                 "system_prompt_ai_search",
+                                                 "system_prompt_index_summarization",
+                                                 "system_prompt_rewrite_query",
+                                                 "chunk",
+                                                 "chunk_size",
+                                                 "chunk_overlap",
+                                                 "score_threshold",
+                                                 "max_num_results",
+                                                 "public_endpoint_id",
+                                                 "public_endpoint_params",
+                                                 "paused",
+                                                 "status",
+                                                 "metadata",
+                                                 "custom_metadata",
+                                                 "sync_interval",
+                                                 "created_at",
+                                                 "created_by",
+                                                 "modified_at",
+                                                 "modified_by",
+                                                 "last_activity",
+                                                 "namespace"};
 
 Emulator make_with(const test::TempDir& dir, Options options = {}) {
   const auto fixture = dir.write(
@@ -39,6 +90,31 @@ std::string form(const std::string& key, const std::string& content,
   body += "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + key +
           "\"\r\nContent-Type: text/markdown\r\n\r\n" + content + "\r\n--B--\r\n";
   return body;
+}
+
+// Instances in three namespaces, declared out of order.
+Emulator make_with_namespaces(const test::TempDir& dir) {
+  const auto fixture = dir.write(
+      "fixture.json", R"({"ai_search":{"instances":[{"namespace":"docs","id":"manuals"},)"
+                      R"({"id":"support-docs"},{"id":"crawler","managed":false},)"
+                      R"({"namespace":"archive","id":"old"},{"namespace":"docs","id":"faq"}]}})");
+  return Emulator({.token = "tok", .accounts = {k_account}, .fixture_file = fixture}, ticking());
+}
+
+json::object list(Emulator& emulator, const std::string& path, const std::string& query) {
+  Request request{.method = "GET", .path = path, .query = query};
+  request.headers["authorization"] = "Bearer tok";
+  const Response response = emulator.handle(request);
+  REQUIRE(response.status == 200);
+  return json::parse(response.body).as_object();
+}
+
+std::vector<std::string> names_of(const json::object& body, const char* field) {
+  std::vector<std::string> out;
+  for (const json::value& row : body.at("result").as_array()) {
+    out.emplace_back(row.at(field).as_string());
+  }
+  return out;
 }
 
 Response upload(Emulator& emulator, const std::string& path, const std::string& body) {
@@ -160,6 +236,145 @@ TEST_CASE("delete, get and sync") {
   CHECK(result_of(removed).at("key") == "a.md");
   CHECK(call(emulator, "GET", k_items + "/" + id).status == 404);
   CHECK(error_of(call(emulator, "DELETE", k_items + "/" + id)) == "Item not found.");
+}
+
+TEST_CASE("download: exactly the bytes uploaded, binary ones too, also after a re-index") {
+  test::TempDir dir;
+  Emulator emulator = make_with(dir);
+  const std::string binary{'\0', '\xff', '\xfe', 'o', 'k', '\n', '\0'};
+  // Every base64 padding: lengths 0 to 3 modulo 3.
+  for (const std::string& content :
+       {binary, std::string(), std::string("a"), std::string("ab"), std::string("abc")}) {
+    CAPTURE(content.size());
+    const std::string key = "file" + std::to_string(content.size()) + ".bin";
+    const Response uploaded = upload(emulator, k_items, form(key, content));
+    REQUIRE(uploaded.status == 200);
+    const std::string id(result_of(uploaded).at("id").as_string());
+    const Response download = call(emulator, "GET", k_items + "/" + id + "/download");
+    CHECK(download.status == 200);
+    CHECK(download.content_type == "application/octet-stream");
+    CHECK(download.body == content);
+  }
+  const std::string id(
+      result_of(upload(emulator, k_items, form("kept.bin", binary))).at("id").as_string());
+  REQUIRE(call(emulator, "PATCH", k_items + "/" + id, R"({"next_action":"INDEX"})").status == 200);
+  REQUIRE(call(emulator, "PUT", k_items, R"({"key":"kept.bin","next_action":"INDEX"})").status ==
+          200);
+  CHECK(call(emulator, "GET", k_items + "/" + id + "/download").body == binary);
+  CHECK_FALSE(
+      result_of(call(emulator, "GET", k_items + "/" + id)).as_object().contains("emulator"));
+}
+
+TEST_CASE("download refusals: unknown item or instance, external sources, no content kept") {
+  test::TempDir dir;
+  // An older state: an external-source item, and an upload whose content was not kept.
+  const auto state = dir.write(
+      "state.json",
+      std::string(R"({"accounts":{")") + k_account +
+          R"(":{"ai_search":{"instances":{"default/support-docs":{"namespace":"default",)"
+          R"("id":"support-docs","managed":true,"items":[)"
+          R"({"id":"ext","key":"a.md","source_id":"r2:bucket","last_seen_at":"x","emulator":{}},)"
+          R"({"id":"old","key":"b.md","source_id":"builtin","last_seen_at":"x","emulator":{}}]}}}}}})");
+  Emulator emulator({.token = "tok", .accounts = {k_account}, .state_file = state}, ticking());
+  const std::string none = std::string("/accounts/") + k_account +
+                           "/ai-search/namespaces/default/instances/none/items/ext/download";
+  struct Row {
+    std::string path;
+    int status;
+    std::string message;
+  };
+  const std::vector<Row> rows = {
+      {k_items + "/nope/download", 404, "Item not found."},
+      {none, 404, "Ai search not found."},
+      {k_items + "/ext/download", 400, "Content download not available for external source items."},
+      {k_items + "/old/download", 404, "Item content not found."},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.path);
+    const Response response = call(emulator, "GET", row.path);
+    CHECK(response.status == row.status);
+    CHECK(response.content_type == "application/json");
+    CHECK(json::parse(response.body).at("success") == false);
+    CHECK(error_of(response) == row.message);
+  }
+}
+
+TEST_CASE("namespaces: default and the fixture's, by name, in pages") {
+  test::TempDir dir;
+  Emulator emulator = make_with_namespaces(dir);
+  const json::object all = list(emulator, k_namespaces, "");
+  CHECK(names_of(all, "name") == std::vector<std::string>{"archive", "default", "docs"});
+  CHECK(all.at("result_info") ==
+        json::parse(R"({"count":3,"page":1,"per_page":20,"total_count":3})"));
+  const json::object& first = all.at("result").at(0).as_object();
+  CHECK(first.at("description").is_null());
+  // The time the emulator made it, however often it is asked.
+  CHECK(first.at("created_at") == "2026-01-01T00:00:00.000Z");
+  CHECK(list(emulator, k_namespaces, "").at("result") == all.at("result"));
+
+  const json::object second = list(emulator, k_namespaces, "page=2&per_page=2");
+  CHECK(names_of(second, "name") == std::vector<std::string>{"docs"});
+  CHECK(second.at("result_info") ==
+        json::parse(R"({"count":1,"page":2,"per_page":2,"total_count":3})"));
+  CHECK(list(emulator, k_namespaces, "page=3&per_page=2").at("result").as_array().empty());
+  CHECK(names_of(list(emulator, k_namespaces, "search=DEF"), "name") ==
+        std::vector<std::string>{"default"});
+  for (const char* query : {"per_page=0", "per_page=101", "page=0", "page=x"}) {
+    CAPTURE(query);
+    Request request{.method = "GET", .path = k_namespaces, .query = query};
+    request.headers["authorization"] = "Bearer tok";
+    const Response response = emulator.handle(request);
+    CHECK(response.status == 400);
+    // The spec's input validation error names the parameter.
+    CHECK(json::parse(response.body).at("errors").at(0).at("path").as_array().size() == 2);
+  }
+
+  // Without a fixture, only the default namespace.
+  Emulator bare = make();
+  CHECK(names_of(list(bare, k_namespaces, ""), "name") == std::vector<std::string>{"default"});
+}
+
+TEST_CASE("instances: a namespace's, by id, in pages, with every field the spec requires") {
+  test::TempDir dir;
+  Emulator emulator = make_with_namespaces(dir);
+  const json::object all = list(emulator, k_namespaces + "/default/instances", "");
+  CHECK(names_of(all, "id") == std::vector<std::string>{"crawler", "support-docs"});
+  CHECK(all.at("result_info") ==
+        json::parse(R"({"count":2,"page":1,"per_page":20,"total_count":2})"));
+  for (const json::value& instance : all.at("result").as_array()) {
+    std::set<std::string> fields;
+    for (const auto& field : instance.as_object()) fields.emplace(field.key());
+    CHECK(fields == k_instance_fields);
+    CHECK(instance.at("namespace") == "default");
+    CHECK(instance.at("created_at") == "2026-01-01T00:00:00.000Z");
+    CHECK(instance.at("last_activity").is_null());
+  }
+  const json::value& crawler = all.at("result").at(0);
+  CHECK(crawler.at("type") == "r2");
+  CHECK(crawler.at("source") == "crawler");
+  const json::value& managed = all.at("result").at(1);
+  CHECK(managed.at("type").is_null());
+  CHECK(managed.at("source").is_null());
+  CHECK(managed.at("engine_version") == 3);
+
+  const json::object docs = list(emulator, k_namespaces + "/docs/instances", "per_page=1&page=2");
+  CHECK(names_of(docs, "id") == std::vector<std::string>{"manuals"});
+  CHECK(docs.at("result_info") ==
+        json::parse(R"({"count":1,"page":2,"per_page":1,"total_count":2})"));
+  CHECK(names_of(list(emulator, k_namespaces + "/docs/instances", "search=FA"), "id") ==
+        std::vector<std::string>{"faq"});
+
+  // An upload is the instance's latest activity; its creation time stays.
+  const std::string items = k_namespaces + "/default/instances/support-docs/items";
+  const json::value item = result_of(upload(emulator, items, form("a.md", "a")));
+  const json::value after =
+      list(emulator, k_namespaces + "/default/instances", "").at("result").at(1);
+  CHECK(after.at("last_activity") == item.at("last_seen_at"));
+  CHECK(after.at("created_at") == "2026-01-01T00:00:00.000Z");
+
+  const Response unknown = call(emulator, "GET", k_namespaces + "/nowhere/instances");
+  CHECK(unknown.status == 404);
+  CHECK(error_of(unknown) == "Namespace not found.");
 }
 
 TEST_CASE("a fixture that is not one is refused at start") {
