@@ -139,7 +139,7 @@ Result<void> CloudflareProvider::write(const UploadDataset& upload, ChangeOutcom
 Result<void> CloudflareProvider::upload_content(const std::string& id, std::int64_t version,
                                                 const DesiredDataset& dataset,
                                                 const std::vector<std::string>& entry_ids) {
-  const DatasetFile& file = dataset.file;
+  const DatasetFile& file = *dataset.file;  // uploads are planned only for datasets with a file
   if (dataset.kind == DatasetKind::word_list) {
     CFSYNC_TRY(
         std::optional<HttpResponse> response,

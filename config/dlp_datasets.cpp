@@ -96,7 +96,8 @@ std::optional<DesiredDataset> read_dataset(const YAML::Node& item, const std::st
     }
     valid = valid && dataset.case_sensitive.has_value();
   }
-  if (const YAML::Node file = required("file", "the path of the word list or CSV file")) {
+  // Without a file, the content is not managed: an adopted dataset whose data is not in git.
+  if (const YAML::Node file = item["file"]) {
     if (kind) {
       auto scanned = read_file(file, path + ".file", *kind, reader, merge);
       valid = valid && scanned.has_value();

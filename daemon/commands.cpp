@@ -133,7 +133,7 @@ void record_outcome(const Plan& plan, const api::ChangeOutcome& outcome,
     const auto* create = std::get_if<CreateDataset>(&change.payload);
     const DesiredDataset& dataset =
         create ? create->dataset : std::get<UploadDataset>(change.payload).dataset;
-    store.set(outcome.dataset_id, {dataset.file.sha256, *outcome.dataset_version});
+    store.set(outcome.dataset_id, {dataset.file->sha256, *outcome.dataset_version});
   } else {
     return;
   }

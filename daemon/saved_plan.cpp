@@ -44,8 +44,12 @@ std::string desired_digest(const config::Config& config) {
   const std::filesystem::path root = std::filesystem::absolute(config.root).lexically_normal();
   std::set<std::filesystem::path> datasets;
   for (const DesiredDataset& dataset : config.desired.datasets) {
-    datasets.insert(dataset.file.path);
-    digest.update(dataset.name + "\n" + dataset.file.sha256 + "\n");
+    if (!dataset.file) {
+      digest.update(dataset.name + "\n-\n");
+      continue;
+    }
+    datasets.insert(dataset.file->path);
+    digest.update(dataset.name + "\n" + dataset.file->sha256 + "\n");
   }
   for (const std::filesystem::path& file : config.files) {
     if (datasets.contains(file)) continue;

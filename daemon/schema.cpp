@@ -144,12 +144,12 @@ constexpr std::string_view k_schema = R"json({
     "dataset": {
       "type": "object",
       "additionalProperties": false,
-      "required": ["name", "kind", "file"],
+      "required": ["name", "kind"],
       "properties": {
         "name": {"type": "string", "minLength": 1},
         "description": {"type": ["string", "null"]},
         "kind": {"enum": ["word_list", "edm"]},
-        "file": {"type": "string", "minLength": 1, "description": "UTF-8; a word list has one entry per line, an EDM file is CSV with a header row."},
+        "file": {"type": "string", "minLength": 1, "description": "UTF-8; a word list has one entry per line, an EDM file is CSV with a header row. Left out: the content is not managed (an adopted dataset), only the description and case sensitivity are."},
         "case_sensitive": {"type": "boolean", "description": "Word lists only."},
         "secret": {"const": false, "description": "Hashed (secret) datasets need the dashboard's encoder: refused."}
       }

@@ -41,7 +41,9 @@ struct DesiredDataset {
   std::optional<std::string> description;  // unset: not managed
   DatasetKind kind = DatasetKind::word_list;
   std::optional<bool> case_sensitive;  // word lists only; unset: not managed
-  DatasetFile file;
+  // Unset: the content is not managed (an exported or adopted dataset whose file is not in
+  // git); only the description and case sensitivity are, and nothing is ever uploaded.
+  std::optional<DatasetFile> file;
 };
 
 // dlp_DatasetUploadStatus.

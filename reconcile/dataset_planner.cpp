@@ -50,15 +50,16 @@ const LiveDatasetColumn* live_column(const LiveDataset& live, const std::string&
 }
 
 // The cell counts that differ, as fields: the dataset's for a word list, each column's for EDM.
-std::vector<FieldChange> count_changes(const DesiredDataset& desired, const LiveDataset& live) {
+std::vector<FieldChange> count_changes(const DesiredDataset& desired, const DatasetFile& file,
+                                       const LiveDataset& live) {
   std::vector<FieldChange> out;
   if (desired.kind == DatasetKind::word_list) {
-    if (live.num_cells != count(desired.file.cells)) {
-      out.push_back({"num_cells", live.num_cells, count(desired.file.cells)});
+    if (live.num_cells != count(file.cells)) {
+      out.push_back({"num_cells", live.num_cells, count(file.cells)});
     }
     return out;
   }
-  for (const DatasetColumn& column : desired.file.columns) {
+  for (const DatasetColumn& column : file.columns) {
     const LiveDatasetColumn* found = live_column(live, column.name);
     if (found && found->num_cells == count(column.cells)) continue;
     FieldChange field{"columns[" + in_quotes(column.name) + "].num_cells", std::monostate{},
@@ -70,10 +71,9 @@ std::vector<FieldChange> count_changes(const DesiredDataset& desired, const Live
 }
 
 // Why the file must go up again, or nothing when the account holds it already.
-std::optional<std::string> upload_reason(const DesiredDataset& desired, const LiveDataset& live,
-                                         const DatasetRecord* record,
+std::optional<std::string> upload_reason(const DesiredDataset& desired, const DatasetFile& file,
+                                         const LiveDataset& live, const DatasetRecord* record,
                                          const std::vector<FieldChange>& counts) {
-  const DatasetFile& file = desired.file;
   if (desired.kind == DatasetKind::edm) {
     StringList have = live_headers(live);
     StringList want = file_headers(file);
@@ -102,9 +102,9 @@ std::optional<std::string> upload_reason(const DesiredDataset& desired, const Li
          "state directory was deleted";
 }
 
-Change upload_change(const DesiredDataset& desired, const LiveDataset& live,
-                     const DatasetRecord* record, std::vector<FieldChange> counts,
-                     std::string reason) {
+Change upload_change(const DesiredDataset& desired, const DatasetFile& file,
+                     const LiveDataset& live, const DatasetRecord* record,
+                     std::vector<FieldChange> counts, std::string reason) {
   Change change{.kind = ResourceKind::dlp_dataset,
                 .name = desired.name,
                 .id = live.id,
@@ -113,15 +113,15 @@ Change upload_change(const DesiredDataset& desired, const LiveDataset& live,
   UploadDataset upload{.id = live.id, .dataset = desired};
   if (desired.kind == DatasetKind::edm) {
     const StringList before = live_headers(live);
-    const StringList after = file_headers(desired.file);
+    const StringList after = file_headers(file);
     if (before != after) change.fields.push_back({"columns", before, after});
-    for (const DatasetColumn& column : desired.file.columns) {
+    for (const DatasetColumn& column : file.columns) {
       const LiveDatasetColumn* found = live_column(live, column.name);
       upload.entry_ids.push_back(found ? found->entry_id : std::string());
     }
   }
   for (FieldChange& field : counts) change.fields.push_back(std::move(field));
-  FieldChange content{"content", std::monostate{}, short_digest(desired.file.sha256)};
+  FieldChange content{"content", std::monostate{}, short_digest(file.sha256)};
   if (record) content.before = short_digest(record->sha256);
   change.fields.push_back(std::move(content));
   change.payload = std::move(upload);
@@ -152,7 +152,7 @@ std::optional<Change> settings_change(const DesiredDataset& desired, const LiveD
   return change;
 }
 
-Change create_change(const DesiredDataset& desired) {
+Change create_change(const DesiredDataset& desired, const DatasetFile& file) {
   Change change{.kind = ResourceKind::dlp_dataset, .name = desired.name, .action = Action::create};
   auto add = [&change](std::string field, FieldValue value) {
     change.fields.push_back({std::move(field), std::monostate{}, std::move(value)});
@@ -160,8 +160,8 @@ Change create_change(const DesiredDataset& desired) {
   add("kind", std::string(to_string(desired.kind)));
   if (desired.description) add("description", *desired.description);
   if (desired.case_sensitive) add("case_sensitive", *desired.case_sensitive);
-  add("num_cells", count(desired.file.cells));
-  add("content", short_digest(desired.file.sha256));
+  add("num_cells", count(file.cells));
+  add("content", short_digest(file.sha256));
   change.payload = CreateDataset{desired};
   return change;
 }
@@ -197,11 +197,17 @@ void plan_datasets(const DesiredState& desired, const LiveDatasets& live, Plan& 
     const auto found = live_by_name.find(dataset.name);
     if (found != live_by_name.end() && found->second == nullptr) continue;  // reported
     if (found == live_by_name.end()) {
-      if (dataset.kind == DatasetKind::word_list) {
-        plan.changes.push_back(create_change(dataset));
+      if (!dataset.file) {
+        problems.push_back(label +
+                           " does not exist in the account, and it declares no file: to "
+                           "create it, give it one (file:)");
         continue;
       }
-      const StringList headers = file_headers(dataset.file);
+      if (dataset.kind == DatasetKind::word_list) {
+        plan.changes.push_back(create_change(dataset, *dataset.file));
+        continue;
+      }
+      const StringList headers = file_headers(*dataset.file);
       std::string columns;
       for (const std::string& header : headers) columns += (columns.empty() ? "" : ", ") + header;
       problems.push_back(label +
@@ -212,7 +218,9 @@ void plan_datasets(const DesiredState& desired, const LiveDatasets& live, Plan& 
       continue;
     }
     const LiveDataset& live_dataset = *found->second;
-    if (live_dataset.secret) {
+    // Without a file only the description and case sensitivity are managed, which a secret
+    // dataset has like any other.
+    if (live_dataset.secret && dataset.file) {
       problems.push_back(label +
                          " is a secret (hashed) dataset in the account: its cells must "
                          "be encoded with the dashboard's EDM encoder, which the API "
@@ -233,12 +241,14 @@ void plan_datasets(const DesiredState& desired, const LiveDatasets& live, Plan& 
     if (auto change = settings_change(dataset, live_dataset)) {
       plan.changes.push_back(std::move(*change));
     }
+    if (!dataset.file) continue;
+    const DatasetFile& file = *dataset.file;
     const auto record_at = live.records.find(live_dataset.id);
     const DatasetRecord* record = record_at == live.records.end() ? nullptr : &record_at->second;
-    std::vector<FieldChange> counts = count_changes(dataset, live_dataset);
-    if (auto reason = upload_reason(dataset, live_dataset, record, counts)) {
-      plan.changes.push_back(
-          upload_change(dataset, live_dataset, record, std::move(counts), std::move(*reason)));
+    std::vector<FieldChange> counts = count_changes(dataset, file, live_dataset);
+    if (auto reason = upload_reason(dataset, file, live_dataset, record, counts)) {
+      plan.changes.push_back(upload_change(dataset, file, live_dataset, record, std::move(counts),
+                                           std::move(*reason)));
     }
   }
 }

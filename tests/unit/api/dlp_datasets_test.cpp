@@ -105,7 +105,7 @@ TEST_CASE("requests: a plaintext word list, settings by PUT, octet-stream upload
   const DesiredDataset dataset{.name = "terms",
                                .description = "Terms",
                                .case_sensitive = false,
-                               .file = {.path = "/c/t.txt", .size = 12}};
+                               .file = DatasetFile{.path = "/c/t.txt", .size = 12}};
   const HttpRequest create = create_dataset_request(k_account, dataset);
   CHECK(create.method == Method::post);
   CHECK(create.target == k_datasets);
@@ -126,7 +126,7 @@ TEST_CASE("requests: a plaintext word list, settings by PUT, octet-stream upload
   CHECK(version.body.empty());
   CHECK_FALSE(version.idempotent);
 
-  const HttpRequest upload = upload_version_request(k_account, "ds-1", 7, dataset.file);
+  const HttpRequest upload = upload_version_request(k_account, "ds-1", 7, *dataset.file);
   CHECK(upload.target == k_datasets + "/ds-1/upload/7");
   CHECK(upload.content_type == "application/octet-stream");
   REQUIRE(upload.streamed_body);
@@ -190,7 +190,8 @@ TEST_CASE("creating a word list is two writes: the dataset, then its file into v
                    envelope(dataset_json("ds-1", "terms", 1,
                                          R"([{"version":1,"status":"uploading","num_cells":2}])")));
   CloudflareProvider provider(transport, k_account, quiet());
-  const DesiredDataset dataset{.name = "terms", .file = {.path = path, .size = 4, .cells = 2}};
+  const DesiredDataset dataset{.name = "terms",
+                               .file = DatasetFile{.path = path, .size = 4, .cells = 2}};
   const Plan plan{{change_of(CreateDataset{dataset}, "terms")}};
   const ApplyReport report = provider.apply(plan);
   CHECK(report.ok());
@@ -207,7 +208,8 @@ TEST_CASE("an EDM upload is a version, its columns, then one upload per column")
   const DesiredDataset dataset{
       .name = "customers",
       .kind = DatasetKind::edm,
-      .file = {.path = path, .columns = {{"email", 2, 4}, {"account", 2, 4}, {"phone", 1, 2}}}};
+      .file = DatasetFile{.path = path,
+                          .columns = {{"email", 2, 4}, {"account", 2, 4}, {"phone", 1, 2}}}};
   const UploadDataset upload{.id = "ds-2", .dataset = dataset, .entry_ids = {"e-1", "e-2", ""}};
   test::FakeTransport transport;
   transport.answer(200, envelope(R"({"version":5,"max_cells":1000,"encoding_version":2})"));
@@ -236,7 +238,7 @@ TEST_CASE("a failed column upload names the column and what is left behind") {
   const auto path = dir.write("c.csv", "email\na\n");
   const DesiredDataset dataset{.name = "customers",
                                .kind = DatasetKind::edm,
-                               .file = {.path = path, .columns = {{"email", 1, 2}}}};
+                               .file = DatasetFile{.path = path, .columns = {{"email", 1, 2}}}};
   test::FakeTransport transport;
   transport.answer(200, envelope(R"({"version":5,"max_cells":1000,"encoding_version":2})"));
   transport.answer(200, envelope("[" + column_json("e-1", "email", "empty") + "]"));

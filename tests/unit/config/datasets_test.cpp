@@ -42,17 +42,17 @@ prune:
   CHECK(datasets[0].description == "Terms that must not leave the company");
   CHECK(datasets[0].kind == DatasetKind::word_list);
   CHECK(datasets[0].case_sensitive == false);
-  CHECK(datasets[0].file.cells == 3);  // the empty line is not an entry
-  CHECK(datasets[0].file.size == std::string_view(k_words).size());
-  CHECK(datasets[0].file.sha256.size() == 64);
-  CHECK(datasets[0].file.display == "data/blocked-terms.txt");
+  CHECK(datasets[0].file->cells == 3);  // the empty line is not an entry
+  CHECK(datasets[0].file->size == std::string_view(k_words).size());
+  CHECK(datasets[0].file->sha256.size() == 64);
+  CHECK(datasets[0].file->display == "data/blocked-terms.txt");
 
   CHECK(datasets[1].kind == DatasetKind::edm);
   CHECK_FALSE(datasets[1].case_sensitive);
   CHECK_FALSE(datasets[1].description);
-  const std::vector<DatasetColumn> columns = datasets[1].file.columns;
+  const std::vector<DatasetColumn> columns = datasets[1].file->columns;
   CHECK(columns == std::vector<DatasetColumn>{{"email", 2, 8 + 9}, {"account", 1, 2}});
-  CHECK(datasets[1].file.cells == 3);
+  CHECK(datasets[1].file->cells == 3);
   CHECK_FALSE(config->desired.prune.datasets);
   CHECK(config->desired.manages_datasets());
 }
@@ -135,6 +135,21 @@ TEST_CASE("a large EDM file is counted per column") {
   CHECK(scanned->columns[0].cells == 50'000);
   CHECK(scanned->columns[1].cells == 25'000);
   CHECK(scanned->cells == 75'000);
+}
+
+TEST_CASE("a dataset without a file is adopted for its settings only") {
+  TempDir dir;
+  const auto config = load_file(dir, k_account_line + R"(
+dlp:
+  datasets:
+    - name: customer-records
+      description: Made in the dashboard
+      kind: edm
+)");
+  REQUIRE(config);
+  REQUIRE(config->desired.datasets.size() == 1);
+  CHECK(config->desired.datasets[0].description == "Made in the dashboard");
+  CHECK_FALSE(config->desired.datasets[0].file);
 }
 
 TEST_CASE("dataset declarations are checked field by field") {

@@ -12,18 +12,19 @@ const std::string k_digest = std::string(64, 'a');
 const std::string k_other_digest = std::string(64, 'b');
 
 DesiredDataset word_list(std::uint64_t cells = 3, std::string digest = k_digest) {
-  return {
-      .name = "blocked-terms",
-      .kind = DatasetKind::word_list,
-      .file = {.path = "/c/terms.txt", .size = 20, .sha256 = std::move(digest), .cells = cells}};
+  return {.name = "blocked-terms",
+          .kind = DatasetKind::word_list,
+          .file = DatasetFile{
+              .path = "/c/terms.txt", .size = 20, .sha256 = std::move(digest), .cells = cells}};
 }
 
 DesiredDataset edm(std::vector<DatasetColumn> columns, std::string digest = k_digest) {
-  DesiredDataset dataset{.name = "customer-records",
-                         .kind = DatasetKind::edm,
-                         .file = {.path = "/c/customers.csv", .sha256 = std::move(digest)}};
-  for (const DatasetColumn& column : columns) dataset.file.cells += column.cells;
-  dataset.file.columns = std::move(columns);
+  DesiredDataset dataset{
+      .name = "customer-records",
+      .kind = DatasetKind::edm,
+      .file = DatasetFile{.path = "/c/customers.csv", .sha256 = std::move(digest)}};
+  for (const DatasetColumn& column : columns) dataset.file->cells += column.cells;
+  dataset.file->columns = std::move(columns);
   return dataset;
 }
 
@@ -223,6 +224,35 @@ TEST_CASE("datasets cfsync cannot manage are problems, not guesses") {
         std::vector<std::string>{"two live datasets are named \"blocked-terms\" (ids ds-1, ds-9); "
                                  "rename or delete one in the dashboard"});
   CHECK(twins.plan.changes.empty());
+}
+
+TEST_CASE("a dataset without a file: its settings are managed, its content never") {
+  DesiredDataset adopted = word_list();
+  adopted.file.reset();
+  adopted.description = "Terms";
+  // No record, counts that differ, nothing uploaded yet: none of it leads to an upload.
+  const Outcome out = run({adopted}, {live_word_list(3, 99, UploadStatus::empty)});
+  CHECK(out.problems.empty());
+  REQUIRE(out.plan.changes.size() == 1);
+  CHECK(std::holds_alternative<UpdateDataset>(out.plan.changes.front().payload));
+
+  // A secret dataset can be adopted this way: its content stays the dashboard's.
+  LiveDataset secret = live_word_list();
+  secret.secret = true;
+  secret.description = "Terms";
+  CHECK(run({adopted}, {secret}).plan.empty());
+  CHECK(run({adopted}, {secret}).problems.empty());
+
+  // It cannot be created without content, nor declared with the wrong kind.
+  CHECK(run({adopted}, {}).problems ==
+        std::vector<std::string>{"dataset \"blocked-terms\" does not exist in the account, and it "
+                                 "declares no file: to create it, give it one (file:)"});
+  LiveDataset multi = secret;
+  multi.encoding_version = 2;
+  CHECK(run({adopted}, {multi})
+            .problems.at(0)
+            .starts_with("dataset \"blocked-terms\" is declared as word_list, but the account's is "
+                         "a multi-column"));
 }
 
 TEST_CASE("undeclared datasets are left alone unless prune.datasets") {
