@@ -159,9 +159,55 @@ Result<ItemPage> parse_items_page(const HttpResponse& response) {
 }
 
 bool is_last_page(std::size_t page_items, std::size_t items_read,
-                  std::optional<std::int64_t> total_count) {
-  if (page_items < static_cast<std::size_t>(k_items_per_page)) return true;
+                  std::optional<std::int64_t> total_count, int per_page) {
+  if (page_items < static_cast<std::size_t>(per_page)) return true;
   return total_count && *total_count >= 0 && static_cast<std::size_t>(*total_count) == items_read;
+}
+
+HttpRequest list_namespaces_request(std::string_view account_id, int page) {
+  const std::string number = std::to_string(page);
+  const std::string per_page = std::to_string(k_listing_per_page);
+  return {.method = Method::get,
+          .target = with_query("/accounts/" + path_segment(account_id) + "/ai-search/namespaces",
+                               {{"per_page", per_page}, {"page", number}})};
+}
+
+HttpRequest list_instances_request(std::string_view account_id, std::string_view namespace_name,
+                                   int page) {
+  const std::string number = std::to_string(page);
+  const std::string per_page = std::to_string(k_listing_per_page);
+  return {.method = Method::get,
+          .target = with_query("/accounts/" + path_segment(account_id) + "/ai-search/namespaces/" +
+                                   path_segment(namespace_name) + "/instances",
+                               {{"per_page", per_page}, {"page", number}})};
+}
+
+Result<NamePage> parse_names_page(const HttpResponse& response, std::string_view field) {
+  dom::parser parser;
+  CFSYNC_TRY(dom::object envelope, read_envelope(parser, response));
+  dom::array results;
+  if (envelope["result"].get_array().get(results) != simdjson::SUCCESS) {
+    return unexpected("result is not an array");
+  }
+  NamePage page;
+  for (dom::element element : results) {
+    CFSYNC_TRY(dom::object object, object_at(element, "result[]"));
+    CFSYNC_TRY(std::string name, string_member(object, field, "result[]"));
+    page.names.push_back(std::move(name));
+  }
+  std::int64_t total = 0;
+  if (envelope["result_info"]["total_count"].get_int64().get(total) == simdjson::SUCCESS) {
+    page.total_count = total;
+  }
+  return page;
+}
+
+HttpRequest download_item_request(std::string_view account_id, std::string_view namespace_name,
+                                  std::string_view instance_id, std::string_view item_id) {
+  return {.method = Method::get,
+          .target = items_path(account_id, namespace_name, instance_id) + "/" +
+                    path_segment(item_id) + "/download",
+          .accept = "application/octet-stream"};
 }
 
 HttpRequest upload_item_request(std::string_view account_id, const UploadItem& upload,

@@ -37,7 +37,33 @@ struct ItemPage {
 // ends it only when the reported total agrees with what was read. A missing or wrong
 // total_count costs at most one more request, never a missed page.
 [[nodiscard]] bool is_last_page(std::size_t page_items, std::size_t items_read,
-                                std::optional<std::int64_t> total_count);
+                                std::optional<std::int64_t> total_count,
+                                int per_page = k_items_per_page);
+
+// Namespaces and instances are listed 100 at a time (the API's maximum); `cfsync export` reads
+// them to find every instance of the account.
+inline constexpr int k_listing_per_page = 100;
+
+// GET /accounts/{id}/ai-search/namespaces?per_page=100&page=N
+[[nodiscard]] HttpRequest list_namespaces_request(std::string_view account_id, int page);
+// GET /accounts/{id}/ai-search/namespaces/{name}/instances?per_page=100&page=N
+[[nodiscard]] HttpRequest list_instances_request(std::string_view account_id,
+                                                 std::string_view namespace_name, int page);
+
+struct NamePage {
+  std::vector<std::string> names;
+  std::optional<std::int64_t> total_count;
+};
+
+// One page of namespaces (`field` "name") or instances (`field` "id").
+[[nodiscard]] Result<NamePage> parse_names_page(const HttpResponse& response,
+                                                std::string_view field);
+
+// GET …/items/{item_id}/download: the item's content as stored (application/octet-stream).
+[[nodiscard]] HttpRequest download_item_request(std::string_view account_id,
+                                                std::string_view namespace_name,
+                                                std::string_view instance_id,
+                                                std::string_view item_id);
 
 // POST …/items, multipart/form-data: a `metadata` part (a JSON string, when there is metadata)
 // and the `file` part, named by the key, streamed from the file. `boundary` separates the parts

@@ -32,6 +32,7 @@ struct HttpRequest {
   Method method = Method::get;
   std::string target;  // path and query below the base URL: "/accounts/{id}/dlp/settings"
   std::string content_type;
+  std::string accept = "application/json";  // what the answer may be
   std::string body;
   std::optional<StreamedBody> streamed_body;  // when set, sent instead of `body`
   // Safe to send twice: a lost response may be retried without re-reading live state.

@@ -317,7 +317,7 @@ class HttpTransport final : public Transport {
   void prepare(http::request<Body>& message, const HttpRequest& request) const {
     message.set(http::field::host, host_header());
     message.set(http::field::user_agent, m_settings.user_agent);
-    message.set(http::field::accept, "application/json");
+    message.set(http::field::accept, request.accept);
     const Credentials& credentials = m_settings.credentials;
     if (credentials.uses_token()) {
       message.set(http::field::authorization, "Bearer " + credentials.token.reveal());

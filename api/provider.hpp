@@ -84,6 +84,14 @@ class CloudflareProvider {
   // holds the same (server-side timestamps included).
   [[nodiscard]] const std::string& live_digest() const { return m_live_digest; }
 
+  // Every AI Search instance of the account (namespace and id; no documents), namespace by
+  // namespace: what `cfsync export` reads.
+  [[nodiscard]] Result<std::vector<DesiredInstance>> list_instances();
+  // The content of an uploaded item, as the instance stores it.
+  [[nodiscard]] Result<std::string> download_item(const std::string& namespace_name,
+                                                  const std::string& instance_id,
+                                                  const std::string& item_id);
+
   // Applies every change and checks what the API reports back against what was sent. A change
   // that fails does not stop the others, except those of its lane after a failed create.
   // `applied` sees each outcome as soon as it is known (to record dataset uploads at once), one

@@ -120,8 +120,9 @@ TEST_CASE("the upload: metadata part, file part named by the key, streamed from 
   CHECK(request.streamed_body->tail == "\r\n--BOUNDARY--\r\n");
 
   upload.document.metadata.clear();
-  CHECK(upload_item_request(k_account, upload, "B")
-            .streamed_body->head.starts_with("--B\r\nContent-Disposition: form-data; name=\"file\""));
+  CHECK(
+      upload_item_request(k_account, upload, "B")
+          .streamed_body->head.starts_with("--B\r\nContent-Disposition: form-data; name=\"file\""));
 }
 
 TEST_CASE("media types follow the extension") {
@@ -276,6 +277,58 @@ TEST_CASE("a wait that outlives its timeout says which items were not done") {
   // 250 + 500 + 1000 ms, then the 250 ms left of the two seconds.
   CHECK(clock.slept.size() == 4);
   CHECK(clock.slept.back() == std::chrono::milliseconds(250));
+}
+
+TEST_CASE("export finds every instance, namespace by namespace, page after page") {
+  test::FakeTransport transport;
+  std::string namespaces;
+  for (int i = 0; i < 100; ++i) {
+    namespaces += (namespaces.empty() ? "" : ",") +
+                  (R"({"name":"ns-)" + std::to_string(i) + R"(","created_at":"x"})");
+  }
+  // A full page of namespaces with no total, then the empty page that ends it.
+  transport.answer(200, R"({"success":true,"result":[)" + namespaces + "]}");
+  transport.answer(200, R"({"success":true,"result":[],"result_info":{"total_count":100}})");
+  for (int i = 0; i < 100; ++i) {
+    const std::string instances =
+        i == 7 ? R"({"id":"kb","namespace":"ns-7"},{"id":"docs","namespace":"ns-7"})" : "";
+    transport.answer(200,
+                     R"({"success":true,"result":[)" + instances +
+                         R"(],"result_info":{"count":0,"page":1,"per_page":100,"total_count":)" +
+                         (i == 7 ? "2" : "0") + "}}");
+  }
+  CloudflareProvider provider(transport, k_account, quiet());
+  const auto instances = provider.list_instances();
+  REQUIRE(instances);
+  REQUIRE(instances->size() == 2);
+  CHECK(instances->at(0).label() == "ns-7/kb");
+  CHECK(instances->at(1).label() == "ns-7/docs");
+  CHECK(transport.sent.size() == 102);
+  CHECK(transport.sent.at(0).target ==
+        std::string("/accounts/") + k_account + "/ai-search/namespaces?per_page=100&page=1");
+  CHECK(transport.sent.at(2).target ==
+        std::string("/accounts/") + k_account +
+            "/ai-search/namespaces/ns-0/instances?per_page=100&page=1");
+}
+
+TEST_CASE("a download asks for the raw bytes and hands them back as they came") {
+  test::FakeTransport transport;
+  transport.answer(200, std::string("\x00\xff{", 3));
+  transport.answer(
+      400,
+      R"({"success":false,"errors":[{"code":7001,"message":"Content download not available for external source items."}]})");
+  CloudflareProvider provider(transport, k_account, quiet());
+  const auto content = provider.download_item("default", "kb", "i/1");
+  REQUIRE(content);
+  CHECK(*content == std::string("\x00\xff{", 3));
+  CHECK(transport.sent.at(0).target ==
+        std::string("/accounts/") + k_account +
+            "/ai-search/namespaces/default/instances/kb/items/i%2F1/download");
+  CHECK(transport.sent.at(0).accept == "application/octet-stream");
+  const auto refused = provider.download_item("default", "kb", "i-2");
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().http_status == 400);
+  CHECK(refused.error().describe().find("external source items") != std::string::npos);
 }
 
 }  // namespace
