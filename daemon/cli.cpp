@@ -156,6 +156,23 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   CLI::App* schema = app.add_subcommand(
       "schema",
       "Print a JSON Schema of the configuration file, for editors' YAML language servers");
+  CLI::App* export_ = app.add_subcommand(
+      "export",
+      "Write the account's live DLP and AI Search state as a configuration that plans clean "
+      "(to adopt an existing account)");
+  std::string export_account;
+  export_->add_option("--account", export_account, "The account to export (32 hex characters)")
+      ->type_name("ID")
+      ->envname("CLOUDFLARE_ACCOUNT_ID");
+  std::string export_dir;
+  export_
+      ->add_option("--dir", export_dir,
+                   "Write DIR/cfsync.yaml and the files it refers to (the payload-logging key, "
+                   "documents) instead of printing the configuration; DIR must be empty or new")
+      ->type_name("DIR");
+  export_->add_flag("--with-documents", options.with_documents,
+                    "Download every uploaded AI Search item into DIR/ai-search/NAMESPACE/INSTANCE/ "
+                    "and declare them (needs --dir)");
   CLI::App* run = app.add_subcommand(
       "run",
       "Keep the account equal to the configuration: reconcile now, every --interval, and "
@@ -226,13 +243,31 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   if (!listen.empty()) options.listen = listen;
   if (!plan_out.empty()) options.plan_out = plan_out;
   if (!plan_file.empty()) options.plan_file = plan_file;
-  if (apply_flag && (*validate || *plan || *run)) {
+  if (apply_flag && (*validate || *plan || *run || *export_ || *schema)) {
     std::fprintf(stderr, "cfsync: --apply cannot be combined with the %s command\n",
-                 *validate ? "validate" : (*run ? "run" : "plan"));
+                 *validate ? "validate"
+                 : *run    ? "run"
+                 : *plan   ? "plan"
+                           : (*export_ ? "export" : "schema"));
     return 1;
+  }
+  if (*export_) {
+    if (export_account.empty()) {
+      std::fputs("cfsync: export: name the account with --account ID or CLOUDFLARE_ACCOUNT_ID\n",
+                 stderr);
+      return 1;
+    }
+    if (options.with_documents && export_dir.empty()) {
+      std::fputs("cfsync: export: --with-documents writes files, so it needs --dir DIR\n", stderr);
+      return 1;
+    }
+    options.export_account = export_account;
+    if (!export_dir.empty()) options.export_dir = export_dir;
   }
   if (*schema) {
     options.command = Command::schema;
+  } else if (*export_) {
+    options.command = Command::export_;
   } else if (*run) {
     options.command = Command::run;
   } else if (*validate) {
@@ -243,7 +278,7 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
     options.command = Command::plan;
   } else {
     std::fputs(app.help().c_str(), stderr);
-    std::fputs("\ncfsync: name a command: validate, plan, apply or run\n", stderr);
+    std::fputs("\ncfsync: name a command: validate, plan, apply, run, export or schema\n", stderr);
     return 1;
   }
 

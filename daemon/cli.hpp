@@ -13,7 +13,7 @@
 
 namespace cfsync::daemon {
 
-enum class Command { validate, plan, apply, run, schema };
+enum class Command { validate, plan, apply, run, schema, export_ };
 enum class OutputFormat { text, json };
 
 struct Options {
@@ -42,6 +42,11 @@ struct Options {
   std::optional<std::filesystem::path> plan_out;   // plan --out: save the plan there
   std::optional<std::filesystem::path> plan_file;  // apply PLAN_FILE: apply exactly that plan
   std::chrono::milliseconds wait_timeout{600'000};
+  // export: the account to read (else CLOUDFLARE_ACCOUNT_ID), where to write (else stdout), and
+  // whether AI Search items are downloaded into files there.
+  std::optional<std::string> export_account;
+  std::optional<std::filesystem::path> export_dir;
+  bool with_documents = false;
   // apply and run: how long to wait for another cfsync writing to the same state directory.
   std::chrono::milliseconds lock_timeout{0};
   // run: the daemon.

@@ -8,6 +8,7 @@
 #include "config/dataset_records.hpp"
 #include "config/digest_cache.hpp"
 #include "config/load.hpp"
+#include "daemon/export.hpp"
 #include "daemon/lock.hpp"
 #include "daemon/progress.hpp"
 #include "daemon/report.hpp"
@@ -271,6 +272,7 @@ int run_command(const Options& options, const Environment& environment, std::ost
     out << config_schema();
     return k_exit_ok;
   }
+  if (options.command == Command::export_) return export_command(options, environment, out, logger);
   const RenderOptions style{
       .color = options.color && environment.stdout_is_terminal && !environment.no_color,
       .show_sensitive = options.show_sensitive};

@@ -283,6 +283,13 @@ TEST_CASE("documents: uploads, a replace and a prune through the proxy") {
   CHECK_MESSAGE(second.exit_code == 0, second.err);
   const ProcessResult plan = cfsync({"plan", "--detailed-exitcode"});
   CHECK_MESSAGE(plan.exit_code == 0, plan.err);
+  // Export lists the namespaces and instances and downloads each item.
+  const ProcessResult exported =
+      run({binary("cfsync"), "export", "--account", k_account, "--dir",
+           (dir.path() / "exported").string(), "--with-documents", "--api-url", prism.url()},
+          {{"CLOUDFLARE_API_TOKEN", k_token}});
+  CHECK_MESSAGE(exported.exit_code == 0, exported.err);
+  CHECK(std::filesystem::exists(dir.path() / "exported/ai-search/default/support-docs/intro.md"));
   CHECK(prism.problems() == std::vector<std::string>{});
 }
 

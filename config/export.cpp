@@ -1,0 +1,372 @@
+// The live state as a configuration, written with yaml-cpp's emitter. Every value the planner
+// compares is written, so that the configuration plans clean; what cannot be declared (dataset
+// contents, items not downloaded, names held twice) is said in comments and in warnings.
+#include "config/export.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <set>
+
+namespace cfsync::config {
+
+namespace {
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+// A plain scalar the configuration reader would take for something other than text.
+bool reads_as_other_type(std::string_view text) {
+  if (text.empty()) return true;
+  const std::string folded = lower(std::string(text));
+  for (std::string_view word : {"true", "false", "null", "~", "yes", "no", "on", "off"}) {
+    if (folded == word) return true;
+  }
+  double number = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+void text(YAML::Emitter& out, std::string_view value) {
+  if (reads_as_other_type(value)) out << YAML::DoubleQuoted;
+  out << std::string(value);
+}
+
+void number(YAML::Emitter& out, double value) {
+  if (std::trunc(value) == value && std::abs(value) < 9.0e15) {
+    out << static_cast<std::int64_t>(value);
+    return;
+  }
+  char buffer[64];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  out << std::string(buffer, ec == std::errc() ? end : buffer);
+}
+
+template <class Value>
+void field(YAML::Emitter& out, std::string_view key, const Value& value) {
+  out << YAML::Key << std::string(key) << YAML::Value;
+  if constexpr (std::is_same_v<Value, std::string>) {
+    text(out, value);
+  } else {
+    out << value;
+  }
+}
+
+void string_list(YAML::Emitter& out, std::string_view key, const std::vector<std::string>& list) {
+  out << YAML::Key << std::string(key) << YAML::Value << YAML::BeginSeq;
+  for (const std::string& item : list) text(out, item);
+  out << YAML::EndSeq;
+}
+
+// Names held more than once, which a configuration cannot declare.
+template <class Item, class Name>
+std::set<std::string> held_twice(const std::vector<Item>& items, Name name_of) {
+  std::map<std::string, int> counts;
+  for (const Item& item : items) ++counts[name_of(item)];
+  std::set<std::string> twice;
+  for (const auto& [name, count] : counts) {
+    if (count > 1) twice.insert(name);
+  }
+  return twice;
+}
+
+void settings(YAML::Emitter& out, const LiveDlpSettings& live,
+              const std::optional<std::string>& public_key_file) {
+  out << YAML::Key << "settings" << YAML::Value << YAML::BeginMap;
+  field(out, "ocr", live.ocr);
+  field(out, "ai_context_analysis", live.ai_context_analysis);
+  out << YAML::Key << "payload_logging" << YAML::Value << YAML::BeginMap;
+  field(out, "masking_level", std::string(to_string(live.masking_level)));
+  if (live.public_key.empty()) {
+    out << YAML::Key << "public_key" << YAML::Value << YAML::DoubleQuoted << "";
+    out << YAML::Comment("payload logging is disabled");
+  } else if (public_key_file) {
+    field(out, "public_key_file", *public_key_file);
+  } else {
+    out << YAML::Comment("public_key: not printed; `cfsync export --dir` writes it to a file");
+  }
+  out << YAML::EndMap << YAML::EndMap;
+}
+
+void entry(YAML::Emitter& out, const LiveEntry& live) {
+  out << YAML::BeginMap;
+  field(out, "name", live.name);
+  if (live.kind == EntryKind::regex) {
+    field(out, "regex", live.regex.reveal());
+  } else {
+    string_list(out, "words", live.words);
+  }
+  field(out, "enabled", live.enabled);
+  if (!live.description.empty()) field(out, "description", live.description);
+  out << YAML::EndMap;
+}
+
+void custom_profile(YAML::Emitter& out, const LiveProfile& live) {
+  out << YAML::BeginMap;
+  field(out, "name", live.name);
+  if (!live.description.empty()) field(out, "description", live.description);
+  field(out, "allowed_match_count", live.allowed_match_count);
+  field(out, "confidence_threshold", std::string(to_string(live.confidence_threshold)));
+  field(out, "ocr_enabled", live.ocr_enabled);
+  field(out, "ai_context_enabled", live.ai_context_enabled);
+  out << YAML::Key << "entries" << YAML::Value << YAML::BeginSeq;
+  for (const LiveEntry& item : live.entries) entry(out, item);
+  out << YAML::EndSeq;
+  out << YAML::Key << "shared_entries" << YAML::Value << YAML::BeginSeq;
+  for (const SharedEntry& shared : live.shared_entries) {
+    out << YAML::BeginMap;
+    field(out, "entry_id", lower(shared.entry_id));
+    field(out, "enabled", shared.enabled);
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+  if (!live.data_classes.empty()) string_list(out, "data_classes", live.data_classes);
+  if (!live.data_tags.empty()) string_list(out, "data_tags", live.data_tags);
+  if (!live.sensitivity_levels.empty()) {
+    out << YAML::Key << "sensitivity_levels" << YAML::Value << YAML::BeginSeq;
+    for (const SensitivityLevel& level : live.sensitivity_levels) {
+      out << YAML::BeginMap;
+      field(out, "group_id", lower(level.group_id));
+      field(out, "level_id", lower(level.level_id));
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  out << YAML::EndMap;
+}
+
+void predefined_profile(YAML::Emitter& out, const LivePredefinedProfile& live) {
+  out << YAML::BeginMap;
+  field(out, "name", live.name);
+  field(out, "id", lower(live.id));
+  field(out, "allowed_match_count", live.allowed_match_count);
+  field(out, "confidence_threshold", std::string(to_string(live.confidence_threshold)));
+  field(out, "ocr_enabled", live.ocr_enabled);
+  field(out, "ai_context_enabled", live.ai_context_enabled);
+  out << YAML::Key << "entries" << YAML::Value << YAML::BeginSeq;
+  for (const LivePredefinedEntry& item : live.entries) {
+    out << YAML::BeginMap;
+    field(out, "name", item.name);
+    field(out, "enabled", item.enabled);
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq << YAML::EndMap;
+}
+
+void dataset(YAML::Emitter& out, const LiveDataset& live) {
+  out << YAML::BeginMap;
+  field(out, "name", live.name);
+  if (live.description) field(out, "description", *live.description);
+  field(out, "kind", std::string(live.multi_column() ? "edm" : "word_list"));
+  if (!live.multi_column() && live.case_sensitive) {
+    field(out, "case_sensitive", *live.case_sensitive);
+  }
+  if (live.secret) out << YAML::Comment("secret (hashed): its content stays the dashboard's");
+  out << YAML::EndMap;
+}
+
+void metadata(YAML::Emitter& out, const Metadata& values) {
+  out << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap;
+  for (const auto& [name, value] : values) {
+    out << YAML::Key << name << YAML::Value;
+    if (const auto* flag = std::get_if<bool>(&value)) {
+      out << *flag;
+    } else if (const auto* real = std::get_if<double>(&value)) {
+      number(out, *real);
+    } else {
+      text(out, std::get<std::string>(value));
+    }
+  }
+  out << YAML::EndMap;
+}
+
+// The instance's written items as documents entries: one per distinct metadata. The largest
+// group takes the whole directory, less the other groups' keys, so that files added later get
+// its metadata.
+void documents(YAML::Emitter& out, const ExportedInstance& instance) {
+  std::map<Metadata, std::vector<std::string>> groups;
+  for (const LiveItem& item : instance.written) groups[item.metadata].push_back(item.key);
+  const auto largest = std::max_element(groups.begin(), groups.end(), [](auto& a, auto& b) {
+    return a.second.size() < b.second.size();
+  });
+  out << YAML::Key << "documents" << YAML::Value << YAML::BeginSeq;
+  auto keys = [&](std::string_view name, auto select) {
+    out << YAML::Key << std::string(name) << YAML::Value << YAML::BeginSeq;
+    for (const auto& [values, list] : groups) {
+      if (!select(values)) continue;
+      for (const std::string& key : list) out << glob_escaped(key);
+    }
+    out << YAML::EndSeq;
+  };
+  for (auto group = groups.begin(); group != groups.end(); ++group) {
+    out << YAML::BeginMap;
+    field(out, "dir", *instance.dir);
+    if (group == largest && groups.size() > 1) {
+      keys("exclude", [&](const Metadata& values) { return values != largest->first; });
+    } else if (group != largest) {
+      keys("include", [&](const Metadata& values) { return values == group->first; });
+    }
+    if (!group->first.empty()) metadata(out, group->first);
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+}
+
+void ai_search(YAML::Emitter& out, const std::vector<ExportedInstance>& instances) {
+  out << YAML::Key << "ai_search" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "instances" << YAML::Value << YAML::BeginSeq;
+  for (const ExportedInstance& instance : instances) {
+    out << YAML::BeginMap;
+    field(out, "namespace", instance.namespace_name);
+    field(out, "id", instance.id);
+    documents(out, instance);
+    // Every item declared: the instance is mirrored, and an item no file declares is deleted.
+    field(out, "prune", instance.skipped.empty());
+    if (!instance.skipped.empty()) {
+      out << YAML::Comment(std::to_string(instance.skipped.size()) +
+                           " items not written: prune is off so that they stay");
+    }
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq << YAML::EndMap;
+}
+
+}  // namespace
+
+std::optional<std::string> document_key_problem(std::string_view key) {
+  if (key.empty()) return "the key is empty";
+  if (key.front() == '/') return "the key is an absolute path";
+  if (key.find('\0') != std::string_view::npos) return "the key holds a NUL byte";
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t slash = key.find('/', start);
+    const std::string_view segment = key.substr(start, slash - start);
+    if (segment.empty()) return "the key has an empty path segment";
+    if (segment == "." || segment == "..") return "the key has a . or .. segment";
+    if (segment.front() == '.') return "the key names a hidden file, which documents never are";
+    if (slash == std::string_view::npos) return std::nullopt;
+    start = slash + 1;
+  }
+}
+
+std::string glob_escaped(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+Exported render_export(const ExportInput& input) {
+  Exported exported;
+  const LiveState& live = input.live;
+  YAML::Emitter out;
+  out.SetIndent(2);
+  out << YAML::Comment(
+      "Exported by `cfsync export` from account " + input.account_id +
+      ": planned against it,\nthis configuration changes nothing.\n"
+      "- Datasets: their settings only, as the API cannot download their content; give one a\n"
+      "  file: to manage its content too.\n"
+      "- prune is off: nothing this file leaves out is deleted until you turn it on.");
+  out << YAML::BeginMap;
+  field(out, "account_id", input.account_id);
+
+  const bool dlp =
+      live.dlp_settings || live.profiles || (live.datasets && !live.datasets->datasets.empty());
+  if (dlp) {
+    out << YAML::Key << "dlp" << YAML::Value << YAML::BeginMap;
+    if (live.dlp_settings) settings(out, *live.dlp_settings, input.public_key_file);
+    if (live.profiles) {
+      const auto twice =
+          held_twice(live.profiles->custom, [](const LiveProfile& p) { return p.name; });
+      std::vector<const LiveProfile*> custom;
+      for (const LiveProfile& profile : live.profiles->custom) {
+        const bool entries_twice =
+            !held_twice(profile.entries, [](const LiveEntry& e) { return e.name; }).empty();
+        if (twice.contains(profile.name) || entries_twice) {
+          exported.warnings.push_back("custom profile \"" + profile.name + "\" (id " + profile.id +
+                                      ") not exported: " +
+                                      (entries_twice ? "two of its entries have the same name"
+                                                     : "another profile has the same name") +
+                                      "; rename one in the dashboard");
+          continue;
+        }
+        custom.push_back(&profile);
+      }
+      if (!custom.empty()) {
+        out << YAML::Key << "profiles" << YAML::Value << YAML::BeginSeq;
+        for (const LiveProfile* profile : custom) custom_profile(out, *profile);
+        out << YAML::EndSeq;
+      }
+      std::vector<const LivePredefinedProfile*> predefined;
+      for (const LivePredefinedProfile& profile : live.profiles->predefined) {
+        if (!held_twice(profile.entries, [](const LivePredefinedEntry& e) {
+               return e.name;
+             }).empty()) {
+          exported.warnings.push_back("predefined profile \"" + profile.name +
+                                      "\" not exported: two of its entries have the same name");
+          continue;
+        }
+        predefined.push_back(&profile);
+      }
+      if (!predefined.empty()) {
+        out << YAML::Key << "predefined_profiles" << YAML::Value << YAML::BeginSeq;
+        for (const LivePredefinedProfile* profile : predefined) predefined_profile(out, *profile);
+        out << YAML::EndSeq;
+      }
+    }
+    if (live.datasets && !live.datasets->datasets.empty()) {
+      const auto twice =
+          held_twice(live.datasets->datasets, [](const LiveDataset& d) { return d.name; });
+      out << YAML::Key << "datasets" << YAML::Value << YAML::BeginSeq;
+      for (const LiveDataset& item : live.datasets->datasets) {
+        if (twice.contains(item.name)) {
+          exported.warnings.push_back("dataset \"" + item.name + "\" (id " + item.id +
+                                      ") not exported: another dataset has the same name; "
+                                      "rename one in the dashboard");
+          continue;
+        }
+        dataset(out, item);
+      }
+      out << YAML::EndSeq;
+    }
+    out << YAML::EndMap;
+  }
+
+  std::vector<ExportedInstance> declared;
+  for (const ExportedInstance& instance : input.instances) {
+    const std::string label = instance.namespace_name + "/" + instance.id;
+    for (const std::string& skipped : instance.skipped) {
+      exported.warnings.push_back("AI Search instance " + label + ": item " + skipped);
+    }
+    if (instance.dir && !instance.written.empty()) {
+      declared.push_back(instance);
+    } else if (!instance.dir) {
+      exported.warnings.push_back("AI Search instance " + label + " holds " +
+                                  std::to_string(instance.items) +
+                                  (instance.items == 1 ? " uploaded item" : " uploaded items") +
+                                  ", not declared: `cfsync export --dir DIR --with-documents` "
+                                  "downloads and declares them");
+    }
+  }
+  if (!declared.empty()) ai_search(out, declared);
+
+  // Deleting what the configuration does not declare stays off until the user says otherwise.
+  out << YAML::Key << "prune" << YAML::Value << YAML::BeginMap;
+  field(out, "profiles", false);
+  field(out, "datasets", false);
+  out << YAML::EndMap;
+  out << YAML::EndMap;
+  exported.yaml = std::string(out.c_str()) + "\n";
+  return exported;
+}
+
+}  // namespace cfsync::config

@@ -1,0 +1,229 @@
+#include "daemon/export.hpp"
+
+#include "api/client.hpp"
+#include "api/provider.hpp"
+#include "config/export.hpp"
+#include "config/load.hpp"
+#include "config/state_file.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <stdlib.h>
+#include <algorithm>
+#include <ostream>
+#include <set>
+
+namespace cfsync::daemon {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int k_exit_ok = 0;
+constexpr int k_exit_error = 1;
+constexpr std::string_view k_key_file = "keys/payload-log.pub";
+
+bool is_account_id(std::string_view id) {
+  return id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+int fail(spdlog::logger& log, const Error& error) {
+  log.error("{}", error.describe());
+  for (const std::string& line : error.details) log.error("{}", line);
+  return k_exit_error;
+}
+
+// A new or empty directory: export never overwrites a configuration.
+Result<void> prepare_dir(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
+    return Error(ErrorKind::usage, "export: " + dir.string() +
+                                       " is not empty; export writes a new configuration and "
+                                       "overwrites nothing, so name a new or empty directory");
+  }
+  fs::create_directories(dir, ec);
+  if (ec)
+    return Error(ErrorKind::io, "export: cannot create " + dir.string() + ": " + ec.message());
+  return {};
+}
+
+// Every parent directory of a '/'-separated key: "a/b/c" -> "a", "a/b".
+std::vector<std::string> parents_of(const std::string& key) {
+  std::vector<std::string> parents;
+  for (std::size_t slash = key.find('/'); slash != std::string::npos;
+       slash = key.find('/', slash + 1)) {
+    parents.push_back(key.substr(0, slash));
+  }
+  return parents;
+}
+
+// Downloads the instance's items into `root`/`instance.dir`, each at its key. Items that cannot
+// be files there, or that the API will not hand out, are skipped with the reason; a download
+// that fails otherwise (the network, after retries) fails the export.
+Result<void> download_items(api::CloudflareProvider& provider, const LiveInstance& live,
+                            const fs::path& root, config::ExportedInstance& instance,
+                            spdlog::logger& log) {
+  std::vector<const LiveItem*> items;
+  for (const LiveItem& item : live.items) items.push_back(&item);
+  // A key sorts before the keys below it ("a" before "a/b"), so conflicts are seen in order.
+  std::sort(items.begin(), items.end(),
+            [](const LiveItem* a, const LiveItem* b) { return a->key < b->key; });
+  std::set<std::string> files;
+  std::set<std::string> dirs;
+  for (const LiveItem* item : items) {
+    const std::string& key = item->key;
+    auto skip = [&](const std::string& why) { instance.skipped.push_back(key + ": " + why); };
+    if (auto problem = config::document_key_problem(key)) {
+      skip(*problem);
+      continue;
+    }
+    const std::vector<std::string> parents = parents_of(key);
+    if (dirs.contains(key) ||
+        std::any_of(parents.begin(), parents.end(),
+                    [&](const std::string& parent) { return files.contains(parent); })) {
+      skip("another item's key makes it both a file and a directory");
+      continue;
+    }
+    auto content = provider.download_item(live.namespace_name, live.id, item->id);
+    if (!content) {
+      if (content.error().kind() != ErrorKind::http) {
+        return content.error().context("downloading item " + key + " of " + live.namespace_name +
+                                       "/" + live.id + ": ");
+      }
+      skip("the API did not hand out its content: " + content.error().describe());
+      continue;
+    }
+    if (item->file_size && *item->file_size != content->size()) {
+      skip("downloaded " + std::to_string(content->size()) + " bytes, but the item has " +
+           std::to_string(*item->file_size));
+      continue;
+    }
+    CFSYNC_TRY_VOID(
+        config::write_atomically(root / *instance.dir / key, *content, "a downloaded document"));
+    files.insert(key);
+    dirs.insert(parents.begin(), parents.end());
+    instance.written.push_back(*item);
+    log.debug("downloaded {} ({} bytes)", key, content->size());
+  }
+  return {};
+}
+
+// The exported configuration must load: it is checked as `cfsync plan` would read it, so that
+// nothing is written (or printed) that cfsync itself refuses.
+Result<void> check_loads(const fs::path& file) {
+  auto loaded = config::load({.path = file});
+  if (loaded) return {};
+  Error error(ErrorKind::config,
+              "export: the configuration written for this account does not load (please report "
+              "it): " +
+                  loaded.error().message());
+  error.details = loaded.error().details;
+  return error;
+}
+
+std::string summary(const config::ExportInput& input) {
+  const LiveState& live = input.live;
+  std::size_t items = 0;
+  std::size_t instances = 0;
+  for (const config::ExportedInstance& instance : input.instances) {
+    if (instance.written.empty()) continue;
+    items += instance.written.size();
+    ++instances;
+  }
+  return "dlp settings, " + std::to_string(live.profiles->custom.size()) + " custom profiles, " +
+         std::to_string(live.profiles->predefined.size()) + " predefined profiles, " +
+         std::to_string(live.datasets->datasets.size()) + " datasets (settings only), " +
+         std::to_string(items) + " AI Search items in " + std::to_string(instances) + " instances";
+}
+
+}  // namespace
+
+int export_command(const Options& options, const Environment& environment, std::ostream& out,
+                   const std::shared_ptr<spdlog::logger>& logger) {
+  spdlog::logger& log = *logger;
+  const std::string account_id = options.export_account.value_or("");
+  if (!is_account_id(account_id)) {
+    return fail(log, Error(ErrorKind::usage,
+                           "export: --account must be 32 lower-case hex "
+                           "characters (the id in the dashboard's URL)"));
+  }
+  if (options.export_dir) {
+    if (auto ready = prepare_dir(*options.export_dir); !ready) return fail(log, ready.error());
+  }
+  auto transport = open_transport(options, environment, logger);
+  if (!transport) return fail(log, transport.error());
+  std::unique_ptr<api::Client> client = make_client(**transport, options, logger);
+  api::CloudflareProvider provider(*client, account_id, logger, options.max_in_flight);
+
+  // Everything cfsync manages is asked for: the settings, every profile and dataset (as prune
+  // would), every instance's uploaded items.
+  auto instances = provider.list_instances();
+  if (!instances) return fail(log, instances.error());
+  DesiredState everything{.account_id = account_id,
+                          .dlp_settings = DesiredDlpSettings{},
+                          .ai_search_instances = std::move(*instances),
+                          .prune = {.profiles = true, .datasets = true}};
+  auto live = provider.populate(everything);
+  if (!live) return fail(log, live.error());
+
+  config::ExportInput input{.account_id = account_id};
+  const fs::path root = options.export_dir.value_or(fs::path());
+  for (const LiveInstance& instance : *live->ai_search_instances) {
+    if (instance.items.empty()) continue;
+    config::ExportedInstance exported{.namespace_name = instance.namespace_name,
+                                      .id = instance.id,
+                                      .items = instance.items.size()};
+    if (options.with_documents) {
+      exported.dir = "ai-search/" + instance.namespace_name + "/" + instance.id;
+      if (auto done = download_items(provider, instance, root, exported, log); !done) {
+        return fail(log, done.error());
+      }
+    }
+    input.instances.push_back(std::move(exported));
+  }
+  live->ai_search_instances.reset();
+  input.live = std::move(*live);
+  const Sensitive& key = input.live.dlp_settings->public_key;
+  if (options.export_dir && !key.empty()) {
+    const fs::path file = root / k_key_file;
+    if (auto written = config::write_atomically(file, key.reveal() + "\n", "the payload key");
+        !written) {
+      return fail(log, written.error());
+    }
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+    input.public_key_file = std::string(k_key_file);
+  }
+
+  const config::Exported exported = config::render_export(input);
+  if (options.export_dir) {
+    const fs::path file = root / "cfsync.yaml";
+    if (auto written = config::write_atomically(file, exported.yaml, "the configuration");
+        !written) {
+      return fail(log, written.error());
+    }
+    if (auto loads = check_loads(file); !loads) return fail(log, loads.error());
+    for (const std::string& warning : exported.warnings) log.warn("{}", warning);
+    out << "Wrote " << file.string() << ": " << summary(input)
+        << ".\nCheck it with: cfsync plan -c " << root.string() << "\n";
+    return k_exit_ok;
+  }
+  // Checked in a scratch directory before anything is printed.
+  std::string scratch = (fs::temp_directory_path() / "cfsync-export-XXXXXX").string();
+  if (::mkdtemp(scratch.data()) == nullptr) {
+    return fail(log, Error(ErrorKind::io, "export: cannot create a scratch directory"));
+  }
+  auto written = config::write_atomically(fs::path(scratch) / "cfsync.yaml", exported.yaml,
+                                          "the configuration");
+  Result<void> loads = written ? check_loads(fs::path(scratch) / "cfsync.yaml") : written;
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+  if (!loads) return fail(log, loads.error());
+  for (const std::string& warning : exported.warnings) log.warn("{}", warning);
+  out << exported.yaml;
+  log.info("exported {}", summary(input));
+  return k_exit_ok;
+}
+
+}  // namespace cfsync::daemon
