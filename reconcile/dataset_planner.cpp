@@ -28,6 +28,11 @@ std::string short_digest(const std::string& sha256) {
   return "sha256:" + sha256.substr(0, 8) + "…";
 }
 
+// A file's content as a plan shows it: its digest and length, never a cell.
+std::string shown_content(const DatasetFile& file) {
+  return short_digest(file.sha256) + " (" + std::to_string(file.size) + " bytes)";
+}
+
 std::int64_t count(std::uint64_t cells) { return static_cast<std::int64_t>(cells); }
 
 StringList live_headers(const LiveDataset& live) {
@@ -121,7 +126,7 @@ Change upload_change(const DesiredDataset& desired, const DatasetFile& file,
     }
   }
   for (FieldChange& field : counts) change.fields.push_back(std::move(field));
-  FieldChange content{"content", std::monostate{}, short_digest(file.sha256)};
+  FieldChange content{"content", std::monostate{}, shown_content(file)};
   if (record) content.before = short_digest(record->sha256);
   change.fields.push_back(std::move(content));
   change.payload = std::move(upload);
@@ -161,7 +166,7 @@ Change create_change(const DesiredDataset& desired, const DatasetFile& file) {
   if (desired.description) add("description", *desired.description);
   if (desired.case_sensitive) add("case_sensitive", *desired.case_sensitive);
   add("num_cells", count(file.cells));
-  add("content", short_digest(file.sha256));
+  add("content", shown_content(file));
   change.payload = CreateDataset{desired};
   return change;
 }

@@ -22,7 +22,7 @@ DesiredDataset edm(std::vector<DatasetColumn> columns, std::string digest = k_di
   DesiredDataset dataset{
       .name = "customer-records",
       .kind = DatasetKind::edm,
-      .file = DatasetFile{.path = "/c/customers.csv", .sha256 = std::move(digest)}};
+      .file = DatasetFile{.path = "/c/customers.csv", .size = 64, .sha256 = std::move(digest)}};
   for (const DatasetColumn& column : columns) dataset.file->cells += column.cells;
   dataset.file->columns = std::move(columns);
   return dataset;
@@ -79,11 +79,12 @@ TEST_CASE("a missing word list is created with its content") {
   CHECK(change.action == Action::create);
   CHECK(change.kind == ResourceKind::dlp_dataset);
   CHECK(change.fields ==
-        std::vector<FieldChange>{{"kind", std::monostate{}, std::string("word_list")},
-                                 {"description", std::monostate{}, std::string("Terms")},
-                                 {"case_sensitive", std::monostate{}, false},
-                                 {"num_cells", std::monostate{}, std::int64_t{3}},
-                                 {"content", std::monostate{}, std::string("sha256:aaaaaaaa…")}});
+        std::vector<FieldChange>{
+            {"kind", std::monostate{}, std::string("word_list")},
+            {"description", std::monostate{}, std::string("Terms")},
+            {"case_sensitive", std::monostate{}, false},
+            {"num_cells", std::monostate{}, std::int64_t{3}},
+            {"content", std::monostate{}, std::string("sha256:aaaaaaaa… (20 bytes)")}});
   REQUIRE(std::holds_alternative<CreateDataset>(change.payload));
   CHECK(std::get<CreateDataset>(change.payload).dataset.name == "blocked-terms");
 }
@@ -148,7 +149,7 @@ TEST_CASE("an upload shows the counts and digests that differ") {
   CHECK(change.id == "ds-1");
   CHECK(change.fields == std::vector<FieldChange>{{"num_cells", std::int64_t{3}, std::int64_t{5}},
                                                   {"content", std::string("sha256:bbbbbbbb…"),
-                                                   std::string("sha256:aaaaaaaa…")}});
+                                                   std::string("sha256:aaaaaaaa… (20 bytes)")}});
   CHECK(std::get<UploadDataset>(change.payload).id == "ds-1");
 }
 
@@ -166,7 +167,8 @@ TEST_CASE("an EDM column added: existing columns keep their entry, the new one h
         std::vector<FieldChange>{
             {"columns", StringList{"email", "account"}, StringList{"email", "account", "phone"}},
             {"columns[\"phone\"].num_cells", std::monostate{}, std::int64_t{1}},
-            {"content", std::string("sha256:aaaaaaaa…"), std::string("sha256:bbbbbbbb…")}});
+            {"content", std::string("sha256:aaaaaaaa…"),
+             std::string("sha256:bbbbbbbb… (64 bytes)")}});
   CHECK(std::get<UploadDataset>(change.payload).entry_ids ==
         std::vector<std::string>{"e-1", "e-2", ""});
 
