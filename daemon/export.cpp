@@ -10,8 +10,10 @@
 
 #include <stdlib.h>
 #include <algorithm>
+#include <atomic>
 #include <ostream>
 #include <set>
+#include <thread>
 
 namespace cfsync::daemon {
 
@@ -59,53 +61,78 @@ std::vector<std::string> parents_of(const std::string& key) {
   return parents;
 }
 
-// Downloads the instance's items into `root`/`instance.dir`, each at its key. Items that cannot
-// be files there, or that the API will not hand out, are skipped with the reason; a download
-// that fails otherwise (the network, after retries) fails the export.
+// Downloads the instance's items into `root`/`instance.dir`, each at its key, `in_flight` at
+// once. Items that cannot be files there, or that the API will not hand out, are skipped with
+// the reason; a download that fails otherwise (the network, after retries) fails the export.
 Result<void> download_items(api::CloudflareProvider& provider, const LiveInstance& live,
-                            const fs::path& root, config::ExportedInstance& instance,
-                            spdlog::logger& log) {
+                            const fs::path& root, std::size_t in_flight,
+                            config::ExportedInstance& instance, spdlog::logger& log) {
   std::vector<const LiveItem*> items;
   for (const LiveItem& item : live.items) items.push_back(&item);
   // A key sorts before the keys below it ("a" before "a/b"), so conflicts are seen in order.
   std::sort(items.begin(), items.end(),
             [](const LiveItem* a, const LiveItem* b) { return a->key < b->key; });
+  std::vector<const LiveItem*> wanted;
   std::set<std::string> files;
   std::set<std::string> dirs;
   for (const LiveItem* item : items) {
     const std::string& key = item->key;
-    auto skip = [&](const std::string& why) { instance.skipped.push_back(key + ": " + why); };
     if (auto problem = config::document_key_problem(key)) {
-      skip(*problem);
+      instance.skipped.push_back(key + ": " + *problem);
       continue;
     }
     const std::vector<std::string> parents = parents_of(key);
     if (dirs.contains(key) ||
         std::any_of(parents.begin(), parents.end(),
                     [&](const std::string& parent) { return files.contains(parent); })) {
-      skip("another item's key makes it both a file and a directory");
+      instance.skipped.push_back(key + ": another item's key makes it both a file and a directory");
       continue;
     }
-    auto content = provider.download_item(live.namespace_name, live.id, item->id);
-    if (!content) {
-      if (content.error().kind() != ErrorKind::http) {
-        return content.error().context("downloading item " + key + " of " + live.namespace_name +
-                                       "/" + live.id + ": ");
-      }
-      skip("the API did not hand out its content: " + content.error().describe());
-      continue;
-    }
-    if (item->file_size && *item->file_size != content->size()) {
-      skip("downloaded " + std::to_string(content->size()) + " bytes, but the item has " +
-           std::to_string(*item->file_size));
-      continue;
-    }
-    CFSYNC_TRY_VOID(
-        config::write_atomically(root / *instance.dir / key, *content, "a downloaded document"));
     files.insert(key);
     dirs.insert(parents.begin(), parents.end());
-    instance.written.push_back(*item);
-    log.debug("downloaded {} ({} bytes)", key, content->size());
+    wanted.push_back(item);
+  }
+
+  // Each download's outcome: written (nothing), skipped (why), or an error that ends the export.
+  std::vector<std::optional<std::string>> skipped(wanted.size());
+  std::vector<std::optional<Error>> failed(wanted.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  auto work = [&] {
+    for (std::size_t i = next++; i < wanted.size() && !stop; i = next++) {
+      const LiveItem& item = *wanted[i];
+      auto content = provider.download_item(live.namespace_name, live.id, item.id);
+      if (!content && content.error().kind() != ErrorKind::http) {
+        failed[i] = content.error().context("downloading item " + item.key + " of " +
+                                            live.namespace_name + "/" + live.id + ": ");
+        stop = true;
+      } else if (!content) {
+        skipped[i] = "the API did not hand out its content: " + content.error().describe();
+      } else if (item.file_size && *item.file_size != content->size()) {
+        skipped[i] = "downloaded " + std::to_string(content->size()) + " bytes, but the item has " +
+                     std::to_string(*item.file_size);
+      } else if (auto written = config::write_atomically(root / *instance.dir / item.key, *content,
+                                                         "a downloaded document");
+                 !written) {
+        failed[i] = written.error();
+        stop = true;
+      } else {
+        log.debug("downloaded {} ({} bytes)", item.key, content->size());
+      }
+    }
+  };
+  std::vector<std::thread> workers;
+  for (std::size_t i = 1; i < std::min(in_flight, wanted.size()); ++i) workers.emplace_back(work);
+  work();
+  for (std::thread& worker : workers) worker.join();
+
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    if (failed[i]) return *failed[i];
+    if (skipped[i]) {
+      instance.skipped.push_back(wanted[i]->key + ": " + *skipped[i]);
+    } else {
+      instance.written.push_back(*wanted[i]);
+    }
   }
   return {};
 }
@@ -177,7 +204,9 @@ int export_command(const Options& options, const Environment& environment, std::
                                       .items = instance.items.size()};
     if (options.with_documents) {
       exported.dir = "ai-search/" + instance.namespace_name + "/" + instance.id;
-      if (auto done = download_items(provider, instance, root, exported, log); !done) {
+      if (auto done =
+              download_items(provider, instance, root, options.max_in_flight, exported, log);
+          !done) {
         return fail(log, done.error());
       }
     }

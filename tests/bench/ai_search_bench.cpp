@@ -4,8 +4,9 @@
 //
 // Measures, for the real cfsync binary: a first upload of UPLOADS documents, and a no-op plan
 // over DOCUMENTS documents, cold (no state directory: every file hashed) and warm (digests
-// from the state directory). Reports requests, wall and CPU seconds, and peak RSS. Not part of
-// the test suite: timings on a shared 2-core machine are not assertions.
+// from the state directory); then `cfsync export --with-documents` of those DOCUMENTS (one and
+// eight downloads in flight) and a plan of what it wrote. Reports requests, wall and CPU seconds,
+// and peak RSS. Not part of the test suite: timings on a shared 2-core machine are not assertions.
 #include "tests/support/emulator_process.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -19,6 +20,8 @@ namespace {
 
 using namespace cfsync::test;
 namespace fs = std::filesystem;
+
+constexpr const char* k_no_limit = "1000000/300s";
 
 struct Setup {
   TempDir dir;
@@ -46,7 +49,9 @@ ProcessResult run_cfsync(const Setup& setup, const EmulatorProcess& emulator,
                          std::vector<std::string> args, bool with_state) {
   std::vector<std::string> argv = {binary("cfsync")};
   argv.insert(argv.end(), args.begin(), args.end());
-  argv.insert(argv.end(), {"-c", setup.repo.string(), "--api-url", emulator.url()});
+  // The emulator does not limit the rate: pacing is apply_bench's subject, not this one's.
+  argv.insert(argv.end(),
+              {"-c", setup.repo.string(), "--api-url", emulator.url(), "--rate-limit", k_no_limit});
   if (with_state) argv.insert(argv.end(), {"--state-dir", setup.state.string()});
   return run(argv, {{"CLOUDFLARE_API_TOKEN", k_token}}, std::chrono::seconds(3600));
 }
@@ -98,6 +103,24 @@ int main(int argc, char** argv) {
       report(("no-op plan over " + std::to_string(documents) + ", " + label).c_str(), plan,
              emulator.requests().size());
     }
+    // Adopting the instance: every item downloaded, then a plan of what was written.
+    for (const char* in_flight : {"1", "8"}) {
+      emulator.reset_log();
+      const fs::path out = setup.dir.path() / ("exported-" + std::string(in_flight));
+      const ProcessResult exported = run(
+          std::vector<std::string>{binary("cfsync"), "export", "--account", k_account, "--dir",
+                                   out.string(), "--with-documents", "--max-in-flight", in_flight,
+                                   "--api-url", emulator.url(), "--rate-limit", k_no_limit},
+          {{"CLOUDFLARE_API_TOKEN", k_token}}, std::chrono::seconds(3600));
+      report(("export --with-documents, " + std::string(in_flight) + " in flight").c_str(),
+             exported, emulator.requests().size());
+    }
+    emulator.reset_log();
+    Setup adopted;
+    adopted.repo = setup.dir.path() / "exported-8";
+    const ProcessResult plan =
+        run_cfsync(adopted, emulator, {"plan", "--detailed-exitcode"}, false);
+    report("plan of the exported configuration", plan, emulator.requests().size());
   }
   return 0;
 }
