@@ -76,7 +76,8 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
       ->type_name("SIZE")
       ->default_str("16MiB");
   app.add_option("--max-in-flight", options.max_in_flight,
-                 "Changes applied at the same time, each over its own keep-alive connection")
+                 "Changes applied (export: items downloaded) at the same time, each over its own "
+                 "keep-alive connection")
       ->check(CLI::Range(std::size_t{1}, std::size_t{64}))
       ->capture_default_str();
   app.add_option("--max-attempts", options.max_attempts,
