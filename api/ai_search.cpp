@@ -31,6 +31,32 @@ std::string with_query(const std::string& path,
   return std::string(url.buffer());
 }
 
+// Page `page` of a namespace or instance list, as many a page as the API gives.
+HttpRequest listing_request(const std::string& path, int page) {
+  const std::string number = std::to_string(page);
+  const std::string per_page = std::to_string(k_listing_per_page);
+  return {.method = Method::get,
+          .target = with_query(path, {{"per_page", per_page}, {"page", number}})};
+}
+
+// A list's `result` array; `what` names its elements in the message.
+Result<dom::array> result_array(dom::object envelope, std::string_view what) {
+  dom::array results;
+  if (envelope["result"].get_array().get(results) != simdjson::SUCCESS) {
+    return unexpected("result is not an array " + std::string(what));
+  }
+  return results;
+}
+
+// A list's result_info.total_count, when the API gave one.
+std::optional<std::int64_t> total_count_of(dom::object envelope) {
+  std::int64_t total = 0;
+  if (envelope["result_info"]["total_count"].get_int64().get(total) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
+  return total;
+}
+
 Result<Metadata> read_metadata(dom::object item, std::string_view where) {
   Metadata metadata;
   dom::element value;
@@ -141,20 +167,14 @@ HttpRequest find_item_request(std::string_view account_id, std::string_view name
 Result<ItemPage> parse_items_page(const HttpResponse& response) {
   dom::parser parser;
   CFSYNC_TRY(dom::object envelope, read_envelope(parser, response));
-  dom::array items;
-  if (envelope["result"].get_array().get(items) != simdjson::SUCCESS) {
-    return unexpected("result is not an array of items");
-  }
+  CFSYNC_TRY(dom::array items, result_array(envelope, "of items"));
   ItemPage page;
   for (dom::element element : items) {
     CFSYNC_TRY(dom::object object, object_at(element, "result[]"));
     CFSYNC_TRY(LiveItem item, read_item(object, "result[]"));
     page.items.push_back(std::move(item));
   }
-  std::int64_t total = 0;
-  if (envelope["result_info"]["total_count"].get_int64().get(total) == simdjson::SUCCESS) {
-    page.total_count = total;
-  }
+  page.total_count = total_count_of(envelope);
   return page;
 }
 
@@ -165,40 +185,27 @@ bool is_last_page(std::size_t page_items, std::size_t items_read,
 }
 
 HttpRequest list_namespaces_request(std::string_view account_id, int page) {
-  const std::string number = std::to_string(page);
-  const std::string per_page = std::to_string(k_listing_per_page);
-  return {.method = Method::get,
-          .target = with_query("/accounts/" + path_segment(account_id) + "/ai-search/namespaces",
-                               {{"per_page", per_page}, {"page", number}})};
+  return listing_request("/accounts/" + path_segment(account_id) + "/ai-search/namespaces", page);
 }
 
 HttpRequest list_instances_request(std::string_view account_id, std::string_view namespace_name,
                                    int page) {
-  const std::string number = std::to_string(page);
-  const std::string per_page = std::to_string(k_listing_per_page);
-  return {.method = Method::get,
-          .target = with_query("/accounts/" + path_segment(account_id) + "/ai-search/namespaces/" +
-                                   path_segment(namespace_name) + "/instances",
-                               {{"per_page", per_page}, {"page", number}})};
+  return listing_request("/accounts/" + path_segment(account_id) + "/ai-search/namespaces/" +
+                             path_segment(namespace_name) + "/instances",
+                         page);
 }
 
 Result<NamePage> parse_names_page(const HttpResponse& response, std::string_view field) {
   dom::parser parser;
   CFSYNC_TRY(dom::object envelope, read_envelope(parser, response));
-  dom::array results;
-  if (envelope["result"].get_array().get(results) != simdjson::SUCCESS) {
-    return unexpected("result is not an array");
-  }
+  CFSYNC_TRY(dom::array results, result_array(envelope, "of objects"));
   NamePage page;
   for (dom::element element : results) {
     CFSYNC_TRY(dom::object object, object_at(element, "result[]"));
     CFSYNC_TRY(std::string name, string_member(object, field, "result[]"));
     page.names.push_back(std::move(name));
   }
-  std::int64_t total = 0;
-  if (envelope["result_info"]["total_count"].get_int64().get(total) == simdjson::SUCCESS) {
-    page.total_count = total;
-  }
+  page.total_count = total_count_of(envelope);
   return page;
 }
 

@@ -238,6 +238,67 @@ void ai_search(YAML::Emitter& out, const std::vector<ExportedInstance>& instance
   out << YAML::EndSeq << YAML::EndMap;
 }
 
+// `key:` and one element per item, written by `write`; nothing when there are none.
+template <class Item>
+void sequence(YAML::Emitter& out, std::string_view key, const std::vector<const Item*>& items,
+              void (*write)(YAML::Emitter&, const Item&)) {
+  if (items.empty()) return;
+  out << YAML::Key << std::string(key) << YAML::Value << YAML::BeginSeq;
+  for (const Item* item : items) write(out, *item);
+  out << YAML::EndSeq;
+}
+
+// What a configuration can declare: names it can match by, once. The rest is a warning.
+std::vector<const LiveProfile*> declarable_custom(const std::vector<LiveProfile>& profiles,
+                                                  std::vector<std::string>& warnings) {
+  const auto twice = held_twice(profiles, [](const LiveProfile& p) { return p.name; });
+  std::vector<const LiveProfile*> out;
+  for (const LiveProfile& profile : profiles) {
+    const bool entries_twice =
+        !held_twice(profile.entries, [](const LiveEntry& e) { return e.name; }).empty();
+    if (twice.contains(profile.name) || entries_twice) {
+      warnings.push_back("custom profile \"" + profile.name + "\" (id " + profile.id +
+                         ") not exported: " +
+                         (entries_twice ? "two of its entries have the same name"
+                                        : "another profile has the same name") +
+                         "; rename one in the dashboard");
+      continue;
+    }
+    out.push_back(&profile);
+  }
+  return out;
+}
+
+std::vector<const LivePredefinedProfile*> declarable_predefined(
+    const std::vector<LivePredefinedProfile>& profiles, std::vector<std::string>& warnings) {
+  std::vector<const LivePredefinedProfile*> out;
+  for (const LivePredefinedProfile& profile : profiles) {
+    if (!held_twice(profile.entries, [](const LivePredefinedEntry& e) { return e.name; }).empty()) {
+      warnings.push_back("predefined profile \"" + profile.name +
+                         "\" not exported: two of its entries have the same name");
+      continue;
+    }
+    out.push_back(&profile);
+  }
+  return out;
+}
+
+std::vector<const LiveDataset*> declarable_datasets(const std::vector<LiveDataset>& datasets,
+                                                    std::vector<std::string>& warnings) {
+  const auto twice = held_twice(datasets, [](const LiveDataset& d) { return d.name; });
+  std::vector<const LiveDataset*> out;
+  for (const LiveDataset& item : datasets) {
+    if (twice.contains(item.name)) {
+      warnings.push_back("dataset \"" + item.name + "\" (id " + item.id +
+                         ") not exported: another dataset has the same name; rename one in the "
+                         "dashboard");
+      continue;
+    }
+    out.push_back(&item);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<std::string> document_key_problem(std::string_view key) {
@@ -279,64 +340,19 @@ Exported render_export(const ExportInput& input) {
   out << YAML::BeginMap;
   field(out, "account_id", input.account_id);
 
-  const bool dlp =
-      live.dlp_settings || live.profiles || (live.datasets && !live.datasets->datasets.empty());
-  if (dlp) {
+  if (live.dlp_settings || live.profiles || live.datasets) {
     out << YAML::Key << "dlp" << YAML::Value << YAML::BeginMap;
     if (live.dlp_settings) settings(out, *live.dlp_settings, input.public_key_file);
     if (live.profiles) {
-      const auto twice =
-          held_twice(live.profiles->custom, [](const LiveProfile& p) { return p.name; });
-      std::vector<const LiveProfile*> custom;
-      for (const LiveProfile& profile : live.profiles->custom) {
-        const bool entries_twice =
-            !held_twice(profile.entries, [](const LiveEntry& e) { return e.name; }).empty();
-        if (twice.contains(profile.name) || entries_twice) {
-          exported.warnings.push_back("custom profile \"" + profile.name + "\" (id " + profile.id +
-                                      ") not exported: " +
-                                      (entries_twice ? "two of its entries have the same name"
-                                                     : "another profile has the same name") +
-                                      "; rename one in the dashboard");
-          continue;
-        }
-        custom.push_back(&profile);
-      }
-      if (!custom.empty()) {
-        out << YAML::Key << "profiles" << YAML::Value << YAML::BeginSeq;
-        for (const LiveProfile* profile : custom) custom_profile(out, *profile);
-        out << YAML::EndSeq;
-      }
-      std::vector<const LivePredefinedProfile*> predefined;
-      for (const LivePredefinedProfile& profile : live.profiles->predefined) {
-        if (!held_twice(profile.entries, [](const LivePredefinedEntry& e) {
-               return e.name;
-             }).empty()) {
-          exported.warnings.push_back("predefined profile \"" + profile.name +
-                                      "\" not exported: two of its entries have the same name");
-          continue;
-        }
-        predefined.push_back(&profile);
-      }
-      if (!predefined.empty()) {
-        out << YAML::Key << "predefined_profiles" << YAML::Value << YAML::BeginSeq;
-        for (const LivePredefinedProfile* profile : predefined) predefined_profile(out, *profile);
-        out << YAML::EndSeq;
-      }
+      sequence(out, "profiles", declarable_custom(live.profiles->custom, exported.warnings),
+               custom_profile);
+      sequence(out, "predefined_profiles",
+               declarable_predefined(live.profiles->predefined, exported.warnings),
+               predefined_profile);
     }
-    if (live.datasets && !live.datasets->datasets.empty()) {
-      const auto twice =
-          held_twice(live.datasets->datasets, [](const LiveDataset& d) { return d.name; });
-      out << YAML::Key << "datasets" << YAML::Value << YAML::BeginSeq;
-      for (const LiveDataset& item : live.datasets->datasets) {
-        if (twice.contains(item.name)) {
-          exported.warnings.push_back("dataset \"" + item.name + "\" (id " + item.id +
-                                      ") not exported: another dataset has the same name; "
-                                      "rename one in the dashboard");
-          continue;
-        }
-        dataset(out, item);
-      }
-      out << YAML::EndSeq;
+    if (live.datasets) {
+      sequence(out, "datasets", declarable_datasets(live.datasets->datasets, exported.warnings),
+               dataset);
     }
     out << YAML::EndMap;
   }
