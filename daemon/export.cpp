@@ -187,6 +187,12 @@ int export_command(const Options& options, const Environment& environment, std::
   // Everything cfsync manages is asked for: the settings, every profile and dataset (as prune
   // would), every instance's uploaded items.
   auto instances = provider.list_instances();
+  if (!instances && instances.error().http_status == 403) {
+    // A token for DLP alone: the rest of the account is still worth exporting.
+    log.warn("AI Search not exported: the token may not read it ({})",
+             instances.error().describe());
+    instances = std::vector<DesiredInstance>{};
+  }
   if (!instances) return fail(log, instances.error());
   DesiredState everything{.account_id = account_id,
                           .dlp_settings = DesiredDlpSettings{},
