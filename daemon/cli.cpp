@@ -6,6 +6,9 @@
 
 #include <cstdint>
 #include <map>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace cfsync::daemon {
 
@@ -202,10 +205,19 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
                "How long a reconcile waits for dataset processing and, with --wait, indexing",
                "10m");
 
+  // Terraform's spelling, `plan -out FILE`, which CLI11 would read as `-o ut FILE`.
+  std::vector<std::string> spelled;
+  for (int i = 0; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    spelled.push_back(arg == "-out" || arg.starts_with("-out=") ? "-" + std::string(arg)
+                                                                : std::string(arg));
+  }
+  std::vector<const char*> args;
+  for (const std::string& arg : spelled) args.push_back(arg.c_str());
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(args.size()), args.data());
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return app.exit(e) == 0 ? 0 : 1;  // --help and --version are "errors" that exit 0
   }
 
   // Limits are checked here, once, in the units people type.

@@ -29,6 +29,14 @@ TEST_CASE("commands and the --apply alias") {
   CHECK(std::get<int>(parse({})) == 1);
 }
 
+TEST_CASE("plan --out, -o, and Terraform's -out") {
+  CHECK(parsed({"plan", "--out", "plan.json"}).plan_out == "plan.json");
+  CHECK(parsed({"plan", "-o", "plan.json"}).plan_out == "plan.json");
+  CHECK(parsed({"plan", "-out", "plan.json"}).plan_out == "plan.json");
+  CHECK(parsed({"plan", "-out=plan.json"}).plan_out == "plan.json");
+  CHECK(std::get<int>(parse({"plan", "-o"})) == 1);
+}
+
 TEST_CASE("options go before or after the command") {
   const Options before = parsed({"--config", "conf/", "--output", "json", "plan"});
   const Options after = parsed({"plan", "--config", "conf/", "--output", "json"});
