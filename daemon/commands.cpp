@@ -49,12 +49,12 @@ std::optional<std::string> env(const char* name) {
   return std::string(value);
 }
 
+}  // namespace
+
 void report_error(spdlog::logger& log, const Error& error) {
   log.error("{}", error.describe());
   for (const std::string& line : error.details) log.error("{}", line);
 }
-
-}  // namespace
 
 Result<config::Config> load_config(const Options& options, const Environment& environment) {
   std::filesystem::path path;

@@ -40,6 +40,9 @@ struct Environment {
 [[nodiscard]] Result<config::Config> load_config(const Options& options,
                                                  const Environment& environment);
 
+// An error as log lines: its description, then each detail (one per configuration problem).
+void report_error(spdlog::logger& log, const Error& error);
+
 // --state-dir, else systemd's StateDirectory= (the first, when it names several), else
 // .cfsync-state/ in the config's root.
 [[nodiscard]] std::filesystem::path state_dir_of(const Options& options,

@@ -32,8 +32,7 @@ bool is_account_id(std::string_view id) {
 }
 
 int fail(spdlog::logger& log, const Error& error) {
-  log.error("{}", error.describe());
-  for (const std::string& line : error.details) log.error("{}", line);
+  report_error(log, error);
   return k_exit_error;
 }
 
