@@ -3,6 +3,8 @@
 // contents, items not downloaded, names held twice) is said in comments and in warnings.
 #include "config/export.hpp"
 
+#include "config/regex_check.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -108,6 +110,20 @@ void entry(YAML::Emitter& out, const LiveEntry& live) {
   out << YAML::EndMap;
 }
 
+// Why the profile's entries cannot be declared, if they cannot: an entry whose regex the
+// configuration would refuse (one made before Cloudflare bounded regexes, say). The profile is
+// then exported without `entries:`, which leaves them as they are, instead of as a file that
+// does not load.
+std::optional<std::string> undeclarable_entries(const LiveProfile& live) {
+  for (const LiveEntry& item : live.entries) {
+    if (item.kind != EntryKind::regex) continue;
+    if (auto problem = regex_problem(item.regex.reveal())) {
+      return "entry \"" + item.name + "\" has a regex cfsync refuses: it " + *problem;
+    }
+  }
+  return std::nullopt;
+}
+
 void custom_profile(YAML::Emitter& out, const LiveProfile& live) {
   out << YAML::BeginMap;
   field(out, "name", live.name);
@@ -116,9 +132,13 @@ void custom_profile(YAML::Emitter& out, const LiveProfile& live) {
   field(out, "confidence_threshold", std::string(to_string(live.confidence_threshold)));
   field(out, "ocr_enabled", live.ocr_enabled);
   field(out, "ai_context_enabled", live.ai_context_enabled);
-  out << YAML::Key << "entries" << YAML::Value << YAML::BeginSeq;
-  for (const LiveEntry& item : live.entries) entry(out, item);
-  out << YAML::EndSeq;
+  if (auto why = undeclarable_entries(live)) {
+    out << YAML::Comment("entries: not declared, so left as they are: " + *why);
+  } else {
+    out << YAML::Key << "entries" << YAML::Value << YAML::BeginSeq;
+    for (const LiveEntry& item : live.entries) entry(out, item);
+    out << YAML::EndSeq;
+  }
   out << YAML::Key << "shared_entries" << YAML::Value << YAML::BeginSeq;
   for (const SharedEntry& shared : live.shared_entries) {
     out << YAML::BeginMap;
@@ -263,6 +283,10 @@ std::vector<const LiveProfile*> declarable_custom(const std::vector<LiveProfile>
                                         : "another profile has the same name") +
                          "; rename one in the dashboard");
       continue;
+    }
+    if (auto why = undeclarable_entries(profile)) {
+      warnings.push_back("custom profile \"" + profile.name +
+                         "\": its entries are not declared (so left as they are): " + *why);
     }
     out.push_back(&profile);
   }

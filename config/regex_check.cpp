@@ -29,11 +29,52 @@ std::size_t class_end(std::string_view pattern, std::size_t open) {
   return std::string_view::npos;
 }
 
-// Perl constructs that RE2-style engines do not have.
+// Cloudflare refuses a DLP regex that can match text of unbounded length (the documentation of
+// POST /dlp/patterns/validate: "rejected if it uses * or +. Bound the maximum number of
+// characters that can be matched using a range, e.g. {1,100}"). `from` is the bounded form's
+// lower bound. The example uses a stand-in atom, never the user's pattern.
+std::string unbounded(std::string_view quantifier, std::string_view from, std::size_t index) {
+  const std::string q(quantifier);
+  const std::string f(from);
+  return "can match text of any length (the " + q + " at character " + std::to_string(index + 1) +
+         "); Cloudflare refuses such a regex: bound the repetition with {" + f +
+         ",N}, N the most you need (for example [0-9]{" + f + ",20} instead of [0-9]" + q + ")";
+}
+
+// `{n,}` starting at `open`: the digits of n, or nullopt when it is not that form.
+std::optional<std::string_view> open_ended(std::string_view pattern, std::size_t open) {
+  std::size_t i = open + 1;
+  while (i < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[i]))) ++i;
+  if (i == open + 1 || i + 1 >= pattern.size() || pattern[i] != ',' || pattern[i + 1] != '}') {
+    return std::nullopt;
+  }
+  return pattern.substr(open + 1, i - open - 1);
+}
+
+// Whether the flags of a group starting at `open` ("(?ix)", "(?x:") turn on extended mode, where
+// white space is ignored and '#' starts a comment.
+bool sets_extended(std::string_view pattern, std::size_t open) {
+  for (std::size_t i = open + 2; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == ')' || c == ':' || c == '-') return false;
+    if (c == 'x') return true;
+    if (!std::isalpha(static_cast<unsigned char>(c))) return false;
+  }
+  return false;
+}
+
+// Perl constructs that RE2-style engines do not have, and repetition Cloudflare does not allow.
 std::optional<std::string> unsupported(std::string_view pattern) {
+  bool extended = false;
   for (std::size_t i = 0; i < pattern.size(); ++i) {
     const char c = pattern[i];
     const char next = i + 1 < pattern.size() ? pattern[i + 1] : '\0';
+    if (extended && c == '#') {  // a comment, to the end of the line
+      const std::size_t end = pattern.find('\n', i);
+      if (end == std::string_view::npos) break;
+      i = end;
+      continue;
+    }
     if (c == '\\') {
       if ((next >= '1' && next <= '9') || next == 'k' || next == 'g') {
         return "uses a back-reference, which Cloudflare's regex engine does not support" + at(i);
@@ -54,6 +95,7 @@ std::optional<std::string> unsupported(std::string_view pattern) {
       continue;
     }
     if (c == '(' && next == '?') {
+      extended = extended || sets_extended(pattern, i);
       const std::string_view rest = pattern.substr(i + 2);
       if (rest.starts_with("=") || rest.starts_with("!") || rest.starts_with("<=") ||
           rest.starts_with("<!")) {
@@ -74,6 +116,13 @@ std::optional<std::string> unsupported(std::string_view pattern) {
     if ((c == '*' || c == '+' || c == '?' || c == '}') && next == '+') {
       return "uses a possessive quantifier, which Cloudflare's regex engine does not support" +
              at(i + 1);
+    }
+    if (c == '*') return unbounded("*", "0", i);
+    if (c == '+') return unbounded("+", "1", i);
+    if (c == '{') {
+      if (auto from = open_ended(pattern, i)) {
+        return unbounded("{" + std::string(*from) + ",}", *from, i);
+      }
     }
   }
   return std::nullopt;

@@ -236,6 +236,11 @@ TEST_CASE("the emulator's profile and entry endpoints answer as the spec says") 
       {"POST", "/profiles/custom",
        R"({"name": "P", "shared_entries": [{"entry_id": "00000000-0000-4000-8000-000000000000", "enabled": true}]})",
        400},
+      // A regex that can match text of unbounded length: refused, in a spec-valid envelope.
+      {"POST", "/entries",
+       R"({"name": "U", "enabled": true, "pattern": {"regex": "a+"}, "profile_id": ")" + profile +
+           "\"}",
+       400},
       {"DELETE", "/entries/" + entry_id, "", 200},
       {"DELETE", "/profiles/custom/" + profile, "", 200},
       {"DELETE", cards, "", 200},

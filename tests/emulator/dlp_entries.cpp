@@ -16,21 +16,13 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::array<std::string_view, 1> k_validations = {"luhn"};
-
 // name, pattern and enabled of a custom entry (dlp_NewEntry, dlp_CustomEntryUpdate).
 std::optional<std::string> custom_entry_problem(const json::object& body) {
   if (auto p = check_required(body, "", {"name", "pattern", "enabled"})) return p;
   if (auto p = check_string(body, "name", "name", false)) return p;
   if (auto p = check_bool(body, "enabled", "enabled", false)) return p;
   if (auto p = check_string(body, "description", "description", true)) return p;
-  if (auto p = check_object(body, "pattern", "pattern", false)) return p;
-  const json::object& pattern = body.at("pattern").as_object();
-  if (auto p = check_required(pattern, "pattern", {"regex"})) return p;
-  if (auto p = check_string(pattern, "regex", "pattern.regex", false)) return p;
-  if (pattern.at("regex").as_string().empty())
-    return std::string("pattern.regex must not be empty");
-  return check_enum(pattern, "validation", "pattern.validation", k_validations, false);
+  return dlp::pattern_problem(body, "");
 }
 
 void set_custom_fields(json::object& entry, const json::object& body, const std::string& now) {

@@ -15,21 +15,10 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::array<std::string_view, 4> k_confidences = {"low", "medium", "high", "very_high"};
-constexpr std::array<std::string_view, 1> k_validations = {"luhn"};
 constexpr std::int64_t k_max_match_count = 1000;
 
 #define RETURN_PROBLEM(expression) \
   if (auto problem = (expression)) return problem
-
-// dlp_Pattern
-std::optional<std::string> pattern_problem(const json::object& entry, const std::string& path) {
-  RETURN_PROBLEM(check_object(entry, "pattern", path + ".pattern", false));
-  const json::object& pattern = entry.at("pattern").as_object();
-  RETURN_PROBLEM(check_required(pattern, path + ".pattern", {"regex"}));
-  RETURN_PROBLEM(check_string(pattern, "regex", path + ".pattern.regex", false));
-  if (pattern.at("regex").as_string().empty()) return path + ".pattern.regex must not be empty";
-  return check_enum(pattern, "validation", path + ".pattern.validation", k_validations, false);
-}
 
 // dlp_EntryOfNewProfile: a regex entry (dlp_NewCustomEntry) or a word list (dlp_NewWordListEntry).
 std::optional<std::string> new_entry_problem(const json::value& item, const std::string& path) {
@@ -47,7 +36,7 @@ std::optional<std::string> new_entry_problem(const json::value& item, const std:
   }
   RETURN_PROBLEM(check_required(entry, path, {"name", "enabled", "pattern"}));
   RETURN_PROBLEM(check_string(entry, "description", path + ".description", true));
-  return pattern_problem(entry, path);
+  return dlp::pattern_problem(entry, path);
 }
 
 std::optional<std::string> shared_entries_problem(json::object& account, const json::object& body) {

@@ -1,9 +1,11 @@
 #include "tests/emulator/dlp_store.hpp"
 
 #include "tests/emulator/envelope.hpp"
+#include "tests/emulator/json_body.hpp"
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <vector>
 
 namespace cfsync::emulator::dlp {
@@ -22,6 +24,33 @@ json::array& list(json::object& account, std::string_view name) {
     if (!lists.contains(key)) lists[key] = json::array();
   }
   return lists.at(name).as_array();
+}
+
+constexpr std::array<std::string_view, 1> k_validations = {"luhn"};
+
+// Where the regex repeats without an upper bound, if it does: '*' or '+' that is neither escaped
+// nor in a character class, or a {n,} repetition.
+std::optional<std::size_t> unbounded_at(std::string_view regex) {
+  bool in_class = false;
+  for (std::size_t i = 0; i < regex.size(); ++i) {
+    const char c = regex[i];
+    if (c == '\\') {
+      ++i;
+    } else if (in_class) {
+      in_class = c != ']';
+    } else if (c == '[') {
+      in_class = true;
+      if (i + 1 < regex.size() && regex[i + 1] == '^') ++i;
+      if (i + 1 < regex.size() && regex[i + 1] == ']') ++i;  // a leading ']' is a literal
+    } else if (c == '*' || c == '+') {
+      return i;
+    } else if (c == '{') {
+      std::size_t end = i + 1;
+      while (end < regex.size() && std::isdigit(static_cast<unsigned char>(regex[end]))) ++end;
+      if (end > i + 1 && regex.substr(end, 2) == ",}") return i;
+    }
+  }
+  return std::nullopt;
 }
 
 json::object* find(json::array& items, std::string_view id, std::string_view type) {
@@ -105,6 +134,23 @@ json::object profile_json(json::object& account, const json::object& profile) {
 
 Response not_found(std::string_view what, std::string_view id) {
   return failure(404, code::not_found, std::string(what) + " " + std::string(id) + " not found");
+}
+
+std::optional<std::string> pattern_problem(const json::object& holder, const std::string& path) {
+  const std::string at = path.empty() ? "pattern" : path + ".pattern";
+  if (auto problem = check_object(holder, "pattern", at, false)) return problem;
+  const json::object& pattern = holder.at("pattern").as_object();
+  if (auto problem = check_required(pattern, at, {"regex"})) return problem;
+  if (auto problem = check_string(pattern, "regex", at + ".regex", false)) return problem;
+  const std::string_view regex = pattern.at("regex").as_string();
+  if (regex.empty()) return at + ".regex must not be empty";
+  if (auto index = unbounded_at(regex)) {
+    return at + ".regex can match a string of unbounded length (character " +
+           std::to_string(*index + 1) +
+           "); the regex will be rejected if it uses * or +, bound it with a range such as "
+           "{1,100}";
+  }
+  return check_enum(pattern, "validation", at + ".validation", k_validations, false);
 }
 
 void remove_owned_entries(json::object& account, std::string_view profile_id) {

@@ -8,6 +8,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,12 @@ namespace cfsync::emulator::dlp {
                                                const boost::json::object& profile);
 
 [[nodiscard]] Response not_found(std::string_view what, std::string_view id);
+
+// The problem with the dlp_Pattern under `holder` ("pattern"), named below `path` ("" for a
+// top-level entry body, "entries[0]" in a profile). Like the real API, a regex that can match
+// text of unbounded length (*, + or {n,} outside a class) is refused.
+[[nodiscard]] std::optional<std::string> pattern_problem(const boost::json::object& holder,
+                                                         const std::string& path);
 
 // Removes the entries a profile owns.
 void remove_owned_entries(boost::json::object& account, std::string_view profile_id);

@@ -45,7 +45,7 @@ LiveState tricky_account() {
   profile.entries.push_back({.id = "e-1",
                              .name = "true",
                              .kind = EntryKind::regex,
-                             .regex = Sensitive("-----BEGIN [A-Z]+ KEY----- 'x' \"y\" #z"),
+                             .regex = Sensitive("-----BEGIN [A-Z]{2,10} KEY----- 'x' \"y\" #z"),
                              .enabled = false,
                              .description = "123"});
   profile.entries.push_back({.id = "e-2",
@@ -68,6 +68,27 @@ LiveState tricky_account() {
   LiveDataset edm{.id = "d-2", .name = "customers", .secret = true, .encoding_version = 2};
   live.datasets = LiveDatasets{.datasets = {words, edm}};
   return live;
+}
+
+TEST_CASE("a profile whose live regex cfsync refuses is exported without its entries") {
+  test::TempDir dir;
+  LiveState live = tricky_account();
+  // Made before Cloudflare bounded regexes, or by another tool: it can match any length.
+  live.profiles->custom[0].entries[0].regex = Sensitive("LEGACY-[0-9]+");
+  const Exported exported = render_export({.account_id = k_account, .live = live});
+  REQUIRE(exported.warnings.size() == 1);
+  CHECK(exported.warnings[0].starts_with(
+      "custom profile \"Secrets: #1 \"quoted\"\": its entries are not declared (so left as "
+      "they are): entry \"true\" has a regex cfsync refuses: it can match text of any length"));
+  CHECK(exported.warnings[0].find("LEGACY") == std::string::npos);
+  CHECK(exported.yaml.find("LEGACY") == std::string::npos);
+  auto config = testing::load_file(dir, exported.yaml);
+  REQUIRE_MESSAGE(config, (config ? "" : config.error().describe()), "\n", exported.yaml);
+  // Not declared: the planner leaves the entries as they are.
+  CHECK_FALSE(config->desired.profiles.at(0).entries);
+  auto plan = reconcile::plan(config->desired, live);
+  REQUIRE(plan);
+  CHECK(plan->changes.empty());
 }
 
 TEST_CASE("an exported account loads back and plans clean against itself") {
@@ -108,7 +129,7 @@ TEST_CASE("an exported account loads back and plans clean against itself") {
   REQUIRE(desired.profiles.size() == 1);
   CHECK(desired.profiles[0].name == "Secrets: #1 \"quoted\"");
   CHECK(desired.profiles[0].entries->at(0).regex->reveal() ==
-        "-----BEGIN [A-Z]+ KEY----- 'x' \"y\" #z");
+        "-----BEGIN [A-Z]{2,10} KEY----- 'x' \"y\" #z");
   CHECK(desired.datasets.size() == 2);
   CHECK_FALSE(desired.datasets[0].file);
   CHECK_FALSE(desired.prune.profiles);

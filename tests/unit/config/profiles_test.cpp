@@ -151,6 +151,30 @@ TEST_CASE("a regex is never repeated in an error") {
   }
 }
 
+TEST_CASE("a regex that can match text of any length is refused where it is written") {
+  TempDir dir;
+  const auto config = load_file(dir, k_account_line + R"(dlp:
+  profiles:
+    - name: Employees
+      entries:
+        - name: ids
+          regex: 'EMP-[0-9]+'
+        - name: codes
+          regex: '[A-Z]{2,}-\d{4}'
+)");
+  CHECK(problems(config, dir) ==
+        std::vector<std::string>{
+            "cfsync.yaml:7:18: dlp.profiles[\"Employees\"].entries[\"ids\"].regex: can match text "
+            "of any length (the + at character 10); Cloudflare refuses such a regex: bound the "
+            "repetition with {1,N}, N the most you need (for example [0-9]{1,20} instead of "
+            "[0-9]+)",
+            "cfsync.yaml:9:18: dlp.profiles[\"Employees\"].entries[\"codes\"].regex: can match "
+            "text of any length (the {2,} at character 6); Cloudflare refuses such a regex: bound "
+            "the repetition with {2,N}, N the most you need (for example [0-9]{2,20} instead of "
+            "[0-9]{2,})",
+        });
+}
+
 TEST_CASE("shared entries, lists and sensitivity levels") {
   TempDir dir;
   const auto config = load_file(dir, k_account_line + R"(dlp:

@@ -97,17 +97,19 @@ TEST_CASE("DELETE removes the profile and the entries it owns") {
 TEST_CASE("entries: create in a profile, update, delete") {
   Emulator emulator = make();
   const std::string profile_id(create_profile(emulator).at("id").as_string());
-  const Response created = call(emulator, "POST", k_dlp + "/entries",
-                                R"({"name": "New", "enabled": false, "pattern": {"regex": "N+"},)"
-                                R"( "profile_id": ")" +
-                                    profile_id + R"("})");
+  const Response created =
+      call(emulator, "POST", k_dlp + "/entries",
+           R"({"name": "New", "enabled": false, "pattern": {"regex": "N{1,5}"},)"
+           R"( "profile_id": ")" +
+               profile_id + R"("})");
   REQUIRE(created.status == 200);
   const std::string entry_id(result_of(created).at("id").as_string());
 
-  const Response updated = call(emulator, "PUT", k_dlp + "/entries/custom/" + entry_id,
-                                R"({"name": "New", "enabled": true, "pattern": {"regex": "M+"}})");
+  const Response updated =
+      call(emulator, "PUT", k_dlp + "/entries/custom/" + entry_id,
+           R"({"name": "New", "enabled": true, "pattern": {"regex": "M{1,5}"}})");
   REQUIRE(updated.status == 200);
-  CHECK(result_of(updated).at("pattern").at("regex") == "M+");
+  CHECK(result_of(updated).at("pattern").at("regex") == "M{1,5}");
 
   const json::object profile =
       result_of(call(emulator, "GET", k_dlp + "/profiles/custom/" + profile_id)).as_object();
@@ -163,6 +165,15 @@ TEST_CASE("invalid profile and entry bodies get a specific 400 and change nothin
        "not exist"},
       {"POST", "/entries", R"({"name": "E", "enabled": true, "words": ["a"]})",
        "Invalid request body: pattern is required"},
+      // Cloudflare refuses a regex that can match text of unbounded length.
+      {"POST", "/profiles/custom",
+       R"({"name": "P", "entries": [{"name": "E", "enabled": true, "pattern": {"regex": "EMP-[0-9]+"}}]})",
+       "Invalid request body: entries[0].pattern.regex can match a string of unbounded length "
+       "(character 10); the regex will be rejected if it uses * or +, bound it with a range such "
+       "as {1,100}"},
+      {"POST", "/entries", R"({"name": "E", "enabled": true, "pattern": {"regex": "[*+]{3,}"}})",
+       "Invalid request body: pattern.regex can match a string of unbounded length (character 5); "
+       "the regex will be rejected if it uses * or +, bound it with a range such as {1,100}"},
       {"PUT", std::string("/entries/predefined/") + k_visa, R"({"enabled": "yes"})",
        "Invalid request body: enabled must be a boolean, got a string"},
   };
