@@ -143,7 +143,7 @@ TEST_CASE("each scalar field: one PUT, then clean") {
   }
 }
 
-TEST_CASE("entries: add, change and remove are one write each; reordering is none") {
+TEST_CASE("entries: add, change and remove are one write each, reordering is none") {
   Account account;
   account.apply(profiles_config(k_employee_ids));
 
@@ -197,7 +197,7 @@ TEST_CASE("a changed word list is refused with the way out, and nothing is writt
   CHECK(writes(account.emulator().requests()).empty());
 }
 
-TEST_CASE("prune off lists profiles it does not manage; prune on deletes them") {
+TEST_CASE("prune off lists profiles it does not manage, prune on deletes them") {
   Account account;
   account.apply(profiles_config(k_employee_ids));
   const std::string legacy = account.create_directly(R"({"name": "Legacy"})");
@@ -302,7 +302,7 @@ std::string numbered_profiles(int count, const std::string& extra = "") {
   return yaml + "prune:\n  profiles: true\n" + extra;
 }
 
-TEST_CASE("safety: a plan deleting 40% of 10 profiles is refused before any write; --force") {
+TEST_CASE("safety: a plan deleting 40% of 10 profiles is refused before any write, --force") {
   Account account;
   account.apply(numbered_profiles(10));
   account.write(numbered_profiles(6));

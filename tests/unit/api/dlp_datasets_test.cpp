@@ -292,7 +292,7 @@ TEST_CASE("waiting for processing: polls the dataset until its columns are final
   CHECK(transport.sent.front().target == k_datasets + "/ds-2");
 }
 
-TEST_CASE("a word list's version status decides; a timeout leaves it unfinished") {
+TEST_CASE("a word list's version status decides, a timeout leaves it unfinished") {
   test::FakeTransport transport;
   for (int i = 0; i < 10; ++i) {
     transport.answer(

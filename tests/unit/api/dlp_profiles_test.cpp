@@ -260,7 +260,7 @@ TEST_CASE("a profile create whose answer was lost is found, not made twice") {
   CHECK(setup.transport.sent.at(1).method == Method::get);
 }
 
-TEST_CASE("a change that gives up fails alone; the others are applied") {
+TEST_CASE("a change that gives up fails alone, the others are applied") {
   Retrying setup;
   CloudflareProvider provider(setup.client, k_account, quiet());
   Plan plan;

@@ -101,7 +101,7 @@ TEST_CASE("two declarations that make one key") {
                                  "cfsync.yaml:6:11"});
 }
 
-TEST_CASE("symlinks that leave the config root are refused; those inside are followed") {
+TEST_CASE("symlinks that leave the config root are refused, those inside are followed") {
   TempDir outside;
   outside.write("secret.md", "s");
   TempDir dir;

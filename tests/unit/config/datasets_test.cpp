@@ -207,7 +207,7 @@ dlp:
           "\"lists\""});
 }
 
-TEST_CASE("upload records survive a restart; a foreign file reads as none") {
+TEST_CASE("upload records survive a restart, a foreign file reads as none") {
   TempDir dir;
   {
     DatasetRecordStore store = DatasetRecordStore::open(dir.path() / "state");

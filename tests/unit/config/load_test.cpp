@@ -49,7 +49,7 @@ TEST_CASE("keys that are not declared stay unmanaged") {
   CHECK_FALSE(config->desired.dlp_settings->public_key);
 }
 
-TEST_CASE("an empty settings block manages nothing; no block declares nothing") {
+TEST_CASE("an empty settings block manages nothing, no block declares nothing") {
   TempDir dir;
   auto config = load_file(dir, k_account_line + "dlp:\n  settings:\n");
   REQUIRE(config);

@@ -241,7 +241,7 @@ TEST_CASE("predefined profile errors") {
         });
 }
 
-TEST_CASE("profiles merge across files; a name in two files names both places") {
+TEST_CASE("profiles merge across files, a name in two files names both places") {
   TempDir dir;
   dir.write("conf/a.yaml",
             k_account_line + "dlp:\n  profiles:\n    - name: One\n    - name: Two\n");

@@ -189,7 +189,7 @@ TEST_CASE("a small request body is ignored, a large one refused with 413") {
   CHECK(client.wait_for_close() != beast::error::timeout);
 }
 
-TEST_CASE("a route that throws gets 500; one without a body keeps none") {
+TEST_CASE("a route that throws gets 500, one without a body keeps none") {
   Routes routes;
   const auto listener = start(routes);
   const test::HttpReply failed = test::http_request(listener->port(), "GET", "/boom");

@@ -257,7 +257,7 @@ Plan dataset_plan() {
   return plan;
 }
 
-TEST_CASE("a dataset upload says why; unmanaged datasets name their prune setting") {
+TEST_CASE("a dataset upload says why, unmanaged datasets name their prune setting") {
   CHECK(plan_text(dataset_plan(), k_account, {}) ==
         "cfsync will make these changes to account 023e105f4ecef8ad9ca31a8372d0c353:\n"
         "\n"

@@ -208,7 +208,7 @@ TEST_CASE("listing: pages of at most 50, totals, filters") {
   CHECK(list("per_page=51").at("success") == false);
 }
 
-TEST_CASE("indexing goes queued, running, completed; matching keys end in error") {
+TEST_CASE("indexing goes queued, running, completed, matching keys end in error") {
   test::TempDir dir;
   Emulator emulator = make_with(dir, {.index_delay_ms = 4000, .index_error_pattern = "*bad*"});
   // The ticking clock moves a second per request.

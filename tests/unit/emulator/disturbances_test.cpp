@@ -69,7 +69,7 @@ TEST_CASE("nothing disturbed by default: no Ratelimit headers, no delay, no faul
   CHECK_FALSE(request_log(emulator).at(0).as_object().contains("fault"));
 }
 
-TEST_CASE("--rate-limit: headers on every API answer; over the limit 429, nothing changed") {
+TEST_CASE("--rate-limit: headers on every API answer, over the limit 429, nothing changed") {
   StoppedClock clock;
   Emulator emulator =
       make_disturbed({.rate_limit = RateLimitPolicy{.quota = 2, .window_s = 10}}, clock.clock());
@@ -171,7 +171,7 @@ TEST_CASE("--faults 429: Cloudflare's envelope, retry-after 1 and retry-after-ms
   CHECK(request_log(emulator).at(0).at("fault") == "429");
 }
 
-TEST_CASE("--faults reset: nothing done or answered; reset-after-commit: done, not answered") {
+TEST_CASE("--faults reset: nothing done or answered, reset-after-commit: done, not answered") {
   Emulator reset = make_disturbed({.faults = faults("reset=1")});
   const Response dropped = call(reset, "PATCH", k_settings, R"({"ocr":true})");
   CHECK(dropped.delivery == Delivery::reset);

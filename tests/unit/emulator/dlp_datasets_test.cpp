@@ -251,7 +251,7 @@ TEST_CASE("EDMv2 from the fixture: columns defined per version, then uploaded on
   CHECK(second.at("columns").at(1).at("num_cells") == 1);
 }
 
-TEST_CASE("uploads go uploading, processing, then complete; matching cells end in failed") {
+TEST_CASE("uploads go uploading, processing, then complete, matching cells end in failed") {
   test::TempDir dir;
   StoppedClock clock;
   Emulator emulator = make_with(
@@ -416,7 +416,7 @@ TEST_CASE("invalid requests get a specific 4XX and change nothing") {
   }
 }
 
-TEST_CASE("PUT changes what it is sent; null and missing keep the value") {
+TEST_CASE("PUT changes what it is sent, null and missing keep the value") {
   Emulator emulator = make();
   const json::object created =
       create(emulator, R"({"name": "Words", "description": "first", "secret": false,)"
@@ -506,7 +506,7 @@ TEST_CASE("a fixture whose datasets are not right is refused at start, saying wh
         "(accepted)");
 }
 
-TEST_CASE("datasets survive a restart with --state; the fixture adds only missing ones") {
+TEST_CASE("datasets survive a restart with --state, the fixture adds only missing ones") {
   test::TempDir dir;
   const auto file = dir.path() / "state.json";
   auto start = [&] {

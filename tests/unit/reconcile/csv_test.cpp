@@ -49,7 +49,7 @@ TEST_CASE("fields, quoted fields and line endings, in any chunking") {
   }
 }
 
-TEST_CASE("a final newline ends the last row; none is needed") {
+TEST_CASE("a final newline ends the last row, none is needed") {
   CHECK(parse("a\nb\n").rows == Rows{{"a"}, {"b"}});
   CHECK(parse("a\nb").rows == Rows{{"a"}, {"b"}});
   CHECK(parse("a\r").rows == Rows{{"a"}});

@@ -217,7 +217,7 @@ TEST_CASE("entries: add, change, remove are one write each") {
   CHECK(std::get<DeleteEntry>(removed.payload).id == "e-3");
 }
 
-TEST_CASE("an entry's description is managed only when declared; null and empty are equal") {
+TEST_CASE("an entry's description is managed only when declared, null and empty are equal") {
   DesiredProfile desired = employee_ids();
   LiveProfile live = live_employee_ids();
   live.entries.at(1).description = "set in the dashboard";

@@ -22,7 +22,7 @@ std::vector<std::size_t> start_all(Schedule& schedule) {
   return started;
 }
 
-TEST_CASE("stages: settings, then datasets, then profiles, then dataset deletes; items at once") {
+TEST_CASE("stages: settings, then datasets, then profiles, then dataset deletes, items at once") {
   Plan plan;
   plan.changes = {
       change(ResourceKind::dlp_settings, Action::update, "dlp settings"),             // 0
