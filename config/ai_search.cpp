@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -53,7 +54,7 @@ std::string mebibytes(std::uint64_t bytes) {
   return text;
 }
 
-std::optional<std::vector<std::string>> read_globs(const YAML::Node& node, const std::string& path,
+std::optional<std::vector<std::string>> read_globs(const yaml::Node& node, const std::string& path,
                                                    Reader& reader) {
   if (!reader.sequence(node, path)) return std::nullopt;
   std::vector<std::string> globs;
@@ -74,39 +75,68 @@ std::optional<std::vector<std::string>> read_globs(const YAML::Node& node, const
   return globs;
 }
 
+// YAML 1.2's spellings of infinity and not-a-number (".inf", "-.Inf", ".NaN"...).
+bool is_yaml_non_finite(std::string_view text) {
+  if (text.starts_with('-') || text.starts_with('+')) text.remove_prefix(1);
+  return text == ".inf" || text == ".Inf" || text == ".INF" || text == ".nan" || text == ".NaN" ||
+         text == ".NAN";
+}
+
 // A metadata value keeps its YAML type: true/false, numbers, else text (quoted is always text).
-std::optional<Metadata> read_metadata(const YAML::Node& node, const std::string& path,
+// A number JSON cannot carry (infinite, not a number, out of range) is refused: the API would
+// refuse every upload that carries it.
+std::optional<Metadata> read_metadata(const yaml::Node& node, const std::string& path,
                                       Reader& reader) {
-  if (!node.IsNull() && !node.IsMap()) {
+  if (!node.is_null() && !node.is_map()) {
     reader.error(node, path + ": expected a mapping of names to values, got " + describe(node));
     return std::nullopt;
   }
   Metadata metadata;
+  std::map<std::string, std::string> seen;  // name -> where first declared
   bool valid = true;
-  for (const auto& item : node) {
-    const std::string name = item.first.Scalar();
-    const YAML::Node& value = item.second;
-    if (!item.first.IsScalar() || name.empty()) {
-      reader.error(item.first, path + ": expected a metadata name, got " + describe(item.first));
+  for (const auto& item : node.entries()) {
+    const std::string name = item.first.scalar();
+    const yaml::Node& value = item.second;
+    if (!item.first.is_scalar() || name.empty()) {
+      reader.error(item.first, path + ": expected a metadata name, got " + describe(item.first),
+                   Problem::wrong_type);
       valid = false;
       continue;
     }
-    if (!value.IsScalar()) {
+    if (auto [first, inserted] = seen.emplace(name, reader.place(item.first).text); !inserted) {
+      reader.error(item.first,
+                   path + ": \"" + name + "\" is declared twice: here and at " + first->second,
+                   Problem::declared_twice);
+      valid = false;
+      continue;
+    }
+    if (!value.is_scalar()) {
       reader.error(value, path + "." + name + ": expected a string, number or boolean, got " +
                               describe(value));
       valid = false;
       continue;
     }
-    const std::string& text = value.Scalar();
-    if (value.Tag() == "?") {  // plain: may be a boolean or a number
+    const std::string& text = value.scalar();
+    if (value.plain()) {  // plain: may be a boolean or a number
       if (text == "true" || text == "false") {
         metadata[name] = text == "true";
         continue;
       }
       double number = 0;
       const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-      if (ec == std::errc() && end == text.data() + text.size()) {
+      const bool whole = end == text.data() + text.size();
+      if (ec == std::errc() && whole && std::isfinite(number)) {
         metadata[name] = number;
+        continue;
+      }
+      if ((ec == std::errc() && whole) || (ec == std::errc::result_out_of_range && whole) ||
+          is_yaml_non_finite(text)) {
+        reader.error(value,
+                     path + "." + name + ": " + describe(value) +
+                         " is not a finite number, which metadata cannot carry; quote it to send "
+                         "it as text",
+                     Problem::invalid_value);
+        valid = false;
         continue;
       }
     }
@@ -121,7 +151,7 @@ std::optional<Metadata> read_metadata(const YAML::Node& node, const std::string&
 // followed when they stay inside the config root, and refused otherwise.
 class Walk {
  public:
-  Walk(const fs::path& root, const YAML::Node& at, const std::string& path, Reader& reader)
+  Walk(const fs::path& root, const yaml::Node& at, const std::string& path, Reader& reader)
       : m_root(root), m_at(at), m_path(path), m_reader(reader) {}
 
   std::map<std::string, fs::path> files(const fs::path& directory) {
@@ -169,7 +199,7 @@ class Walk {
   }
 
   fs::path m_root;
-  const YAML::Node& m_at;
+  const yaml::Node& m_at;
   std::string m_path;
   Reader& m_reader;
   std::set<fs::path> m_visited;
@@ -182,32 +212,32 @@ struct Declaration {
 };
 
 // One `documents:` entry: its files, filtered and checked against the API's limits.
-bool read_documents(const YAML::Node& item, const std::string& path, Reader& reader, Merge& merge,
+bool read_documents(const yaml::Node& item, const std::string& path, Reader& reader, Merge& merge,
                     std::vector<DesiredDocument>& out, std::map<std::string, Declaration>& keys) {
-  if (!reader.mapping(item, path, k_documents_keys) || item.IsNull()) {
-    if (item.IsNull()) reader.error(item, path + ": expected a mapping with dir");
+  if (!reader.mapping(item, path, k_documents_keys) || item.is_null()) {
+    if (item.is_null()) reader.error(item, path + ": expected a mapping with dir");
     return false;
   }
-  const YAML::Node dir = item["dir"];
+  const yaml::Node dir = item["dir"];
   if (!dir) {
-    reader.error(item, path + ": dir is required");
+    reader.error(item, path + ": dir is required", Problem::missing_value);
     return false;
   }
   bool valid = true;
   std::vector<std::string> include;
   std::vector<std::string> exclude;
   Metadata metadata;
-  if (const YAML::Node node = item["include"]) {
+  if (const yaml::Node node = item["include"]) {
     auto globs = read_globs(node, path + ".include", reader);
     valid = globs.has_value();
     include = globs.value_or(std::vector<std::string>{});
   }
-  if (const YAML::Node node = item["exclude"]) {
+  if (const yaml::Node node = item["exclude"]) {
     auto globs = read_globs(node, path + ".exclude", reader);
     valid = valid && globs.has_value();
     exclude = globs.value_or(std::vector<std::string>{});
   }
-  if (const YAML::Node node = item["metadata"]) {
+  if (const yaml::Node node = item["metadata"]) {
     auto read = read_metadata(node, path + ".metadata", reader);
     valid = valid && read.has_value();
     metadata = read.value_or(Metadata{});
@@ -255,8 +285,10 @@ bool read_documents(const YAML::Node& item, const std::string& path, Reader& rea
       continue;
     }
     if (auto [it, inserted] = keys.emplace(key, Declaration{where}); !inserted) {
-      reader.error(dir, path + ": the key \"" + key + "\" is declared twice: here and at " +
-                            it->second.where);
+      reader.error(
+          dir,
+          path + ": the key \"" + key + "\" is declared twice: here and at " + it->second.where,
+          Problem::declared_twice);
       valid = false;
       continue;
     }
@@ -265,15 +297,15 @@ bool read_documents(const YAML::Node& item, const std::string& path, Reader& rea
   return valid;
 }
 
-std::optional<DesiredInstance> read_instance(const YAML::Node& item, const std::string& path,
+std::optional<DesiredInstance> read_instance(const yaml::Node& item, const std::string& path,
                                              Reader& reader, Merge& merge) {
-  if (!reader.mapping(item, path, k_instance_keys) || item.IsNull()) {
-    if (item.IsNull()) reader.error(item, path + ": expected a mapping with an id");
+  if (!reader.mapping(item, path, k_instance_keys) || item.is_null()) {
+    if (item.is_null()) reader.error(item, path + ": expected a mapping with an id");
     return std::nullopt;
   }
   DesiredInstance instance;
   bool valid = true;
-  if (const YAML::Node ns = item["namespace"]) {
+  if (const yaml::Node ns = item["namespace"]) {
     auto name = reader.string(ns, path + ".namespace");
     if (name && !is_namespace_name(*name)) {
       reader.error(ns, path +
@@ -285,9 +317,9 @@ std::optional<DesiredInstance> read_instance(const YAML::Node& item, const std::
     valid = name.has_value();
     instance.namespace_name = name.value_or("default");
   }
-  const YAML::Node id = item["id"];
+  const yaml::Node id = item["id"];
   if (!id) {
-    reader.error(item, path + ": id is required");
+    reader.error(item, path + ": id is required", Problem::missing_value);
     valid = false;
   } else {
     auto text = reader.string(id, path + ".id");
@@ -301,12 +333,12 @@ std::optional<DesiredInstance> read_instance(const YAML::Node& item, const std::
     valid = valid && text.has_value();
     instance.id = text.value_or("");
   }
-  if (const YAML::Node prune = item["prune"]) {
+  if (const yaml::Node prune = item["prune"]) {
     auto flag = reader.boolean(prune, path + ".prune");
     valid = valid && flag.has_value();
     instance.prune = flag.value_or(false);
   }
-  if (const YAML::Node documents = item["documents"]) {
+  if (const yaml::Node documents = item["documents"]) {
     if (!reader.sequence(documents, path + ".documents")) return std::nullopt;
     std::map<std::string, Declaration> keys;
     for (std::size_t i = 0; i < documents.size(); ++i) {
@@ -323,25 +355,27 @@ std::optional<DesiredInstance> read_instance(const YAML::Node& item, const std::
 
 }  // namespace
 
-void read_ai_search(const YAML::Node& node, Reader& reader, Merge& merge) {
-  if (!reader.mapping(node, "ai_search", k_ai_search_keys) || node.IsNull()) return;
-  const YAML::Node instances = node["instances"];
+void read_ai_search(const yaml::Node& node, Reader& reader, Merge& merge) {
+  if (!reader.mapping(node, "ai_search", k_ai_search_keys) || node.is_null()) return;
+  const yaml::Node instances = node["instances"];
   if (!instances || !reader.sequence(instances, "ai_search.instances")) return;
   for (std::size_t i = 0; i < instances.size(); ++i) {
-    const YAML::Node item = instances[i];
+    const yaml::Node item = instances[i];
     std::string label = "ai_search.instances[" + std::to_string(i) + "]";
-    if (item.IsMap() && item["id"] && item["id"].IsScalar()) {
-      const YAML::Node ns = item["namespace"];
+    if (item.is_map() && item["id"] && item["id"].is_scalar()) {
+      const yaml::Node ns = item["namespace"];
       label = "ai_search.instances[\"" +
-              (ns && ns.IsScalar() ? ns.Scalar() : std::string("default")) + "/" +
-              item["id"].Scalar() + "\"]";
+              (ns && ns.is_scalar() ? ns.scalar() : std::string("default")) + "/" +
+              item["id"].scalar() + "\"]";
     }
     auto instance = read_instance(item, label, reader, merge);
     if (!instance) continue;
     if (auto [it, inserted] = merge.instance_at.emplace(instance->label(), reader.place(item));
         !inserted) {
-      reader.error(item, "ai_search.instances: \"" + instance->label() +
-                             "\" is declared twice: here and at " + it->second.text);
+      reader.error(item,
+                   "ai_search.instances: \"" + instance->label() +
+                       "\" is declared twice: here and at " + it->second.text,
+                   Problem::declared_twice);
       continue;
     }
     merge.desired.ai_search_instances.push_back(std::move(*instance));

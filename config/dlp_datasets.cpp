@@ -16,7 +16,7 @@ constexpr std::array<std::string_view, 6> k_dataset_keys = {"name", "description
 constexpr std::array<std::string_view, 2> k_kind_names = {"word_list", "edm"};
 
 // Scans the file named at `node`: a problem with it is reported there.
-std::optional<DatasetFile> read_file(const YAML::Node& node, const std::string& path,
+std::optional<DatasetFile> read_file(const yaml::Node& node, const std::string& path,
                                      DatasetKind kind, Reader& reader, Merge& merge) {
   auto name = reader.string(node, path);
   if (!name) return std::nullopt;
@@ -36,25 +36,26 @@ std::optional<DatasetFile> read_file(const YAML::Node& node, const std::string& 
   return std::move(*file);
 }
 
-std::optional<DesiredDataset> read_dataset(const YAML::Node& item, const std::string& path,
+std::optional<DesiredDataset> read_dataset(const yaml::Node& item, const std::string& path,
                                            Reader& reader, Merge& merge) {
-  if (!reader.mapping(item, path, k_dataset_keys) || item.IsNull()) {
-    if (item.IsNull()) reader.error(item, path + ": expected a mapping with a name");
+  if (!reader.mapping(item, path, k_dataset_keys) || item.is_null()) {
+    if (item.is_null()) reader.error(item, path + ": expected a mapping with a name");
     return std::nullopt;
   }
   DesiredDataset dataset;
   bool valid = true;
   auto required = [&](std::string_view key, std::string_view what) {
-    const YAML::Node node = item[std::string(key)];
+    const yaml::Node node = item[std::string(key)];
     if (!node) {
       reader.error(item,
-                   path + ": " + std::string(key) + " is required (" + std::string(what) + ")");
+                   path + ": " + std::string(key) + " is required (" + std::string(what) + ")",
+                   Problem::missing_value);
       valid = false;
     }
     return node;
   };
 
-  if (const YAML::Node name = required("name", "the dataset's name in the account")) {
+  if (const yaml::Node name = required("name", "the dataset's name in the account")) {
     auto text = reader.string(name, path + ".name");
     if (text && text->empty()) {
       reader.error(name, path + ".name: must not be empty");
@@ -63,12 +64,12 @@ std::optional<DesiredDataset> read_dataset(const YAML::Node& item, const std::st
     valid = valid && text.has_value();
     if (text) dataset.name = std::move(*text);
   }
-  if (const YAML::Node description = item["description"]) {
-    dataset.description = description.IsNull() ? std::optional<std::string>(std::string())
-                                               : reader.string(description, path + ".description");
+  if (const yaml::Node description = item["description"]) {
+    dataset.description = description.is_null() ? std::optional<std::string>(std::string())
+                                                : reader.string(description, path + ".description");
     valid = valid && dataset.description.has_value();
   }
-  if (const YAML::Node secret = item["secret"]) {
+  if (const yaml::Node secret = item["secret"]) {
     const auto value = reader.boolean(secret, path + ".secret");
     if (value == true) {
       reader.error(secret,
@@ -81,14 +82,14 @@ std::optional<DesiredDataset> read_dataset(const YAML::Node& item, const std::st
     valid = valid && value == false;
   }
   std::optional<DatasetKind> kind;
-  if (const YAML::Node node = required("kind", "word_list or edm")) {
+  if (const yaml::Node node = required("kind", "word_list or edm")) {
     if (auto index = reader.one_of(node, path + ".kind", k_kind_names)) {
       kind = static_cast<DatasetKind>(*index);
       dataset.kind = *kind;
     }
     valid = valid && kind.has_value();
   }
-  if (const YAML::Node node = item["case_sensitive"]) {
+  if (const yaml::Node node = item["case_sensitive"]) {
     dataset.case_sensitive = reader.boolean(node, path + ".case_sensitive");
     if (dataset.case_sensitive && kind == DatasetKind::edm) {
       reader.error(node, path + ".case_sensitive: applies to word lists only, not to edm");
@@ -97,7 +98,7 @@ std::optional<DesiredDataset> read_dataset(const YAML::Node& item, const std::st
     valid = valid && dataset.case_sensitive.has_value();
   }
   // Without a file, the content is not managed: an adopted dataset whose data is not in git.
-  if (const YAML::Node file = item["file"]) {
+  if (const yaml::Node file = item["file"]) {
     if (kind) {
       auto scanned = read_file(file, path + ".file", *kind, reader, merge);
       valid = valid && scanned.has_value();
@@ -110,17 +111,20 @@ std::optional<DesiredDataset> read_dataset(const YAML::Node& item, const std::st
 
 }  // namespace
 
-void read_dlp_datasets(const YAML::Node& node, Reader& reader, Merge& merge) {
+void read_dlp_datasets(const yaml::Node& node, Reader& reader, Merge& merge) {
   constexpr std::string_view path = "dlp.datasets";
   if (!reader.sequence(node, path)) return;
   for (std::size_t i = 0; i < node.size(); ++i) {
-    const YAML::Node item = node[i];
-    if (item.IsMap() && item["name"] && item["name"].IsScalar() && !item["name"].Scalar().empty()) {
-      const std::string& name = item["name"].Scalar();
+    const yaml::Node item = node[i];
+    if (item.is_map() && item["name"] && item["name"].is_scalar() &&
+        !item["name"].scalar().empty()) {
+      const std::string& name = item["name"].scalar();
       auto [seen, inserted] = merge.dataset_at.emplace(name, reader.place(item));
       if (!inserted) {
-        reader.error(item, std::string(path) + ": \"" + name +
-                               "\" is declared twice: here and at " + seen->second.text);
+        reader.error(item,
+                     std::string(path) + ": \"" + name + "\" is declared twice: here and at " +
+                         seen->second.text,
+                     Problem::declared_twice);
         continue;
       }
     }

@@ -35,11 +35,11 @@ constexpr std::array<std::string_view, 2> k_toggle_keys = {"name", "enabled"};
 constexpr int k_max_match_count = 1000;
 
 // The item's name, required and not empty.
-std::optional<std::string> required_name(const YAML::Node& item, std::string_view path,
+std::optional<std::string> required_name(const yaml::Node& item, std::string_view path,
                                          Reader& reader) {
-  const YAML::Node name = item["name"];
+  const yaml::Node name = item["name"];
   if (!name) {
-    reader.error(item, std::string(path) + ": name is required");
+    reader.error(item, std::string(path) + ": name is required", Problem::missing_value);
     return std::nullopt;
   }
   auto text = reader.string(name, join_path(path, "name"));
@@ -52,37 +52,40 @@ std::optional<std::string> required_name(const YAML::Node& item, std::string_vie
 
 // The item's name when it has a readable one, for duplicate checks that do not depend on whether
 // the rest of the item is valid.
-std::optional<std::string> name_of(const YAML::Node& item, std::string_view key = "name") {
-  if (!item.IsMap()) return std::nullopt;
-  const YAML::Node name = item[std::string(key)];
-  if (!name || !name.IsScalar() || name.Scalar().empty()) return std::nullopt;
-  return name.Scalar();
+std::optional<std::string> name_of(const yaml::Node& item, std::string_view key = "name") {
+  if (!item.is_map()) return std::nullopt;
+  const yaml::Node name = item[std::string(key)];
+  if (!name || !name.is_scalar() || name.scalar().empty()) return std::nullopt;
+  return name.scalar();
 }
 
 // Reports a name seen before in the list at `list`; true when it is new.
-bool first_time(std::map<std::string, Place>& seen, const std::string& name, const YAML::Node& at,
+bool first_time(std::map<std::string, Place>& seen, const std::string& name, const yaml::Node& at,
                 std::string_view list, Reader& reader) {
   auto [it, inserted] = seen.emplace(name, reader.place(at));
   if (!inserted) {
-    reader.error(at, std::string(list) + ": \"" + name + "\" is declared twice: here and at " +
-                         it->second.text);
+    reader.error(
+        at,
+        std::string(list) + ": \"" + name + "\" is declared twice: here and at " + it->second.text,
+        Problem::declared_twice);
   }
   return inserted;
 }
 
-std::optional<std::string> description_of(const YAML::Node& node, std::string_view path,
+std::optional<std::string> description_of(const yaml::Node& node, std::string_view path,
                                           Reader& reader) {
-  if (node.IsNull()) return std::string();  // declared empty
+  if (node.is_null()) return std::string();  // declared empty
   return reader.string(node, path);
 }
 
-std::optional<WordList> read_words(const YAML::Node& node, std::string_view path, Reader& reader) {
-  if (!reader.sequence(node, path)) return std::nullopt;
+// Words are masked in plans: no error repeats one.
+std::optional<WordList> read_words(const yaml::Node& node, std::string_view path, Reader& reader) {
+  if (!reader.sequence(node, path, Echo::kind_only)) return std::nullopt;
   std::vector<std::string> words;
   bool valid = true;
   for (std::size_t i = 0; i < node.size(); ++i) {
     const std::string word_path = std::string(path) + "[" + std::to_string(i) + "]";
-    auto word = reader.string(node[i], word_path);
+    auto word = reader.string(node[i], word_path, Echo::kind_only);
     if (word && word->empty()) {
       reader.error(node[i], word_path + ": must not be empty");
       word.reset();
@@ -98,10 +101,10 @@ std::optional<WordList> read_words(const YAML::Node& node, std::string_view path
   return make_word_list(std::move(words));
 }
 
-std::optional<DesiredEntry> read_entry(const YAML::Node& item, const std::string& path,
+std::optional<DesiredEntry> read_entry(const yaml::Node& item, const std::string& path,
                                        Reader& reader) {
-  if (!reader.mapping(item, path, k_entry_keys) || item.IsNull()) {
-    if (item.IsNull()) reader.error(item, path + ": expected a mapping with name and regex");
+  if (!reader.mapping(item, path, k_entry_keys) || item.is_null()) {
+    if (item.is_null()) reader.error(item, path + ": expected a mapping with name and regex");
     return std::nullopt;
   }
   auto name = required_name(item, path, reader);
@@ -109,8 +112,8 @@ std::optional<DesiredEntry> read_entry(const YAML::Node& item, const std::string
   bool valid = name.has_value();
   if (name) entry.name = *name;
 
-  const YAML::Node regex = item["regex"];
-  const YAML::Node words = item["words"];
+  const yaml::Node regex = item["regex"];
+  const yaml::Node words = item["words"];
   if (regex && words) {
     reader.error(words, path + ": set regex or words, not both");
     valid = false;
@@ -118,7 +121,7 @@ std::optional<DesiredEntry> read_entry(const YAML::Node& item, const std::string
     reader.error(item, path + ": set regex (a pattern) or words (a list)");
     valid = false;
   } else if (regex) {
-    auto pattern = reader.string(regex, path + ".regex");
+    auto pattern = reader.string(regex, path + ".regex", Echo::kind_only);
     if (pattern) {
       if (auto problem = regex_problem(*pattern)) {
         reader.error(regex, path + ".regex: " + *problem);
@@ -131,12 +134,12 @@ std::optional<DesiredEntry> read_entry(const YAML::Node& item, const std::string
     entry.words = read_words(words, path + ".words", reader);
     valid = valid && entry.words.has_value();
   }
-  if (const YAML::Node enabled = item["enabled"]) {
+  if (const yaml::Node enabled = item["enabled"]) {
     auto value = reader.boolean(enabled, path + ".enabled");
     valid = valid && value.has_value();
     entry.enabled = value.value_or(true);
   }
-  if (const YAML::Node description = item["description"]) {
+  if (const yaml::Node description = item["description"]) {
     entry.description = description_of(description, path + ".description", reader);
     valid = valid && entry.description.has_value();
   }
@@ -144,14 +147,14 @@ std::optional<DesiredEntry> read_entry(const YAML::Node& item, const std::string
   return entry;
 }
 
-std::optional<std::vector<DesiredEntry>> read_entries(const YAML::Node& node,
+std::optional<std::vector<DesiredEntry>> read_entries(const yaml::Node& node,
                                                       const std::string& path, Reader& reader) {
   if (!reader.sequence(node, path)) return std::nullopt;
   std::vector<DesiredEntry> entries;
   std::map<std::string, Place> names;
   bool valid = true;
   for (std::size_t i = 0; i < node.size(); ++i) {
-    const YAML::Node item = node[i];
+    const yaml::Node item = node[i];
     auto entry = read_entry(item, item_path(path, i, item), reader);
     const auto name = name_of(item);
     if (name && !first_time(names, *name, item, path, reader)) entry.reset();
@@ -162,7 +165,7 @@ std::optional<std::vector<DesiredEntry>> read_entries(const YAML::Node& node,
   return entries;
 }
 
-std::optional<std::vector<SharedEntry>> read_shared_entries(const YAML::Node& node,
+std::optional<std::vector<SharedEntry>> read_shared_entries(const yaml::Node& node,
                                                             const std::string& path,
                                                             Reader& reader) {
   if (!reader.sequence(node, path)) return std::nullopt;
@@ -170,22 +173,22 @@ std::optional<std::vector<SharedEntry>> read_shared_entries(const YAML::Node& no
   std::map<std::string, Place> ids;
   bool valid = true;
   for (std::size_t i = 0; i < node.size(); ++i) {
-    const YAML::Node item = node[i];
+    const yaml::Node item = node[i];
     const std::string item_at = path + "[" + std::to_string(i) + "]";
-    if (!reader.mapping(item, item_at, k_shared_entry_keys) || item.IsNull()) {
-      if (item.IsNull()) reader.error(item, item_at + ": expected a mapping with entry_id");
+    if (!reader.mapping(item, item_at, k_shared_entry_keys) || item.is_null()) {
+      if (item.is_null()) reader.error(item, item_at + ": expected a mapping with entry_id");
       valid = false;
       continue;
     }
-    const YAML::Node id = item["entry_id"];
+    const yaml::Node id = item["entry_id"];
     if (!id) {
-      reader.error(item, item_at + ": entry_id is required");
+      reader.error(item, item_at + ": entry_id is required", Problem::missing_value);
       valid = false;
       continue;
     }
     SharedEntry entry;
     auto uuid = reader.uuid(id, item_at + ".entry_id");
-    if (const YAML::Node enabled = item["enabled"]) {
+    if (const yaml::Node enabled = item["enabled"]) {
       auto value = reader.boolean(enabled, item_at + ".enabled");
       valid = valid && value.has_value();
       entry.enabled = value.value_or(true);
@@ -202,7 +205,7 @@ std::optional<std::vector<SharedEntry>> read_shared_entries(const YAML::Node& no
   return entries;
 }
 
-std::optional<std::vector<std::string>> read_uuids(const YAML::Node& node, const std::string& path,
+std::optional<std::vector<std::string>> read_uuids(const yaml::Node& node, const std::string& path,
                                                    Reader& reader) {
   if (!reader.sequence(node, path)) return std::nullopt;
   std::vector<std::string> ids;
@@ -218,17 +221,17 @@ std::optional<std::vector<std::string>> read_uuids(const YAML::Node& node, const
   return ids;
 }
 
-std::optional<std::vector<SensitivityLevel>> read_levels(const YAML::Node& node,
+std::optional<std::vector<SensitivityLevel>> read_levels(const yaml::Node& node,
                                                          const std::string& path, Reader& reader) {
   if (!reader.sequence(node, path)) return std::nullopt;
   std::vector<SensitivityLevel> levels;
   bool valid = true;
   for (std::size_t i = 0; i < node.size(); ++i) {
-    const YAML::Node item = node[i];
+    const yaml::Node item = node[i];
     const std::string item_at = path + "[" + std::to_string(i) + "]";
-    if (!reader.mapping(item, item_at, k_level_keys) || item.IsNull() || !item["group_id"] ||
+    if (!reader.mapping(item, item_at, k_level_keys) || item.is_null() || !item["group_id"] ||
         !item["level_id"]) {
-      if (item.IsMap() || item.IsNull()) {
+      if (item.is_map() || item.is_null()) {
         reader.error(item, item_at + ": group_id and level_id are required");
       }
       valid = false;
@@ -250,9 +253,9 @@ std::optional<std::vector<SensitivityLevel>> read_levels(const YAML::Node& node,
 
 // Reads item[key] with `read` when it is there; a failed read makes the item invalid.
 template <class T, class Read>
-void read_field(const YAML::Node& item, std::string_view key, const std::string& path,
+void read_field(const yaml::Node& item, std::string_view key, const std::string& path,
                 std::optional<T>& out, bool& valid, Read read) {
-  if (const YAML::Node node = item[std::string(key)]) {
+  if (const yaml::Node node = item[std::string(key)]) {
     out = read(node, path + "." + std::string(key));
     valid = valid && out.has_value();
   }
@@ -266,36 +269,36 @@ struct CommonSettings {
   std::optional<bool> ai_context_enabled;
 };
 
-bool read_common(const YAML::Node& item, const std::string& path, Reader& reader,
+bool read_common(const yaml::Node& item, const std::string& path, Reader& reader,
                  CommonSettings& out) {
   bool valid = true;
-  if (const YAML::Node count = item["allowed_match_count"]) {
+  if (const yaml::Node count = item["allowed_match_count"]) {
     out.allowed_match_count =
         reader.integer(count, path + ".allowed_match_count", 0, k_max_match_count);
     valid = valid && out.allowed_match_count.has_value();
   }
-  if (const YAML::Node threshold = item["confidence_threshold"]) {
+  if (const yaml::Node threshold = item["confidence_threshold"]) {
     if (auto index = reader.one_of(threshold, path + ".confidence_threshold", confidence_names())) {
       out.confidence_threshold = static_cast<Confidence>(*index);
     } else {
       valid = false;
     }
   }
-  if (const YAML::Node ocr = item["ocr_enabled"]) {
+  if (const yaml::Node ocr = item["ocr_enabled"]) {
     out.ocr_enabled = reader.boolean(ocr, path + ".ocr_enabled");
     valid = valid && out.ocr_enabled.has_value();
   }
-  if (const YAML::Node ai = item["ai_context_enabled"]) {
+  if (const yaml::Node ai = item["ai_context_enabled"]) {
     out.ai_context_enabled = reader.boolean(ai, path + ".ai_context_enabled");
     valid = valid && out.ai_context_enabled.has_value();
   }
   return valid;
 }
 
-std::optional<DesiredProfile> read_profile(const YAML::Node& item, const std::string& path,
+std::optional<DesiredProfile> read_profile(const yaml::Node& item, const std::string& path,
                                            Reader& reader) {
-  if (!reader.mapping(item, path, k_profile_keys) || item.IsNull()) {
-    if (item.IsNull()) reader.error(item, path + ": expected a mapping with a name");
+  if (!reader.mapping(item, path, k_profile_keys) || item.is_null()) {
+    if (item.is_null()) reader.error(item, path + ": expected a mapping with a name");
     return std::nullopt;
   }
   DesiredProfile profile;
@@ -312,7 +315,7 @@ std::optional<DesiredProfile> read_profile(const YAML::Node& item, const std::st
 
   // Each reader takes the node and its path, and reports its own problems.
   auto with_reader = [&reader](auto read) {
-    return [&reader, read](const YAML::Node& node, const std::string& at) {
+    return [&reader, read](const yaml::Node& node, const std::string& at) {
       return read(node, at, reader);
     };
   };
@@ -328,7 +331,7 @@ std::optional<DesiredProfile> read_profile(const YAML::Node& item, const std::st
   return profile;
 }
 
-std::optional<std::vector<DesiredEntryToggle>> read_toggles(const YAML::Node& node,
+std::optional<std::vector<DesiredEntryToggle>> read_toggles(const yaml::Node& node,
                                                             const std::string& path,
                                                             Reader& reader) {
   if (!reader.sequence(node, path)) return std::nullopt;
@@ -336,16 +339,17 @@ std::optional<std::vector<DesiredEntryToggle>> read_toggles(const YAML::Node& no
   std::map<std::string, Place> names;
   bool valid = true;
   for (std::size_t i = 0; i < node.size(); ++i) {
-    const YAML::Node item = node[i];
+    const yaml::Node item = node[i];
     const std::string item_at = item_path(path, i, item);
-    if (!reader.mapping(item, item_at, k_toggle_keys) || item.IsNull()) {
-      if (item.IsNull()) reader.error(item, item_at + ": expected a mapping with name and enabled");
+    if (!reader.mapping(item, item_at, k_toggle_keys) || item.is_null()) {
+      if (item.is_null())
+        reader.error(item, item_at + ": expected a mapping with name and enabled");
       valid = false;
       continue;
     }
     auto name = required_name(item, item_at, reader);
-    const YAML::Node enabled = item["enabled"];
-    if (!enabled) reader.error(item, item_at + ": enabled is required");
+    const yaml::Node enabled = item["enabled"];
+    if (!enabled) reader.error(item, item_at + ": enabled is required", Problem::missing_value);
     auto value = enabled ? reader.boolean(enabled, item_at + ".enabled") : std::nullopt;
     const bool unique = !name || first_time(names, *name, item, path, reader);
     if (!name || !value || !unique) {
@@ -358,26 +362,26 @@ std::optional<std::vector<DesiredEntryToggle>> read_toggles(const YAML::Node& no
   return toggles;
 }
 
-std::optional<DesiredPredefinedProfile> read_predefined(const YAML::Node& item,
+std::optional<DesiredPredefinedProfile> read_predefined(const yaml::Node& item,
                                                         const std::string& path, Reader& reader) {
-  if (!reader.mapping(item, path, k_predefined_keys) || item.IsNull()) {
-    if (item.IsNull()) reader.error(item, path + ": expected a mapping with a name or an id");
+  if (!reader.mapping(item, path, k_predefined_keys) || item.is_null()) {
+    if (item.is_null()) reader.error(item, path + ": expected a mapping with a name or an id");
     return std::nullopt;
   }
   DesiredPredefinedProfile profile;
   bool valid = true;
-  if (const YAML::Node id = item["id"]) {
+  if (const yaml::Node id = item["id"]) {
     auto uuid = reader.uuid(id, path + ".id");
     valid = uuid.has_value();
     profile.id = uuid.value_or("");
   }
-  if (const YAML::Node name = item["name"]) {
+  if (const yaml::Node name = item["name"]) {
     auto text = reader.string(name, path + ".name");
     valid = valid && text.has_value();
     profile.name = text.value_or("");
   }
   if (!item["id"] && !item["name"]) {
-    reader.error(item, path + ": name or id is required");
+    reader.error(item, path + ": name or id is required", Problem::missing_value);
     valid = false;
   }
   CommonSettings common;
@@ -386,7 +390,7 @@ std::optional<DesiredPredefinedProfile> read_predefined(const YAML::Node& item,
   profile.confidence_threshold = common.confidence_threshold;
   profile.ocr_enabled = common.ocr_enabled;
   profile.ai_context_enabled = common.ai_context_enabled;
-  if (const YAML::Node entries = item["entries"]) {
+  if (const yaml::Node entries = item["entries"]) {
     auto toggles = read_toggles(entries, path + ".entries", reader);
     valid = valid && toggles.has_value();
     if (toggles) profile.entries = std::move(*toggles);
@@ -397,11 +401,11 @@ std::optional<DesiredPredefinedProfile> read_predefined(const YAML::Node& item,
 
 }  // namespace
 
-void read_dlp_profiles(const YAML::Node& node, Reader& reader, Merge& merge) {
+void read_dlp_profiles(const yaml::Node& node, Reader& reader, Merge& merge) {
   constexpr std::string_view path = "dlp.profiles";
   if (!reader.sequence(node, path)) return;
   for (std::size_t i = 0; i < node.size(); ++i) {
-    const YAML::Node item = node[i];
+    const yaml::Node item = node[i];
     auto profile = read_profile(item, item_path(path, i, item), reader);
     const auto name = name_of(item);
     if (name && !first_time(merge.profile_at, *name, item, path, reader)) continue;
@@ -409,15 +413,15 @@ void read_dlp_profiles(const YAML::Node& node, Reader& reader, Merge& merge) {
   }
 }
 
-void read_dlp_predefined_profiles(const YAML::Node& node, Reader& reader, Merge& merge) {
+void read_dlp_predefined_profiles(const yaml::Node& node, Reader& reader, Merge& merge) {
   constexpr std::string_view path = "dlp.predefined_profiles";
   if (!reader.sequence(node, path)) return;
   for (std::size_t i = 0; i < node.size(); ++i) {
-    const YAML::Node item = node[i];
+    const yaml::Node item = node[i];
     const std::string item_at =
-        item_path(path, i, item, item.IsMap() && item["id"] ? "id" : "name");
+        item_path(path, i, item, item.is_map() && item["id"] ? "id" : "name");
     auto profile = read_predefined(item, item_at, reader);
-    const auto identity = name_of(item, item.IsMap() && item["id"] ? "id" : "name");
+    const auto identity = name_of(item, item.is_map() && item["id"] ? "id" : "name");
     if (identity && !first_time(merge.predefined_at, *identity, item, path, reader)) {
       continue;
     }

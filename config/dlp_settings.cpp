@@ -3,8 +3,6 @@
 #include "reconcile/model.hpp"
 
 #include <array>
-#include <fstream>
-#include <sstream>
 
 namespace cfsync::config {
 
@@ -24,10 +22,10 @@ std::string trimmed(std::string_view text) {
 }
 
 // The key's text is never repeated in a message: the payload-logging key is treated as secret.
-std::optional<Sensitive> read_public_key(const YAML::Node& node, std::string_view path,
+std::optional<Sensitive> read_public_key(const yaml::Node& node, std::string_view path,
                                          Reader& reader) {
-  if (node.IsNull()) return Sensitive();  // declared empty: payload logging disabled
-  auto text = reader.string(node, path);
+  if (node.is_null()) return Sensitive();  // declared empty: payload logging disabled
+  auto text = reader.string(node, path, Echo::kind_only);
   if (!text) return std::nullopt;
   if (!text->empty() && !is_base64(*text)) {
     reader.error(node, std::string(path) +
@@ -37,24 +35,19 @@ std::optional<Sensitive> read_public_key(const YAML::Node& node, std::string_vie
   return Sensitive(std::move(*text));
 }
 
-std::optional<Sensitive> read_public_key_file(const YAML::Node& node, std::string_view path,
+std::optional<Sensitive> read_public_key_file(const yaml::Node& node, std::string_view path,
                                               Reader& reader, Merge& merge) {
   auto name = reader.string(node, path);
   if (!name) return std::nullopt;
   auto file = resolve_reference(node, path, *name, reader, merge);
   if (!file) return std::nullopt;
-  std::ifstream in(*file, std::ios::binary);
-  std::ostringstream content;
-  if (in) content << in.rdbuf();
-  if (!in) {
-    reader.error(node, std::string(path) + ": cannot read \"" + *name + "\"");
+  auto content = read_bounded(*file, k_max_key_file_bytes);
+  if (!content) {
+    reader.error(node, std::string(path) + ": \"" + *name + "\" " + content.error().message(),
+                 Problem::file);
     return std::nullopt;
   }
-  if (content.view().size() > k_max_key_file_bytes) {
-    reader.error(node, std::string(path) + ": \"" + *name + "\" is larger than 64 KiB");
-    return std::nullopt;
-  }
-  std::string key = trimmed(content.view());
+  std::string key = trimmed(*content);
   if (key.empty() || !is_base64(key)) {
     reader.error(node, std::string(path) + ": \"" + *name +
                            "\" does not hold a base64 public key (one line of base64 text)");
@@ -63,17 +56,17 @@ std::optional<Sensitive> read_public_key_file(const YAML::Node& node, std::strin
   return Sensitive(std::move(key));
 }
 
-void read_payload_logging(const YAML::Node& node, std::string_view path, Reader& reader,
+void read_payload_logging(const yaml::Node& node, std::string_view path, Reader& reader,
                           Merge& merge, DesiredDlpSettings& out) {
-  if (!reader.mapping(node, path, k_payload_logging_keys) || node.IsNull()) return;
-  if (const YAML::Node level = node["masking_level"]) {
+  if (!reader.mapping(node, path, k_payload_logging_keys) || node.is_null()) return;
+  if (const yaml::Node level = node["masking_level"]) {
     if (auto index =
             reader.one_of(level, join_path(path, "masking_level"), masking_level_names())) {
       out.masking_level = static_cast<MaskingLevel>(*index);
     }
   }
-  const YAML::Node key = node["public_key"];
-  const YAML::Node key_file = node["public_key_file"];
+  const yaml::Node key = node["public_key"];
+  const yaml::Node key_file = node["public_key_file"];
   if (key && key_file) {
     reader.error(key_file, std::string(path) + ": set public_key or public_key_file, not both");
     return;
@@ -87,25 +80,26 @@ void read_payload_logging(const YAML::Node& node, std::string_view path, Reader&
 
 }  // namespace
 
-void read_dlp_settings(const YAML::Node& key, const YAML::Node& node, Reader& reader,
+void read_dlp_settings(const yaml::Node& key, const yaml::Node& node, Reader& reader,
                        Merge& merge) {
   constexpr std::string_view path = "dlp.settings";
   if (merge.dlp_settings_at) {
-    reader.error(key, "dlp.settings is declared twice: here and at " + merge.dlp_settings_at->text);
+    reader.error(key, "dlp.settings is declared twice: here and at " + merge.dlp_settings_at->text,
+                 Problem::declared_twice);
     return;
   }
   merge.dlp_settings_at = reader.place(key);
   if (!reader.mapping(node, path, k_settings_keys)) return;
 
   DesiredDlpSettings settings;
-  if (!node.IsNull()) {
-    if (const YAML::Node value = node["ai_context_analysis"]) {
+  if (!node.is_null()) {
+    if (const yaml::Node value = node["ai_context_analysis"]) {
       settings.ai_context_analysis = reader.boolean(value, join_path(path, "ai_context_analysis"));
     }
-    if (const YAML::Node value = node["ocr"]) {
+    if (const yaml::Node value = node["ocr"]) {
       settings.ocr = reader.boolean(value, join_path(path, "ocr"));
     }
-    if (const YAML::Node value = node["payload_logging"]) {
+    if (const yaml::Node value = node["payload_logging"]) {
       read_payload_logging(value, join_path(path, "payload_logging"), reader, merge, settings);
     }
   }

@@ -3,7 +3,9 @@
 
 #include "config/yaml_reader.hpp"
 #include "reconcile/model.hpp"
+#include "reconcile/result.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -29,22 +31,29 @@ struct Merge {
   std::vector<std::filesystem::path> referenced;  // files named by the configuration
 };
 
-void read_document(const YAML::Node& document, Reader& reader, Merge& merge);
+void read_document(const yaml::Node& document, Reader& reader, Merge& merge);
 
 // Section readers, one per resource family.
 // `key` is the mapping key that names the section, for locations.
-void read_dlp_settings(const YAML::Node& key, const YAML::Node& node, Reader& reader, Merge& merge);
+void read_dlp_settings(const yaml::Node& key, const yaml::Node& node, Reader& reader, Merge& merge);
 // Lists merge across files; a name declared twice is an error naming both places.
-void read_dlp_profiles(const YAML::Node& node, Reader& reader, Merge& merge);
-void read_dlp_predefined_profiles(const YAML::Node& node, Reader& reader, Merge& merge);
-void read_dlp_datasets(const YAML::Node& node, Reader& reader, Merge& merge);
-void read_ai_search(const YAML::Node& node, Reader& reader, Merge& merge);
+void read_dlp_profiles(const yaml::Node& node, Reader& reader, Merge& merge);
+void read_dlp_predefined_profiles(const yaml::Node& node, Reader& reader, Merge& merge);
+void read_dlp_datasets(const yaml::Node& node, Reader& reader, Merge& merge);
+void read_ai_search(const yaml::Node& node, Reader& reader, Merge& merge);
 
 // A file named in the configuration: relative to the YAML file that names it, and inside the
 // config root once symlinks are resolved. Reports and returns nothing otherwise.
-std::optional<std::filesystem::path> resolve_reference(const YAML::Node& at, std::string_view path,
+std::optional<std::filesystem::path> resolve_reference(const yaml::Node& at, std::string_view path,
                                                        const std::string& value, Reader& reader,
                                                        Merge& merge);
+
+// The content of a regular file of at most `max_bytes`. Its type and size are checked on the
+// open file before anything is read: a FIFO or a device never blocks the load, a large file is
+// never read whole. Errors complete "<file> ...": ErrorKind::config for the type or the size
+// ("is larger than 64 KiB (1 MiB), ..."), ErrorKind::io when it cannot be opened or read.
+[[nodiscard]] Result<std::string> read_bounded(const std::filesystem::path& path,
+                                               std::uint64_t max_bytes);
 
 // Standard base64 with padding, as the API expects for keys.
 [[nodiscard]] bool is_base64(std::string_view text);

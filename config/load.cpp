@@ -4,13 +4,15 @@
 #include "config/yaml_reader.hpp"
 #include "reconcile/safety.hpp"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace cfsync::config {
 
@@ -35,7 +37,7 @@ bool is_account_id(std::string_view text) {
 constexpr std::string_view k_account_id_expected =
     "expected a 32-character lower-case hex account id";
 
-void read_account_id(const YAML::Node& node, Reader& reader, Merge& merge) {
+void read_account_id(const yaml::Node& node, Reader& reader, Merge& merge) {
   merge.account_id_declared = true;
   auto id = reader.string(node, "account_id");
   if (!id) return;
@@ -45,8 +47,10 @@ void read_account_id(const YAML::Node& node, Reader& reader, Merge& merge) {
     return;
   }
   if (merge.account_id_at && merge.desired.account_id != *id) {
-    reader.error(node, "account_id is declared twice with different values: here and at " +
-                           merge.account_id_at->text);
+    reader.error(node,
+                 "account_id is declared twice with different values: here and at " +
+                     merge.account_id_at->text,
+                 Problem::declared_twice);
     return;
   }
   merge.account_id_at = reader.place(node);
@@ -54,67 +58,59 @@ void read_account_id(const YAML::Node& node, Reader& reader, Merge& merge) {
 }
 
 // prune: what may be deleted. Declared once, like a singleton resource.
-void read_prune(const YAML::Node& key, const YAML::Node& node, Reader& reader, Merge& merge) {
+void read_prune(const yaml::Node& key, const yaml::Node& node, Reader& reader, Merge& merge) {
   if (merge.prune_at) {
-    reader.error(key, "prune is declared twice: here and at " + merge.prune_at->text);
+    reader.error(key, "prune is declared twice: here and at " + merge.prune_at->text,
+                 Problem::declared_twice);
     return;
   }
   merge.prune_at = reader.place(key);
-  if (!reader.mapping(node, "prune", k_prune_keys) || node.IsNull()) return;
-  if (const YAML::Node profiles = node["profiles"]) {
+  if (!reader.mapping(node, "prune", k_prune_keys) || node.is_null()) return;
+  if (const yaml::Node profiles = node["profiles"]) {
     merge.desired.prune.profiles = reader.boolean(profiles, "prune.profiles").value_or(false);
   }
-  if (const YAML::Node datasets = node["datasets"]) {
+  if (const yaml::Node datasets = node["datasets"]) {
     merge.desired.prune.datasets = reader.boolean(datasets, "prune.datasets").value_or(false);
   }
 }
 
 // safety: per kind, how much one plan may take away (reconcile/safety.hpp). Declared once.
-void read_safety(const YAML::Node& key, const YAML::Node& node, Reader& reader, Merge& merge) {
+void read_safety(const yaml::Node& key, const yaml::Node& node, Reader& reader, Merge& merge) {
   if (merge.safety_at) {
-    reader.error(key, "safety is declared twice: here and at " + merge.safety_at->text);
+    reader.error(key, "safety is declared twice: here and at " + merge.safety_at->text,
+                 Problem::declared_twice);
     return;
   }
   merge.safety_at = reader.place(key);
   const std::vector<std::string_view> kinds = reconcile::safety_kinds();
-  if (!reader.mapping(node, "safety", kinds) || node.IsNull()) return;
+  if (!reader.mapping(node, "safety", kinds) || node.is_null()) return;
   for (std::string_view kind : kinds) {
-    const YAML::Node limits = node[std::string(kind)];
+    const yaml::Node limits = node[std::string(kind)];
     if (!limits) continue;
     const std::string path = join_path("safety", kind);
-    if (!reader.mapping(limits, path, k_safety_limit_keys) || limits.IsNull()) continue;
+    if (!reader.mapping(limits, path, k_safety_limit_keys) || limits.is_null()) continue;
     SafetyLimits& out = merge.desired.safety[std::string(kind)];
-    if (const YAML::Node percent = limits["max_delete_percent"]) {
+    if (const yaml::Node percent = limits["max_delete_percent"]) {
       if (auto value = reader.integer(percent, join_path(path, "max_delete_percent"), 0, 100)) {
         out.max_delete_percent = *value;
       }
     }
-    if (const YAML::Node count = limits["max_delete_count"]) {
+    if (const yaml::Node count = limits["max_delete_count"]) {
       if (auto value =
               reader.integer(count, join_path(path, "max_delete_count"), 0, 1'000'000'000)) {
         out.max_delete_count = *value;
       }
     }
-    if (const YAML::Node empty = limits["allow_empty"]) {
+    if (const yaml::Node empty = limits["allow_empty"]) {
       out.allow_empty = reader.boolean(empty, join_path(path, "allow_empty")).value_or(false);
     }
   }
 }
 
-Result<std::string> read_file(const fs::path& path, const std::string& display) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Error(ErrorKind::io,
-                 "cannot read configuration \"" + display + "\": " + std::strerror(errno));
-  }
-  std::ostringstream content;
-  content << in.rdbuf();
-  return std::move(content).str();
-}
-
 struct Layout {
   std::vector<SourceFile> files;  // in the order they are merged
   fs::path root;                  // as named: the directory, or the file's directory
+  bool directory = false;         // a directory's *.yaml files, not one file
 };
 
 Result<Layout> list_files(const fs::path& path) {
@@ -125,7 +121,7 @@ Result<Layout> list_files(const fs::path& path) {
   }
   if (!fs::is_directory(status)) {
     const fs::path parent = path.parent_path();
-    return Layout{{{path.string(), path, 0}}, parent.empty() ? fs::path(".") : parent};
+    return Layout{{{path.string(), path, 0}}, parent.empty() ? fs::path(".") : parent, false};
   }
 
   std::vector<SourceFile> files;
@@ -133,7 +129,9 @@ Result<Layout> list_files(const fs::path& path) {
     const std::string name = entry.path().filename().string();
     const std::string ext = entry.path().extension().string();
     if (name.starts_with('.') || (ext != ".yaml" && ext != ".yml")) continue;
-    if (!entry.is_regular_file(ec)) continue;
+    // A FIFO or a device named *.yaml is not a configuration file; it is read (and refused) by
+    // read_bounded, which never blocks on it.
+    if (entry.is_directory(ec)) continue;
     files.push_back({(path / name).string(), entry.path(), 0});
   }
   if (ec) {
@@ -147,24 +145,30 @@ Result<Layout> list_files(const fs::path& path) {
   std::sort(files.begin(), files.end(),
             [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
   for (std::size_t i = 0; i < files.size(); ++i) files[i].index = i;
-  return Layout{std::move(files), path};
+  return Layout{std::move(files), path, true};
 }
 
-void read_yaml_file(const SourceFile& file, const std::string& text, Diagnostics& diagnostics,
-                    Merge& merge) {
+// Whether `path` is `root` or below it (both canonical).
+bool inside(const fs::path& root, const fs::path& path) {
+  const auto [root_end, unused] = std::mismatch(root.begin(), root.end(), path.begin(), path.end());
+  return root_end == root.end();
+}
+
+void read_yaml_file(const SourceFile& file, const std::string& text, const yaml::Limits& limits,
+                    Diagnostics& diagnostics, Merge& merge) {
   Reader reader(file, diagnostics);
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(text);
-  } catch (const YAML::Exception& e) {
-    // yaml-cpp's marks are 0-based; editors count from 1.
-    diagnostics.add({file.index, e.mark.line, e.mark.column,
-                     file.display + ":" + std::to_string(e.mark.line + 1) + ":" +
-                         std::to_string(e.mark.column + 1)},
-                    "invalid YAML: " + e.msg);
+  const yaml::Parsed parsed = yaml::parse(text, limits);
+  if (parsed.error) {
+    // Nothing of a file that is not YAML is read: what it declares is unknown.
+    const yaml::Mark mark = parsed.error->mark;
+    diagnostics.add({file.index, mark.line, mark.column,
+                     file.display + ":" + std::to_string(mark.line + 1) + ":" +
+                         std::to_string(mark.column + 1)},
+                    "invalid YAML: " + parsed.error->message, Problem::invalid_yaml);
     merge.unreadable_file = true;
     return;
   }
+  const std::vector<yaml::Node>& documents = parsed.stream->documents();
   if (documents.size() > 1) {
     reader.error(documents[1], "a second YAML document; cfsync reads one document per file");
   }
@@ -196,33 +200,41 @@ void resolve_account_id(const LoadOptions& options, const std::vector<SourceFile
   }
 }
 
+std::string byte_size(std::uint64_t bytes) {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0) {
+    return std::to_string(bytes / (1024 * 1024)) + " MiB";
+  }
+  if (bytes >= 1024 && bytes % 1024 == 0) return std::to_string(bytes / 1024) + " KiB";
+  return std::to_string(bytes) + " bytes";
+}
+
 }  // namespace
 
-void read_document(const YAML::Node& document, Reader& reader, Merge& merge) {
-  if (!reader.mapping(document, "", k_top_keys) || document.IsNull()) return;
-  if (const YAML::Node id = document["account_id"]) read_account_id(id, reader, merge);
-  if (const YAML::Node dlp = document["dlp"]) {
-    if (reader.mapping(dlp, "dlp", k_dlp_keys) && !dlp.IsNull()) {
-      if (const YAML::Node settings = dlp["settings"]) {
+void read_document(const yaml::Node& document, Reader& reader, Merge& merge) {
+  if (!reader.mapping(document, "", k_top_keys) || document.is_null()) return;
+  if (const yaml::Node id = document["account_id"]) read_account_id(id, reader, merge);
+  if (const yaml::Node dlp = document["dlp"]) {
+    if (reader.mapping(dlp, "dlp", k_dlp_keys) && !dlp.is_null()) {
+      if (const yaml::Node settings = dlp["settings"]) {
         read_dlp_settings(key_node(dlp, "settings"), settings, reader, merge);
       }
-      if (const YAML::Node profiles = dlp["profiles"]) read_dlp_profiles(profiles, reader, merge);
-      if (const YAML::Node predefined = dlp["predefined_profiles"]) {
+      if (const yaml::Node profiles = dlp["profiles"]) read_dlp_profiles(profiles, reader, merge);
+      if (const yaml::Node predefined = dlp["predefined_profiles"]) {
         read_dlp_predefined_profiles(predefined, reader, merge);
       }
-      if (const YAML::Node datasets = dlp["datasets"]) read_dlp_datasets(datasets, reader, merge);
+      if (const yaml::Node datasets = dlp["datasets"]) read_dlp_datasets(datasets, reader, merge);
     }
   }
-  if (const YAML::Node ai_search = document["ai_search"]) read_ai_search(ai_search, reader, merge);
-  if (const YAML::Node prune = document["prune"]) {
+  if (const yaml::Node ai_search = document["ai_search"]) read_ai_search(ai_search, reader, merge);
+  if (const yaml::Node prune = document["prune"]) {
     read_prune(key_node(document, "prune"), prune, reader, merge);
   }
-  if (const YAML::Node safety = document["safety"]) {
+  if (const yaml::Node safety = document["safety"]) {
     read_safety(key_node(document, "safety"), safety, reader, merge);
   }
 }
 
-std::optional<fs::path> resolve_reference(const YAML::Node& at, std::string_view path,
+std::optional<fs::path> resolve_reference(const yaml::Node& at, std::string_view path,
                                           const std::string& value, Reader& reader, Merge& merge) {
   if (value.empty()) {
     reader.error(at, std::string(path) + ": expected a file path, got \"\"");
@@ -232,18 +244,52 @@ std::optional<fs::path> resolve_reference(const YAML::Node& at, std::string_view
   const fs::path named = reader.file().path.parent_path() / value;
   const fs::path resolved = fs::weakly_canonical(named, ec);
   if (ec) {
-    reader.error(at, std::string(path) + ": cannot resolve \"" + value + "\": " + ec.message());
+    reader.error(at, std::string(path) + ": cannot resolve \"" + value + "\": " + ec.message(),
+                 Problem::file);
     return std::nullopt;
   }
-  const auto [root_end, unused] =
-      std::mismatch(merge.root.begin(), merge.root.end(), resolved.begin(), resolved.end());
-  if (root_end != merge.root.end()) {
-    reader.error(at, std::string(path) + ": \"" + value + "\" leaves the config root \"" +
-                         merge.root_display + "\"");
+  if (!inside(merge.root, resolved)) {
+    reader.error(at,
+                 std::string(path) + ": \"" + value + "\" leaves the config root \"" +
+                     merge.root_display + "\"",
+                 Problem::file);
     return std::nullopt;
   }
   merge.referenced.push_back(resolved);
   return resolved;
+}
+
+Result<std::string> read_bounded(const fs::path& path, std::uint64_t max_bytes) {
+  // O_NONBLOCK: opening a FIFO for reading returns at once instead of waiting for a writer.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return Error(ErrorKind::io, std::string("cannot be read: ") + std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    return Error(ErrorKind::io, std::string("cannot be read: ") + std::strerror(errno));
+  }
+  if (!S_ISREG(info.st_mode)) return Error(ErrorKind::config, "is not a regular file");
+  const auto size = static_cast<std::uint64_t>(info.st_size);
+  if (size > max_bytes) {
+    return Error(ErrorKind::config, "is larger than " + byte_size(max_bytes) + " (" +
+                                        byte_size(size) + "), the limit for this file");
+  }
+  std::string content(static_cast<std::size_t>(size), '\0');
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t got = ::read(fd, content.data() + done, content.size() - done);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      return Error(ErrorKind::io, std::string("cannot be read: ") + std::strerror(errno));
+    }
+    if (got == 0) break;  // it shrank while being read: what is there
+    done += static_cast<std::size_t>(got);
+  }
+  content.resize(done);
+  return content;
 }
 
 bool is_base64(std::string_view text) {
@@ -280,16 +326,38 @@ Result<Config> load(const LoadOptions& options) {
 
   Diagnostics diagnostics;
   for (const SourceFile& file : files) {
-    CFSYNC_TRY(std::string text, read_file(file.path, file.display));
-    read_yaml_file(file, text, diagnostics, merge);
+    // A *.yaml of the directory that links to a file outside it is refused, as a referenced
+    // file that leaves the root is.
+    if (layout.directory && !inside(merge.root, fs::weakly_canonical(file.path, ec))) {
+      diagnostics.add(start_of(file),
+                      "is a symbolic link to a file outside the configuration directory \"" +
+                          merge.root_display + "\"; refused, as a referenced file would be",
+                      Problem::file);
+      merge.unreadable_file = true;
+      continue;
+    }
+    auto text = read_bounded(file.path, options.max_file_bytes);
+    if (!text && text.error().kind() == ErrorKind::io) {
+      return Error(ErrorKind::io,
+                   "configuration \"" + file.display + "\" " + text.error().message());
+    }
+    if (!text) {
+      const bool large = text.error().message().starts_with("is larger");
+      diagnostics.add(start_of(file), text.error().message(),
+                      large ? Problem::too_large : Problem::file);
+      merge.unreadable_file = true;
+      continue;
+    }
+    read_yaml_file(file, *text, yaml::Limits{.max_values = options.max_values}, diagnostics, merge);
   }
   resolve_account_id(options, files, diagnostics, merge);
 
   if (!diagnostics.empty()) {
-    std::vector<std::string> lines = diagnostics.lines();
-    Error error(ErrorKind::config, "invalid configuration: " + std::to_string(lines.size()) +
-                                       (lines.size() == 1 ? " error" : " errors"));
-    error.details = std::move(lines);
+    const std::size_t count = diagnostics.count();
+    Error error(ErrorKind::config, "invalid configuration: " + std::to_string(count) +
+                                       (count == 1 ? " error" : " errors"));
+    error.details = diagnostics.lines();
+    error.redacted_details = diagnostics.outline();
     return error;
   }
 

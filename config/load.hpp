@@ -4,6 +4,7 @@
 #include "reconcile/model.hpp"
 #include "reconcile/result.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -16,6 +17,10 @@ struct LoadOptions {
   std::filesystem::path path;
   // The value of CLOUDFLARE_ACCOUNT_ID, when set.
   std::optional<std::string> env_account_id;
+  // Bounds on any input: a larger YAML file is refused before it is read, and so is one with more
+  // values (aliases counted as the values they repeat).
+  std::uint64_t max_file_bytes = 16 * 1024 * 1024;
+  std::size_t max_values = 1'000'000;
 };
 
 struct Config {
@@ -30,7 +35,9 @@ struct Config {
 [[nodiscard]] Result<std::filesystem::path> default_path(const std::filesystem::path& working_dir);
 
 // On failure the error is ErrorKind::config (details: one "file:line:col: message" line per
-// problem, all of them) or ErrorKind::io (the configuration itself cannot be read).
+// problem, the first 100 by place then how many more; redacted_details: the same as
+// "file:line:col: kind", quoting nothing of the files) or ErrorKind::io (the configuration
+// itself cannot be read).
 [[nodiscard]] Result<Config> load(const LoadOptions& options);
 
 }  // namespace cfsync::config

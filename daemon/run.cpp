@@ -168,8 +168,10 @@ Outcome Daemon::reconcile() {
       config = std::move(*loaded);
     } else {
       config_error = true;
+      // Shown on the unauthenticated /readyz and in STATUS=: each problem's place and kind, never
+      // what the configuration says there (a key pasted into the wrong field). The log has all.
       m_config_error = loaded.error().describe();
-      for (const std::string& line : loaded.error().details) m_config_error += "; " + line;
+      for (const std::string& line : loaded.error().redacted_details) m_config_error += "; " + line;
       if (!m_last_good) return {"config_error", "configuration error: " + m_config_error};
       config = *m_last_good;
     }

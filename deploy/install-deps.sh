@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build
   # libraries (Boost 1.81: the default libboost-dev is 1.74 and lacks what cfsync uses)
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libyaml-cpp-dev libsimdjson-dev libspdlog-dev libcli11-dev libssl-dev ca-certificates
+  libfyaml-dev libyaml-cpp-dev libsimdjson-dev libspdlog-dev libcli11-dev libssl-dev ca-certificates
   # the daemon's /metrics (only the core library is linked; the package pulls in civetweb, curl
   # and zlib headers, which its CMake config looks for)
   prometheus-cpp-dev

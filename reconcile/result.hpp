@@ -41,6 +41,10 @@ class Error {
   std::vector<ApiMessage> api_errors;
   // Further lines a person should read (one per config problem, for example).
   std::vector<std::string> details;
+  // The same lines with nothing of the input in them, for where anyone may read them (the
+  // daemon's /readyz): for config problems, each one's place and kind. Empty when the details
+  // quote nothing.
+  std::vector<std::string> redacted_details;
   // For ErrorKind::network: some of the request went out and no answer came back, so the API
   // may have applied it. False when the connection failed before anything was sent.
   bool request_sent = false;

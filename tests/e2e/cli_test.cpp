@@ -296,5 +296,55 @@ dlp:
   }
 }
 
+TEST_CASE("malformed YAML: exit 1 with the place, zero requests, for plan and apply alike") {
+  EmulatorProcess emulator;
+  TempDir dir;
+  const std::string account = std::string("account_id: ") + k_account + "\n";
+  struct Row {
+    std::string yaml;
+    std::string place;
+  };
+  const std::vector<Row> rows = {
+      // An unterminated quote at the end, which yaml-cpp 0.7 read with a trailing space.
+      {account + "dlp:\n  profiles:\n    - name: Employees\n      entries:\n        - name: ids\n"
+                 "          regex: 'EMP-[0-9]{6}\n",
+       "cfsync.yaml:7:19: invalid YAML: single-quoted scalar without closing quote"},
+      // One in the middle, with prune on: yaml-cpp swallowed the rest and deleted a profile.
+      {"prune:\n  profiles: true\n" + account +
+           "dlp:\n  profiles:\n    - name: A\n      entries:\n        - name: a\n"
+           "          regex: 'A-[0-9]{2}\n    - name: B\n    - name: C\n",
+       "cfsync.yaml:9:18: invalid YAML: wrongly indented single-quoted scalar"},
+      {",\n", "cfsync.yaml:1:1: invalid YAML: did not find expected node content"},
+      {"[a, b], c\n", "cfsync.yaml:1:7: invalid YAML: missing document start"},
+      {account + "dlp:\n  profiles:\n    - name: U\n      entries:\n        - name: u\n"
+                 "          regex: 'a+'\n",
+       "cfsync.yaml:7:18: dlp.profiles[\"U\"].entries[\"u\"].regex: can match text of any length"},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.yaml);
+    dir.write("cfsync.yaml", row.yaml);
+    for (const char* command : {"validate", "plan", "apply"}) {
+      CAPTURE(command);
+      emulator.reset_log();
+      const ProcessResult result =
+          cfsync(emulator, {command, "-c", (dir.path() / "cfsync.yaml").string()});
+      CHECK(result.exit_code == 1);
+      CHECK(result.err.find(dir.path().string() + "/" + row.place) != std::string::npos);
+      CHECK(emulator.requests().empty());
+    }
+  }
+}
+
+TEST_CASE("a top-level comma under a 256 MiB memory limit: an error, not an abort") {
+  TempDir dir;
+  dir.write("cfsync.yaml", ",\n");
+  // yaml-cpp 0.7 allocated without bound on this file (its issue #1040) and died of bad_alloc.
+  const ProcessResult result =
+      run({"/bin/sh", "-c", "ulimit -v 262144 && exec \"$0\" validate -c \"$1\"", binary("cfsync"),
+           (dir.path() / "cfsync.yaml").string()});
+  CHECK(result.exit_code == 1);
+  CHECK(result.err.find("cfsync.yaml:1:1: invalid YAML") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace cfsync::test

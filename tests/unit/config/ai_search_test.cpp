@@ -40,6 +40,31 @@ TEST_CASE("documents: every file below dir, keyed by its path, hidden ones left 
   CHECK(instance.documents.at(1).size == 7);
 }
 
+TEST_CASE("metadata numbers JSON cannot carry, and names given twice, are refused") {
+  TempDir dir;
+  dir.write("docs/a.md", "# a");
+  const auto config = load_file(dir, k_account_line + k_instance + R"(          metadata:
+            a: nan
+            b: -inf
+            c: .inf
+            d: 1e999
+            e: "nan"
+            f: 2.5
+            f: 3
+)");
+  const std::string at = "ai_search.instances[\"default/support-docs\"].documents[0].metadata";
+  const std::string tail =
+      " is not a finite number, which metadata cannot carry; quote it to send it as text";
+  CHECK(problems(config, dir) ==
+        std::vector<std::string>{
+            "cfsync.yaml:8:16: " + at + ".a: \"nan\"" + tail,
+            "cfsync.yaml:9:16: " + at + ".b: \"-inf\"" + tail,
+            "cfsync.yaml:10:16: " + at + ".c: \".inf\"" + tail,
+            "cfsync.yaml:11:16: " + at + ".d: \"1e999\"" + tail,
+            "cfsync.yaml:14:13: " + at + ": \"f\" is declared twice: here and at cfsync.yaml:13:13",
+        });
+}
+
 TEST_CASE("include, exclude and metadata") {
   TempDir dir;
   dir.write("docs/a.md", "a");

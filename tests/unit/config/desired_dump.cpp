@@ -58,17 +58,16 @@ json::value entry(const DesiredEntry& entry) {
 }
 
 json::value profile(const DesiredProfile& profile) {
-  json::object out{
-      {"name", profile.name},
-      {"description", optional(profile.description)},
-      {"allowed_match_count", optional(profile.allowed_match_count)},
-      {"confidence_threshold",
-       optional(profile.confidence_threshold,
-                [](Confidence c) { return json::value(std::string(to_string(c))); })},
-      {"ocr_enabled", optional(profile.ocr_enabled)},
-      {"ai_context_enabled", optional(profile.ai_context_enabled)},
-      {"data_classes", optional(profile.data_classes, strings)},
-      {"data_tags", optional(profile.data_tags, strings)}};
+  json::object out{{"name", profile.name},
+                   {"description", optional(profile.description)},
+                   {"allowed_match_count", optional(profile.allowed_match_count)},
+                   {"confidence_threshold",
+                    optional(profile.confidence_threshold,
+                             [](Confidence c) { return json::value(std::string(to_string(c))); })},
+                   {"ocr_enabled", optional(profile.ocr_enabled)},
+                   {"ai_context_enabled", optional(profile.ai_context_enabled)},
+                   {"data_classes", optional(profile.data_classes, strings)},
+                   {"data_tags", optional(profile.data_tags, strings)}};
   out["entries"] = optional(profile.entries, [](const std::vector<DesiredEntry>& entries) {
     json::array list;
     for (const DesiredEntry& e : entries) list.push_back(entry(e));
@@ -121,11 +120,11 @@ json::value metadata(const Metadata& metadata) {
 json::value instance(const DesiredInstance& instance, const std::filesystem::path& root) {
   json::array documents;
   for (const DesiredDocument& document : instance.documents) {
-    documents.push_back(json::object{
-        {"key", document.key},
-        {"file", document.file.lexically_relative(root).generic_string()},
-        {"size", document.size},
-        {"metadata", metadata(document.metadata)}});
+    documents.push_back(
+        json::object{{"key", document.key},
+                     {"file", document.file.lexically_relative(root).generic_string()},
+                     {"size", document.size},
+                     {"metadata", metadata(document.metadata)}});
   }
   return json::object{{"namespace", instance.namespace_name},
                       {"id", instance.id},
@@ -145,13 +144,13 @@ json::value dataset(const DesiredDataset& dataset, const std::filesystem::path& 
            columns.push_back(json::object{
                {"name", column.name}, {"cells", column.cells}, {"bytes", column.bytes}});
          }
-         return json::value(json::object{
-             {"path", file.path.lexically_relative(root).generic_string()},
-             {"display", file.display},
-             {"size", file.size},
-             {"sha256", file.sha256},
-             {"cells", file.cells},
-             {"columns", columns}});
+         return json::value(
+             json::object{{"path", file.path.lexically_relative(root).generic_string()},
+                          {"display", file.display},
+                          {"size", file.size},
+                          {"sha256", file.sha256},
+                          {"cells", file.cells},
+                          {"columns", columns}});
        })}};
 }
 
@@ -192,10 +191,9 @@ std::string dump_desired(const DesiredState& desired, const std::filesystem::pat
     return json::value(json::object{
         {"ai_context_analysis", optional(settings.ai_context_analysis)},
         {"ocr", optional(settings.ocr)},
-        {"masking_level", optional(settings.masking_level,
-                                   [](MaskingLevel level) {
-                                     return json::value(std::string(to_string(level)));
-                                   })},
+        {"masking_level",
+         optional(settings.masking_level,
+                  [](MaskingLevel level) { return json::value(std::string(to_string(level))); })},
         {"public_key", optional(settings.public_key,
                                 [](const Sensitive& key) { return sha256(key.reveal()); })}});
   });

@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -248,8 +250,9 @@ TEST_CASE("public_key_file that is missing or holds no key") {
       public_key_file: missing.pub
 )");
   CHECK(problems(config, dir) ==
-        std::vector<std::string>{"cfsync.yaml:5:24: dlp.settings.payload_logging."
-                                 "public_key_file: cannot read \"missing.pub\""});
+        std::vector<std::string>{
+            "cfsync.yaml:5:24: dlp.settings.payload_logging."
+            "public_key_file: \"missing.pub\" cannot be read: No such file or directory"});
   const auto empty = load_file(dir, k_account_line + R"(dlp:
   settings:
     payload_logging:
@@ -259,6 +262,74 @@ TEST_CASE("public_key_file that is missing or holds no key") {
         std::vector<std::string>{"cfsync.yaml:5:24: dlp.settings.payload_logging."
                                  "public_key_file: \"empty.pub\" does not hold a base64 public key "
                                  "(one line of base64 text)"});
+}
+
+TEST_CASE("public_key_file: a FIFO or a huge file is refused before it is read") {
+  TempDir dir;
+  REQUIRE(::mkfifo((dir.path() / "fifo.pub").c_str(), 0600) == 0);
+  // 1 GiB, sparse: only its size is looked at.
+  std::filesystem::resize_file(dir.write("huge.pub", ""), 1024ull * 1024 * 1024);
+  const auto config = load_file(dir, k_account_line + R"(dlp:
+  settings:
+    payload_logging:
+      public_key_file: fifo.pub
+)");
+  CHECK(problems(config, dir) ==
+        std::vector<std::string>{"cfsync.yaml:5:24: dlp.settings.payload_logging."
+                                 "public_key_file: \"fifo.pub\" is not a regular file"});
+  const auto huge = load_file(dir, k_account_line + R"(dlp:
+  settings:
+    payload_logging:
+      public_key_file: huge.pub
+)");
+  CHECK(problems(huge, dir) ==
+        std::vector<std::string>{"cfsync.yaml:5:24: dlp.settings.payload_logging."
+                                 "public_key_file: \"huge.pub\" is larger than 64 KiB (1024 MiB), "
+                                 "the limit for this file"});
+}
+
+TEST_CASE("a directory's *.yaml that links outside it is refused, one inside is read") {
+  TempDir outside;
+  const auto elsewhere = outside.write("other.yaml", "prune: {profiles: true}\n");
+  TempDir dir;
+  dir.write("conf/cfsync.yaml", k_account_line);
+  dir.write("conf/shared/prune.yaml", "prune: {datasets: true}\n");
+  std::filesystem::create_symlink(elsewhere, dir.path() / "conf" / "linked.yaml");
+  auto config = load({.path = dir.path() / "conf"});
+  CHECK(problems(config, dir) ==
+        std::vector<std::string>{"conf/linked.yaml:1:1: is a symbolic link to a file outside the "
+                                 "configuration directory \"conf\"; refused, as a referenced "
+                                 "file would be"});
+  std::filesystem::remove(dir.path() / "conf" / "linked.yaml");
+  std::filesystem::create_symlink("shared/prune.yaml", dir.path() / "conf" / "linked.yaml");
+  config = load({.path = dir.path() / "conf"});
+  REQUIRE(config);
+  CHECK(config->desired.prune.datasets);
+}
+
+TEST_CASE("a *.yaml that is a FIFO does not block the load") {
+  TempDir dir;
+  dir.write("conf/cfsync.yaml", k_account_line);
+  REQUIRE(::mkfifo((dir.path() / "conf" / "pipe.yaml").c_str(), 0600) == 0);
+  const auto config = load({.path = dir.path() / "conf"});
+  CHECK(problems(config, dir) ==
+        std::vector<std::string>{"conf/pipe.yaml:1:1: is not a regular file"});
+}
+
+TEST_CASE("what /readyz may show: each problem's place and kind, no value") {
+  TempDir dir;
+  const auto config = load_file(dir, k_account_line + R"(dlp:
+  settings:
+    ocr: c2VjcmV0LWtleS1wYXN0ZWQtaW4tdGhlLXdyb25nLWZpZWxk
+    ocrr: true
+)");
+  REQUIRE_FALSE(config);
+  // Too long to be a typo: described by its length, even in the operator's own error lines.
+  CHECK(problems(config, dir).at(0) ==
+        "cfsync.yaml:4:10: dlp.settings.ocr: expected a boolean (true or false), got a string of "
+        "48 character(s)");
+  CHECK(outline(config, dir) ==
+        std::vector<std::string>{"cfsync.yaml:4:10: wrong type", "cfsync.yaml:5:5: unknown key"});
 }
 
 TEST_CASE("every error in a file is reported at once") {

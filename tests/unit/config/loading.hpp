@@ -22,17 +22,26 @@ inline Result<Config> load_file(const test::TempDir& dir, const std::string& yam
   return load({.path = file, .env_account_id = std::move(env_account)});
 }
 
+// `lines` with the temp directory's path taken out.
+inline std::vector<std::string> relative(std::vector<std::string> lines, const test::TempDir& dir) {
+  const std::string prefix = dir.path().string() + "/";
+  for (std::string& line : lines) {
+    for (std::size_t at; (at = line.find(prefix)) != std::string::npos;)
+      line.erase(at, prefix.size());
+  }
+  return lines;
+}
+
 // The problems reported, with the temp directory's path taken out.
 inline std::vector<std::string> problems(const Result<Config>& result, const test::TempDir& dir) {
   REQUIRE_FALSE(result);
-  std::vector<std::string> out;
-  const std::string prefix = dir.path().string() + "/";
-  for (std::string line : result.error().details) {
-    for (std::size_t at; (at = line.find(prefix)) != std::string::npos;)
-      line.erase(at, prefix.size());
-    out.push_back(line);
-  }
-  return out;
+  return relative(result.error().details, dir);
+}
+
+// What may be shown where anyone reads (/readyz): each problem's place and kind.
+inline std::vector<std::string> outline(const Result<Config>& result, const test::TempDir& dir) {
+  REQUIRE_FALSE(result);
+  return relative(result.error().redacted_details, dir);
 }
 
 }  // namespace cfsync::config::testing

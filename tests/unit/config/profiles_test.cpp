@@ -175,6 +175,31 @@ TEST_CASE("a regex that can match text of any length is refused where it is writ
         });
 }
 
+TEST_CASE("a word list or a key in the wrong shape is never repeated in an error") {
+  TempDir dir;
+  const auto config = load_file(dir, k_account_line + R"(dlp:
+  settings:
+    payload_logging:
+      public_key: [c2VjcmV0LWtleQ==]
+  profiles:
+    - name: P
+      entries:
+        - name: W
+          words: project falcon, merger
+        - name: V
+          words: [[nested secret]]
+)");
+  CHECK(problems(config, dir) ==
+        std::vector<std::string>{
+            "cfsync.yaml:5:19: dlp.settings.payload_logging.public_key: expected a string, got a "
+            "sequence",
+            "cfsync.yaml:10:18: dlp.profiles[\"P\"].entries[\"W\"].words: expected a sequence, got "
+            "a string of 22 character(s)",
+            "cfsync.yaml:12:19: dlp.profiles[\"P\"].entries[\"V\"].words[0]: expected a string, "
+            "got a sequence",
+        });
+}
+
 TEST_CASE("shared entries, lists and sensitivity levels") {
   TempDir dir;
   const auto config = load_file(dir, k_account_line + R"(dlp:
