@@ -252,6 +252,7 @@ bool read_documents(const yaml::Node& item, const std::string& path, Reader& rea
     return false;
   }
 
+  merge.document_trees.push_back({*directory, include, exclude});
   Walk walk(merge.root, dir, path + ".dir", reader);
   const std::map<std::string, fs::path> files = walk.files(*directory);
   valid = valid && walk.ok();

@@ -1,6 +1,7 @@
 // Internal to config/: the state shared while one or more YAML documents are read and merged.
 #pragma once
 
+#include "config/load.hpp"
 #include "config/yaml_reader.hpp"
 #include "reconcile/model.hpp"
 #include "reconcile/result.hpp"
@@ -29,6 +30,7 @@ struct Merge {
   std::map<std::string, Place> instance_at;       // AI Search instances by namespace/id
   std::map<std::string, Place> dataset_at;        // datasets by name
   std::vector<std::filesystem::path> referenced;  // files named by the configuration
+  std::vector<DocumentTree> document_trees;       // the documents: directories walked
 };
 
 void read_document(const yaml::Node& document, Reader& reader, Merge& merge);

@@ -366,6 +366,8 @@ Result<Config> load(const LoadOptions& options) {
   config.root = std::move(merge.root);
   for (const SourceFile& file : files) config.files.push_back(file.path);
   config.files.insert(config.files.end(), merge.referenced.begin(), merge.referenced.end());
+  config.directory = layout.directory;
+  config.document_trees = std::move(merge.document_trees);
   return config;
 }
 

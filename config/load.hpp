@@ -23,12 +23,24 @@ struct LoadOptions {
   std::size_t max_values = 1'000'000;
 };
 
+// A `documents:` entry: the directory walked and the filters applied to the paths below it, so
+// that a watcher can tell which new files the configuration would read. Names starting with '.'
+// are never documents.
+struct DocumentTree {
+  std::filesystem::path directory;   // canonical
+  std::vector<std::string> include;  // globs; empty: every file
+  std::vector<std::string> exclude;
+};
+
 struct Config {
   DesiredState desired;
   // The directory that file references must stay inside: the file's directory, or the directory.
   std::filesystem::path root;
   // Every file read: the YAML files, then the files they reference.
   std::vector<std::filesystem::path> files;
+  // Whether the configuration is a directory's *.yaml files (a new one there is read too).
+  bool directory = false;
+  std::vector<DocumentTree> document_trees;
 };
 
 // ./cfsync.yaml if it exists, else ./cfsync/ if it is a directory.

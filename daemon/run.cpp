@@ -34,6 +34,10 @@ using namespace std::chrono_literals;
 
 // Edits come in bursts (a checkout writes many files): wait for this much quiet.
 constexpr auto k_debounce = 2s;
+// Passes a change triggers that find nothing to do: after this many in a row, such passes run at
+// most once per k_quiet_gap (something keeps touching a file the configuration reads).
+constexpr int k_empty_passes_allowed = 3;
+constexpr auto k_quiet_gap = 1min;
 // A failed reconcile is tried again after 5 s, 10 s, 20 s, … up to this (or the interval).
 constexpr auto k_first_retry = 5s;
 constexpr auto k_max_retry = 5min;
@@ -51,6 +55,7 @@ std::string local_time_now() {
 struct Outcome {
   std::string result;   // "success", "failure" or "config_error"
   std::string summary;  // for STATUS= and /readyz
+  std::size_t planned = 0;
   std::size_t applied = 0;
   std::size_t drift = 0;
 };
@@ -144,12 +149,8 @@ Clock::duration Daemon::jittered_interval() {
 
 void Daemon::watch_config(const config::Config& config) {
   if (!m_watcher) return;
-  std::vector<std::filesystem::path> files = config.files;
-  for (const DesiredInstance& instance : config.desired.ai_search_instances) {
-    for (const DesiredDocument& document : instance.documents) files.push_back(document.file);
-  }
-  std::filesystem::path path = m_options.config ? *m_options.config : config.root;
-  m_watcher->watch(path, files, state_dir_of(m_options, m_environment, config));
+  const std::filesystem::path path = m_options.config ? *m_options.config : config.root;
+  m_watcher->watch(WatchSet::of(path, &config, state_dir_of(m_options, m_environment, config)));
 }
 
 Outcome Daemon::reconcile() {
@@ -210,6 +211,7 @@ Outcome Daemon::reconcile() {
     return {"failure", pass.error().describe()};
   }
   const Plan& plan = pass->plan;
+  outcome.planned = plan.changes.size();
   bool ok = pass->waited;
   for (std::size_t i = 0; pass->report && i < pass->report->outcomes.size(); ++i) {
     const api::ChangeOutcome& change_outcome = pass->report->outcomes[i];
@@ -292,6 +294,13 @@ int Daemon::run() {
   Clock::time_point due = Clock::now();  // reconcile at start
   // A change seen: reconcile once it has been quiet this long (max: none pending).
   Clock::time_point settle = Clock::time_point::max();
+  std::filesystem::path changed;  // the file whose change is pending, for the log
+  // A settled change that no pass has started on yet, and when it may start.
+  std::optional<Clock::time_point> change_due;
+  bool change_pass = false;  // the running pass was started for a change
+  Clock::time_point pass_started;
+  ChangeGate gate(k_empty_passes_allowed, k_quiet_gap);
+  bool gate_warned = false;
   std::thread worker;
   bool running = false;
   bool reloading = false;
@@ -303,6 +312,10 @@ int Daemon::run() {
     const Clock::time_point now = Clock::now();
     if (!running && now >= due) {
       running = true;
+      // The pass reads the configuration afresh: every change settled until now is in it.
+      change_pass = change_due.has_value();
+      change_due.reset();
+      pass_started = now;
       worker = std::thread([this, done_fd] {
         const Clock::time_point started = Clock::now();
         const Outcome outcome = reconcile();
@@ -326,13 +339,27 @@ int Daemon::run() {
       systemd::notify("WATCHDOG=1");
       next_ping = Clock::now() + *watchdog;
     }
-    if ((fds[2].revents & POLLIN) != 0 && m_watcher->drain()) {
-      settle = Clock::now() + k_debounce;
+    if ((fds[2].revents & POLLIN) != 0) {
+      if (auto path = m_watcher->drain()) {
+        settle = Clock::now() + k_debounce;
+        changed = *path;
+      }
     }
     if (Clock::now() >= settle) {
       settle = Clock::time_point::max();
-      m_logger->info("the configuration changed; reconciling");
-      due = Clock::now();
+      const Clock::time_point at = gate.when(Clock::now());
+      if (at > Clock::now() && !gate_warned) {
+        gate_warned = true;
+        m_logger->warn(
+            "the last {} passes started by a change found nothing to apply, and {} keeps "
+            "changing: until a pass applies something, passes for changes run at most once a "
+            "minute",
+            gate.empty_in_a_row(), changed.string());
+      } else if (at <= Clock::now()) {
+        m_logger->info("the configuration changed ({}); reconciling", changed.string());
+      }
+      change_due = change_due ? std::min(*change_due, at) : at;
+      due = std::min(due, *change_due);
     }
     if ((fds[1].revents & POLLIN) != 0) {
       std::uint64_t count = 0;
@@ -349,11 +376,16 @@ int Daemon::run() {
           watch_config(*m_last_good);
         } else if (!m_last_good && m_watcher) {
           // Nothing loaded yet: watch where the configuration should be, to see it fixed.
-          m_watcher->watch(m_options.config.value_or(std::filesystem::current_path()), {},
-                           m_options.state_dir.value_or(std::filesystem::path()));
+          m_watcher->watch(WatchSet::of(m_options.config.value_or(std::filesystem::current_path()),
+                                        nullptr,
+                                        m_options.state_dir.value_or(std::filesystem::path())));
         }
       }
       if (m_stop) break;
+      if (change_pass) {
+        gate.finished(pass_started, outcome.planned, outcome.result == "success");
+        if (gate.empty_in_a_row() == 0) gate_warned = false;
+      }
       if (outcome.result == "success") {
         failures = 0;
         due = Clock::now() + jittered_interval();
@@ -365,6 +397,8 @@ int Daemon::run() {
                           std::chrono::duration_cast<decltype(retry)>(m_options.interval)});
         due = Clock::now() + (outcome.result == "config_error" ? jittered_interval() : retry);
       }
+      // A change seen while the pass ran: its own pass, not the next interval.
+      if (change_due) due = std::min(due, *change_due);
       if (reloading) {
         reloading = false;
         systemd::notify("READY=1");

@@ -11,6 +11,7 @@
 
 #include <signal.h>
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -151,7 +152,7 @@ class Daemon {
   std::unique_ptr<BackgroundProcess> m_process;
 };
 
-TEST_CASE("run: an edited config is applied at once; an invalid one leaves the last good one") {
+TEST_CASE("run: an edited config is applied at once, an invalid one leaves the last good one") {
   TempDir dir;
   Api api;
   dir.write("repo/cfsync.yaml", settings_yaml(true));
@@ -168,6 +169,17 @@ TEST_CASE("run: an edited config is applied at once; an invalid one leaves the l
   dir.write("repo/cfsync.yaml", std::string("account_id: ") + k_account + "\ndlp: [oops\n");
   REQUIRE(eventually([&] { return daemon.get("/readyz").status == 503; }, 10s));
   CHECK(daemon.get("/readyz").body.find("configuration error") != std::string::npos);
+  CHECK(daemon.get("/readyz").body.find("cfsync.yaml:3:1: invalid YAML") != std::string::npos);
+  // /readyz is unauthenticated: the place and the kind of a problem, never the value there.
+  const std::string pasted = "c2VjcmV0LWtleS1wYXN0ZWQtaW4tdGhlLXdyb25nLWZpZWxk";
+  dir.write("repo/cfsync.yaml", std::string("account_id: ") + k_account +
+                                    "\ndlp:\n  settings:\n    ocr: " + pasted + "\n");
+  REQUIRE(eventually(
+      [&] {
+        return daemon.get("/readyz").body.find("cfsync.yaml:4:10: wrong type") != std::string::npos;
+      },
+      10s));
+  CHECK(daemon.get("/readyz").body.find(pasted.substr(0, 8)) == std::string::npos);
   auto samples = metrics(daemon.port(), dir);
   CHECK(sample(samples, "cfsync_config_valid{}") == 0);
   CHECK(sample(samples, "cfsync_config_load_errors_total{}") >= 1);
@@ -292,6 +304,85 @@ TEST_CASE("run: its own writes to a state directory inside the checkout are not 
   std::this_thread::sleep_for(4s);  // twice the debounce
   CHECK(sample(metrics(port, scratch), runs) == 1);
   CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("run: only what the configuration reads wakes it, not its own log beside it") {
+  TempDir dir;
+  Api api;
+  const std::filesystem::path repo = dir.path() / "repo";
+  dir.write("repo/cfsync.yaml", settings_yaml(true));
+  const int port = free_port();
+  // As a new user would: started in the configuration directory, logging into a file there.
+  BackgroundProcess daemon(
+      {"/bin/sh", "-c",
+       "cd \"$1\" && exec \"$0\" run -c . --api-url \"$2\" --listen \"$3\" "
+       "--interval 10m --log-level info 2>> cfsync.log",
+       binary("cfsync"), repo.string(), api.url(), "127.0.0.1:" + std::to_string(port)},
+      {{"CLOUDFLARE_API_TOKEN", k_token}});
+  REQUIRE(eventually([&] { return accepts_connections(port); }));
+  const TempDir scratch;  // for the metrics parser: not beside the watched checkout
+  const std::string runs = "cfsync_reconcile_runs_total{result=\"success\"}";
+  auto passes = [&] { return sample(metrics(port, scratch), runs); };
+  REQUIRE(eventually([&] { return passes() == 1; }));
+
+  // One edit: applied, and then at most one more pass in the next 20 s (none is expected).
+  dir.write("repo/cfsync.yaml", settings_yaml(false));
+  REQUIRE(eventually([&] { return !live_ocr(api.port()); }, 10s));
+  REQUIRE(eventually([&] { return passes() == 2; }));
+  std::this_thread::sleep_for(20s);
+  const double after_edit = passes();
+  MESSAGE("passes in the 20 s after one edit: " << after_edit - 2);
+  CHECK(after_edit <= 3);
+
+  // A file the configuration does not read: nothing.
+  dir.write("repo/notes.txt", "remember the milk\n");
+  std::this_thread::sleep_for(4s);  // twice the debounce
+  CHECK(passes() == after_edit);
+
+  // A new YAML file is merged into the configuration: a pass.
+  dir.write("repo/more.yaml", "prune:\n  profiles: false\n");
+  CHECK(eventually([&] { return passes() == after_edit + 1; }, 10s));
+  CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("run: a file read that keeps changing to no effect is limited, and named") {
+  TempDir dir;
+  Api api;
+  const std::filesystem::path repo = dir.path() / "repo";
+  const std::string key = "c2VjcmV0LWtleQ==\n";
+  dir.write("repo/keys/k.pub", key);
+  dir.write("repo/cfsync.yaml", std::string("account_id: ") + k_account +
+                                    "\ndlp:\n  settings:\n    payload_logging: {public_key_file: "
+                                    "keys/k.pub}\n");
+  const int port = free_port();
+  const std::string log = (dir.path() / "cfsync.log").string();
+  BackgroundProcess daemon(
+      {"/bin/sh", "-c",
+       "exec \"$0\" run -c \"$1\" --api-url \"$2\" --listen \"$3\" --interval 10m "
+       "--state-dir \"$4\" 2>> \"$5\"",
+       binary("cfsync"), repo.string(), api.url(), "127.0.0.1:" + std::to_string(port),
+       (dir.path() / "state").string(), log},
+      {{"CLOUDFLARE_API_TOKEN", k_token}});
+  REQUIRE(eventually([&] { return accepts_connections(port); }));
+  const TempDir scratch;
+  const std::string runs = "cfsync_reconcile_runs_total{result=\"success\"}";
+  auto passes = [&] { return sample(metrics(port, scratch), runs); };
+  REQUIRE(eventually([&] { return passes() == 1; }));
+  // Something rewrites the key file, unchanged, every 3 s (past the 2 s debounce): 7 times.
+  for (int i = 0; i < 7; ++i) {
+    dir.write("repo/keys/k.pub", key);
+    std::this_thread::sleep_for(3s);
+  }
+  const double change_passes = passes() - 1;
+  MESSAGE("passes for 7 changes that changed nothing: " << change_passes);
+  CHECK(change_passes >= 3);  // three in a row run at once
+  CHECK(change_passes <= 4);  // then at most one a minute
+  CHECK(daemon.stop() == 0);
+  std::ifstream in(log);
+  std::ostringstream text;
+  text << in.rdbuf();
+  CHECK(text.str().find("found nothing to apply, and " + (repo / "keys" / "k.pub").string() +
+                        " keeps changing") != std::string::npos);
 }
 
 TEST_CASE("run --once reconciles once and exits") {
