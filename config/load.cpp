@@ -201,8 +201,11 @@ void resolve_account_id(const LoadOptions& options, const std::vector<SourceFile
 }
 
 std::string byte_size(std::uint64_t bytes) {
-  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0) {
-    return std::to_string(bytes / (1024 * 1024)) + " MiB";
+  constexpr std::uint64_t k_mib = 1024 * 1024;
+  if (bytes >= k_mib && bytes % k_mib == 0) return std::to_string(bytes / k_mib) + " MiB";
+  if (bytes >= k_mib) {
+    const std::uint64_t tenths = bytes * 10 / k_mib;
+    return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " MiB";
   }
   if (bytes >= 1024 && bytes % 1024 == 0) return std::to_string(bytes / 1024) + " KiB";
   return std::to_string(bytes) + " bytes";
