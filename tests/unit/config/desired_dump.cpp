@@ -37,10 +37,15 @@ json::value optional(const std::optional<std::string>& value) {
   return optional(value, [](const std::string& s) { return json::value(s); });
 }
 
-json::value strings(const std::vector<std::string>& values) {
+template <class Item, class F>
+json::value list(const std::vector<Item>& items, F&& convert) {
   json::array out;
-  for (const std::string& value : values) out.emplace_back(value);
+  for (const Item& item : items) out.emplace_back(convert(item));
   return out;
+}
+
+json::value strings(const std::vector<std::string>& values) {
+  return list(values, [](const std::string& value) { return json::value(value); });
 }
 
 json::value entry(const DesiredEntry& entry) {
@@ -57,56 +62,42 @@ json::value entry(const DesiredEntry& entry) {
       {"description", optional(entry.description)}};
 }
 
+// The settings custom and predefined profiles share.
+template <class Profile>
+void settings_of(const Profile& profile, json::object& out) {
+  out["allowed_match_count"] = optional(profile.allowed_match_count);
+  out["confidence_threshold"] = optional(profile.confidence_threshold,
+                                         [](Confidence c) { return std::string(to_string(c)); });
+  out["ocr_enabled"] = optional(profile.ocr_enabled);
+  out["ai_context_enabled"] = optional(profile.ai_context_enabled);
+}
+
 json::value profile(const DesiredProfile& profile) {
-  json::object out{{"name", profile.name},
-                   {"description", optional(profile.description)},
-                   {"allowed_match_count", optional(profile.allowed_match_count)},
-                   {"confidence_threshold",
-                    optional(profile.confidence_threshold,
-                             [](Confidence c) { return json::value(std::string(to_string(c))); })},
-                   {"ocr_enabled", optional(profile.ocr_enabled)},
-                   {"ai_context_enabled", optional(profile.ai_context_enabled)},
-                   {"data_classes", optional(profile.data_classes, strings)},
-                   {"data_tags", optional(profile.data_tags, strings)}};
-  out["entries"] = optional(profile.entries, [](const std::vector<DesiredEntry>& entries) {
-    json::array list;
-    for (const DesiredEntry& e : entries) list.push_back(entry(e));
-    return json::value(list);
+  json::object out{{"name", profile.name}, {"description", optional(profile.description)}};
+  settings_of(profile, out);
+  out["data_classes"] = optional(profile.data_classes, strings);
+  out["data_tags"] = optional(profile.data_tags, strings);
+  out["entries"] = optional(profile.entries, [](const auto& items) { return list(items, entry); });
+  out["shared_entries"] = optional(profile.shared_entries, [](const auto& items) {
+    return list(items, [](const SharedEntry& e) {
+      return json::object{{"entry_id", e.entry_id}, {"enabled", e.enabled}};
+    });
   });
-  out["shared_entries"] =
-      optional(profile.shared_entries, [](const std::vector<SharedEntry>& entries) {
-        json::array list;
-        for (const SharedEntry& e : entries) {
-          list.push_back(json::object{{"entry_id", e.entry_id}, {"enabled", e.enabled}});
-        }
-        return json::value(list);
-      });
-  out["sensitivity_levels"] =
-      optional(profile.sensitivity_levels, [](const std::vector<SensitivityLevel>& levels) {
-        json::array list;
-        for (const SensitivityLevel& l : levels) {
-          list.push_back(json::object{{"group_id", l.group_id}, {"level_id", l.level_id}});
-        }
-        return json::value(list);
-      });
+  out["sensitivity_levels"] = optional(profile.sensitivity_levels, [](const auto& items) {
+    return list(items, [](const SensitivityLevel& l) {
+      return json::object{{"group_id", l.group_id}, {"level_id", l.level_id}};
+    });
+  });
   return out;
 }
 
 json::value predefined(const DesiredPredefinedProfile& profile) {
-  json::array entries;
-  for (const DesiredEntryToggle& toggle : profile.entries) {
-    entries.push_back(json::object{{"name", toggle.name}, {"enabled", toggle.enabled}});
-  }
-  return json::object{
-      {"name", profile.name},
-      {"id", profile.id},
-      {"allowed_match_count", optional(profile.allowed_match_count)},
-      {"confidence_threshold",
-       optional(profile.confidence_threshold,
-                [](Confidence c) { return json::value(std::string(to_string(c))); })},
-      {"ocr_enabled", optional(profile.ocr_enabled)},
-      {"ai_context_enabled", optional(profile.ai_context_enabled)},
-      {"entries", entries}};
+  json::object out{{"name", profile.name}, {"id", profile.id}};
+  settings_of(profile, out);
+  out["entries"] = list(profile.entries, [](const DesiredEntryToggle& toggle) {
+    return json::object{{"name", toggle.name}, {"enabled", toggle.enabled}};
+  });
+  return out;
 }
 
 json::value metadata(const Metadata& metadata) {

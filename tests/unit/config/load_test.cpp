@@ -241,51 +241,28 @@ TEST_CASE("public_key_file must stay inside the config root") {
                                  "public_key_file: \"link.pub\" leaves the config root \"conf\""});
 }
 
-TEST_CASE("public_key_file that is missing or holds no key") {
+TEST_CASE("public_key_file: missing, empty, a FIFO or huge, refused before it is read") {
   TempDir dir;
   dir.write("empty.pub", "\n");
-  const auto config = load_file(dir, k_account_line + R"(dlp:
-  settings:
-    payload_logging:
-      public_key_file: missing.pub
-)");
-  CHECK(problems(config, dir) ==
-        std::vector<std::string>{
-            "cfsync.yaml:5:24: dlp.settings.payload_logging."
-            "public_key_file: \"missing.pub\" cannot be read: No such file or directory"});
-  const auto empty = load_file(dir, k_account_line + R"(dlp:
-  settings:
-    payload_logging:
-      public_key_file: empty.pub
-)");
-  CHECK(problems(empty, dir) ==
-        std::vector<std::string>{"cfsync.yaml:5:24: dlp.settings.payload_logging."
-                                 "public_key_file: \"empty.pub\" does not hold a base64 public key "
-                                 "(one line of base64 text)"});
-}
-
-TEST_CASE("public_key_file: a FIFO or a huge file is refused before it is read") {
-  TempDir dir;
   REQUIRE(::mkfifo((dir.path() / "fifo.pub").c_str(), 0600) == 0);
   // 1 GiB, sparse: only its size is looked at.
   std::filesystem::resize_file(dir.write("huge.pub", ""), 1024ull * 1024 * 1024);
-  const auto config = load_file(dir, k_account_line + R"(dlp:
-  settings:
-    payload_logging:
-      public_key_file: fifo.pub
-)");
-  CHECK(problems(config, dir) ==
-        std::vector<std::string>{"cfsync.yaml:5:24: dlp.settings.payload_logging."
-                                 "public_key_file: \"fifo.pub\" is not a regular file"});
-  const auto huge = load_file(dir, k_account_line + R"(dlp:
-  settings:
-    payload_logging:
-      public_key_file: huge.pub
-)");
-  CHECK(problems(huge, dir) ==
-        std::vector<std::string>{"cfsync.yaml:5:24: dlp.settings.payload_logging."
-                                 "public_key_file: \"huge.pub\" is larger than 64 KiB (1024 MiB), "
-                                 "the limit for this file"});
+  const std::vector<std::pair<std::string, std::string>> rows = {
+      {"missing.pub", "\"missing.pub\" cannot be read: No such file or directory"},
+      {"empty.pub", "\"empty.pub\" does not hold a base64 public key (one line of base64 text)"},
+      {"fifo.pub", "\"fifo.pub\" is not a regular file"},
+      {"huge.pub", "\"huge.pub\" is larger than 64 KiB (1024 MiB), the limit for this file"},
+  };
+  for (const auto& [file, problem] : rows) {
+    CAPTURE(file);
+    const auto config = load_file(dir, k_account_line +
+                                           "dlp:\n  settings:\n    payload_logging:\n"
+                                           "      public_key_file: " +
+                                           file + "\n");
+    CHECK(problems(config, dir) ==
+          std::vector<std::string>{
+              "cfsync.yaml:5:24: dlp.settings.payload_logging.public_key_file: " + problem});
+  }
 }
 
 TEST_CASE("a directory's *.yaml that links outside it is refused, one inside is read") {
