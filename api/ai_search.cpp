@@ -90,11 +90,17 @@ Result<LiveItem> read_item(dom::object object, std::string_view where) {
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   dom::element size;
   if (object["file_size"].get(size) == simdjson::SUCCESS && !size.is_null()) {
+    // The spec types it as a number: one that is not a whole count of bytes is kept out of the
+    // comparison (as null is), and said.
     double bytes = 0;
-    if (size.get_double().get(bytes) != simdjson::SUCCESS || bytes < 0) {
-      return unexpected(std::string(where) + ".file_size is not a size");
+    if (size.get_double().get(bytes) != simdjson::SUCCESS) {
+      return unexpected(std::string(where) + ".file_size is not a number");
     }
-    item.file_size = static_cast<std::uint64_t>(bytes);
+    if (bytes >= 0 && bytes <= 9.0e15 && std::trunc(bytes) == bytes) {
+      item.file_size = static_cast<std::uint64_t>(bytes);
+    } else {
+      item.odd = "file_size " + simdjson::minify(size) + " is not a whole number of bytes";
+    }
   }
   CFSYNC_TRY(item.metadata, read_metadata(object, where));
   CFSYNC_TRY(auto status, string_member(object, "status", where));
@@ -103,6 +109,8 @@ Result<LiveItem> read_item(dom::object object, std::string_view where) {
   item.status = *parsed;
   CFSYNC_TRY(auto error, optional_string_member(object, "error", where));
   item.error = error.value_or("");
+  CFSYNC_TRY(auto next_action, optional_string_member(object, "next_action", where));
+  item.deleting = next_action == "DELETE";
   return item;
 }
 

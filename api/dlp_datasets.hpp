@@ -21,6 +21,8 @@ namespace cfsync::api {
 // POST /dlp/datasets: a plaintext word list (secret: false, encoding_version 1).
 [[nodiscard]] HttpRequest create_dataset_request(std::string_view account_id,
                                                  const DesiredDataset& dataset);
+// PUT /dlp/datasets/{id}: the fields `update` sets. The planner always sets case_sensitive for a
+// custom word list, which the spec says the PUT requires.
 [[nodiscard]] HttpRequest update_dataset_request(std::string_view account_id,
                                                  const UpdateDataset& update);
 [[nodiscard]] HttpRequest delete_dataset_request(std::string_view account_id,

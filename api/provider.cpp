@@ -64,6 +64,31 @@ Result<void> check_entry(const DesiredEntry& sent, const LiveEntry& answered) {
   return {};
 }
 
+// What a created profile's answer shows that differs from what was sent: its name, its entries
+// (by name, then each one's fields) and the profile's fields.
+std::vector<std::string> created_differences(const DesiredProfile& sent,
+                                             const LiveProfile& created) {
+  std::vector<std::string> different;
+  if (created.name != sent.name) different.emplace_back("name");
+  if (sent.entries) {
+    std::map<std::string, const LiveEntry*> answered;
+    for (const LiveEntry& entry : created.entries) answered.emplace(entry.name, &entry);
+    bool entries_differ = answered.size() != sent.entries->size();
+    for (const DesiredEntry& entry : *sent.entries) {
+      const auto found = answered.find(entry.name);
+      entries_differ = entries_differ || found == answered.end() ||
+                       (entry.words ? found->second->kind != EntryKind::words
+                                    : !check_entry(entry, *found->second));
+    }
+    if (entries_differ) different.emplace_back("entries");
+  }
+  for (const FieldChange& change :
+       reconcile::profile_field_changes(sent, reconcile::normalised(created))) {
+    different.push_back(change.field);
+  }
+  return different;
+}
+
 // "profile / entry" for entries and items, else the name.
 std::string subject(const Change& change) {
   return change.parent.empty() ? change.name : change.parent + " / " + change.name;
@@ -178,6 +203,13 @@ Result<LiveState> CloudflareProvider::read_live(const DesiredState& desired) {
             items.error().context("reading AI Search instance " + instance.label() + ": "),
             m_account_id);
       }
+      for (const LiveItem& item : items->items) {
+        if (item.odd.empty()) continue;
+        m_logger->warn(
+            "AI Search instance {}: item \"{}\": {}; its content is compared by what "
+            "this machine recorded when it uploaded it",
+            instance.label(), item.key, item.odd);
+      }
       instances.push_back(std::move(*items));
     }
     live.ai_search_instances = std::move(instances);
@@ -253,9 +285,8 @@ Result<void> CloudflareProvider::write(const CreateProfile& create, ChangeOutcom
   } else {
     created = std::move(*found);
   }
-  const auto left =
-      reconcile::profile_field_changes(create.profile, reconcile::normalised(created));
-  if (!left.empty()) return not_applied(field_names(left));
+  const std::vector<std::string> different = created_differences(create.profile, created);
+  if (!different.empty()) return not_applied(joined(different));
   return {};
 }
 
@@ -340,7 +371,8 @@ Result<void> CloudflareProvider::write(const UploadItem& upload, ChangeOutcome& 
   CFSYNC_TRY(std::optional<HttpResponse> response,
              send_unique(upload_item_request(m_account_id, upload, random_boundary()),
                          [&]() -> Result<bool> {
-                           CFSYNC_TRY(found, find_uploaded(upload));
+                           CFSYNC_TRY(KeyHolders holders, key_holders(upload));
+                           found = std::move(holders.same);
                            return found.has_value();
                          }));
   if (!response) {
@@ -351,41 +383,103 @@ Result<void> CloudflareProvider::write(const UploadItem& upload, ChangeOutcome& 
   // blindly; the key is listed again to see what is there.
   if (response->status == 409) return resolve_conflict(upload, outcome);
   CFSYNC_TRY(LiveItem item, parse_item_response(*response));
-  if (item.key != upload.document.key || item.file_size != upload.document.size) {
+  if (item.key != upload.document.key ||
+      (item.file_size && *item.file_size != upload.document.size)) {
     return not_applied("key or size");
   }
   outcome.item_id = item.id;
   return {};
 }
 
-Result<std::optional<LiveItem>> CloudflareProvider::find_uploaded(const UploadItem& upload) {
+Result<CloudflareProvider::KeyHolders> CloudflareProvider::key_holders(const UploadItem& upload) {
   const DesiredDocument& document = upload.document;
   CFSYNC_TRY(HttpResponse response, send(find_item_request(m_account_id, upload.namespace_name,
                                                            upload.instance_id, document.key)));
   CFSYNC_TRY(ItemPage found, parse_items_page(response));
-  const auto same = std::find_if(found.items.begin(), found.items.end(), [&](const LiveItem& item) {
-    if (item.key != document.key || item.file_size != document.size) return false;
-    return std::all_of(document.metadata.begin(), document.metadata.end(), [&](const auto& field) {
-      const auto live = item.metadata.find(field.first);
-      return live != item.metadata.end() && live->second == field.second;
-    });
-  });
-  if (same == found.items.end()) return std::optional<LiveItem>();
-  return std::optional<LiveItem>(std::move(*same));
+  KeyHolders holders;
+  for (LiveItem& item : found.items) {
+    if (item.key != document.key) continue;
+    holders.any = true;
+    if (item.deleting) {
+      holders.deleted = true;
+      continue;
+    }
+    if (item.file_size && *item.file_size != document.size) continue;
+    const bool same_metadata =
+        std::all_of(document.metadata.begin(), document.metadata.end(), [&](const auto& field) {
+          const auto live = item.metadata.find(field.first);
+          return live != item.metadata.end() && live->second == field.second;
+        });
+    if (same_metadata && !holders.same) holders.same = std::move(item);
+  }
+  return holders;
 }
 
 Result<void> CloudflareProvider::resolve_conflict(const UploadItem& upload,
                                                   ChangeOutcome& outcome) {
-  CFSYNC_TRY(std::optional<LiveItem> same, find_uploaded(upload));
-  if (!same) {
-    return Error(ErrorKind::apply,
-                 "an item with this key appeared during the apply, with other "
-                 "content; it is left as it is, and the next run replaces it");
+  CFSYNC_TRY(KeyHolders holders, key_holders(upload));
+  if (holders.same) {
+    // The size and metadata are this document's: most likely an earlier attempt whose answer
+    // was lost. The next plan compares checksums.
+    m_logger->info("{} / {}: already uploaded", upload.instance_id, upload.document.key);
+    outcome.item_id = holders.same->id;
+    return {};
   }
-  // The size and metadata are this document's: most likely an earlier attempt whose answer was
-  // lost. The next plan compares checksums.
-  m_logger->info("{} / {}: already uploaded", upload.instance_id, upload.document.key);
-  outcome.item_id = same->id;
+  // Held by a deleted item, or freed since the 409: try again.
+  if (holders.deleted || !holders.any) return upload_when_key_freed(upload, outcome);
+  return Error(ErrorKind::apply,
+               "an item with this key appeared during the apply, with other "
+               "content; it is left as it is, and the next run replaces it");
+}
+
+// Deletes may be queued (next_action "DELETE"): the deleted item keeps its key for a while, and
+// an upload of that key gets 409 until it is freed. Tried again with a backoff, within the wait
+// timeout.
+Result<void> CloudflareProvider::upload_when_key_freed(const UploadItem& upload,
+                                                       ChangeOutcome& outcome) {
+  m_logger->info("{} / {}: the deleted item still holds the key; waiting for it to be freed",
+                 upload.instance_id, upload.document.key);
+  std::optional<Error> failed;
+  CFSYNC_TRY(const bool done, poll_with_backoff(*m_clock, m_wait_timeout, [&]() -> Result<bool> {
+               std::optional<LiveItem> landed;
+               CFSYNC_TRY(std::optional<HttpResponse> answer,
+                          send_unique(upload_item_request(m_account_id, upload, random_boundary()),
+                                      [&]() -> Result<bool> {
+                                        CFSYNC_TRY(KeyHolders holders, key_holders(upload));
+                                        landed = std::move(holders.same);
+                                        return landed.has_value();
+                                      }));
+               if (!answer) {  // its answer was lost, and it landed
+                 outcome.item_id = landed->id;
+                 return true;
+               }
+               const HttpResponse& response = *answer;
+               if (response.status != 409) {
+                 CFSYNC_TRY(LiveItem item, parse_item_response(response));
+                 if (item.key != upload.document.key ||
+                     (item.file_size && *item.file_size != upload.document.size)) {
+                   failed = not_applied("key or size");
+                 }
+                 outcome.item_id = item.id;
+                 return true;
+               }
+               CFSYNC_TRY(KeyHolders holders, key_holders(upload));
+               if (holders.same) {
+                 outcome.item_id = holders.same->id;
+                 return true;
+               }
+               if (holders.deleted || !holders.any) return false;  // not yet, or just freed
+               failed = Error(ErrorKind::apply,
+                              "an item with this key appeared during the apply, with other "
+                              "content; it is left as it is, and the next run replaces it");
+               return true;
+             }));
+  if (failed) return *failed;
+  if (!done) {
+    return Error(ErrorKind::apply,
+                 "the deleted item still held the key after --wait-timeout; the next run "
+                 "uploads it");
+  }
   return {};
 }
 

@@ -92,6 +92,12 @@ class CloudflareProvider {
                                                   const std::string& instance_id,
                                                   const std::string& item_id);
 
+  // How long apply may wait for the API (a key a queued delete still holds), on `clock`.
+  void set_wait(std::chrono::milliseconds timeout, Clock& clock) {
+    m_wait_timeout = timeout;
+    m_clock = &clock;
+  }
+
   // Applies every change and checks what the API reports back against what was sent. A change
   // that fails does not stop the others, except those of its lane after a failed create.
   // `applied` sees each outcome as soon as it is known (to record dataset uploads at once), one
@@ -155,13 +161,26 @@ class CloudflareProvider {
                                             const std::vector<std::string>& entry_ids);
   // A 409 on upload: re-list the key and decide whether the item there is this document.
   [[nodiscard]] Result<void> resolve_conflict(const UploadItem& upload, ChangeOutcome& outcome);
-  // The item under the upload's key with this document's size and metadata, if there is one.
-  [[nodiscard]] Result<std::optional<LiveItem>> find_uploaded(const UploadItem& upload);
+  // What holds the upload's key, from one listing of it: an item with this document's size and
+  // metadata, and whether a deleted item (next_action "DELETE") still holds it.
+  struct KeyHolders {
+    std::optional<LiveItem> same;
+    bool deleted = false;
+    bool any = false;  // any item has the key
+  };
+  [[nodiscard]] Result<KeyHolders> key_holders(const UploadItem& upload);
+  // A replace's upload when its key is still held by the item it deleted: tried again until the
+  // key is freed, within the wait timeout.
+  [[nodiscard]] Result<void> upload_when_key_freed(const UploadItem& upload,
+                                                   ChangeOutcome& outcome);
 
   Transport& m_transport;
   std::string m_account_id;
   std::shared_ptr<spdlog::logger> m_logger;
   std::size_t m_max_in_flight = 1;
+  // How long an upload waits for a deleted item to free its key, and the clock it waits on.
+  std::chrono::milliseconds m_wait_timeout{0};
+  Clock* m_clock = &system_clock();
   bool m_populating = false;  // send() notes what it reads into m_reads
   std::string m_reads;        // "target\nsha256(body)\n" per answer read by populate
   std::string m_live_digest;

@@ -97,7 +97,9 @@ Result<void> CloudflareProvider::write(const UpdateDataset& update, ChangeOutcom
   if (update.description && updated.description.value_or("") != *update.description) {
     different.emplace_back("description");
   }
-  if (update.case_sensitive && updated.case_sensitive != update.case_sensitive) {
+  // An answer without case_sensitive (the spec does not require it) cannot contradict it.
+  if (update.case_sensitive && updated.case_sensitive &&
+      updated.case_sensitive != update.case_sensitive) {
     different.emplace_back("case_sensitive");
   }
   if (!different.empty()) {

@@ -103,6 +103,14 @@ std::optional<Metadata> read_metadata(const yaml::Node& node, const std::string&
       valid = false;
       continue;
     }
+    if (is_builtin_metadata(name)) {
+      reader.error(item.first,
+                   path + "." + name +
+                       ": a built-in attribute AI Search sets on every item itself (filename, "
+                       "folder, timestamp); choose another name");
+      valid = false;
+      continue;
+    }
     if (auto [first, inserted] = seen.emplace(name, reader.place(item.first).text); !inserted) {
       reader.error(item.first,
                    path + ": \"" + name + "\" is declared twice: here and at " + first->second,

@@ -117,7 +117,8 @@ class WordListCounter {
 };
 
 // An EDM file: a header row naming the columns, then rows of as many cells. Blank lines are
-// skipped; an empty cell is not uploaded.
+// skipped; an empty cell is not uploaded, so a column must have at least one that is not: its
+// upload body would be empty, and the spec requires one.
 class EdmCounter {
  public:
   EdmCounter()
@@ -132,7 +133,11 @@ class EdmCounter {
     if (m_rows == 0) {
       return fail("line " + std::to_string(m_last_line + 1) + ": no data rows below the header");
     }
-    return true;
+    const std::string empty = empty_columns();
+    if (empty.empty()) return true;
+    return fail("line " + std::to_string(m_header_line) + ": " + empty +
+                " empty in every row, and the API refuses a column without cells; give each "
+                "column a value, or remove it");
   }
 
   [[nodiscard]] std::string error() const { return m_reader.error() ? *m_reader.error() : m_error; }
@@ -168,11 +173,28 @@ class EdmCounter {
     }
   }
 
+  // The columns whose every cell is empty, as `column "phone" is` or `columns "a", "b" are`;
+  // empty when there are none. Header names only, never a cell.
+  [[nodiscard]] std::string empty_columns() const {
+    std::string names;
+    std::size_t count = 0;
+    for (const DatasetColumn& column : m_columns) {
+      if (column.cells > 0) continue;
+      names += count == 0 ? "\"" : ", \"";
+      names += column.name;
+      names += '"';
+      ++count;
+    }
+    if (count == 0) return names;
+    return count == 1 ? "column " + names + " is" : "columns " + names + " are";
+  }
+
   void on_row_end(std::uint64_t line) {
     m_last_line = line;
     if (!m_error.empty()) return;
     if (m_in_header) {
       m_in_header = false;
+      m_header_line = line;
       return;
     }
     const std::size_t count = m_row_fields;
@@ -199,6 +221,7 @@ class EdmCounter {
   bool m_first_empty = false;
   std::uint64_t m_rows = 0;
   std::uint64_t m_last_line = 0;
+  std::uint64_t m_header_line = 1;
   std::string m_error;
 };
 

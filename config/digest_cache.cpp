@@ -8,6 +8,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -44,17 +45,24 @@ Result<FileIdentity> identify(const fs::path& file) {
       static_cast<std::uint64_t>(info.st_ino)};
 }
 
-Result<std::string> hash_file(const fs::path& file, const EVP_MD* algorithm) {
+// The file's digests in each of `algorithms`, from one read.
+Result<std::vector<std::string>> hash_file(const fs::path& file,
+                                           const std::vector<const EVP_MD*>& algorithms) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return Error(ErrorKind::io, "cannot read \"" + file.string() + "\"");
-  Digest digest(algorithm);
+  std::vector<Digest> digests;
+  for (const EVP_MD* algorithm : algorithms) digests.emplace_back(algorithm);
   std::array<char, k_read_chunk> buffer;
   while (in) {
     in.read(buffer.data(), buffer.size());
-    digest.update({buffer.data(), static_cast<std::size_t>(in.gcount())});
+    for (Digest& digest : digests) {
+      digest.update({buffer.data(), static_cast<std::size_t>(in.gcount())});
+    }
   }
   if (in.bad()) return Error(ErrorKind::io, "cannot read \"" + file.string() + "\"");
-  return digest.hex();
+  std::vector<std::string> out;
+  for (Digest& digest : digests) out.push_back(digest.hex());
+  return out;
 }
 
 std::int64_t now_ns() {
@@ -112,9 +120,16 @@ DigestCache DigestCache::open(fs::path state_dir) {
 }
 
 Result<std::string> DigestCache::digest(const fs::path& file, std::string_view algorithm) {
-  const EVP_MD* md = Digest::algorithm_named(algorithm);
-  if (md == nullptr) {
-    return Error(ErrorKind::usage, "unknown digest algorithm \"" + std::string(algorithm) + "\"");
+  CFSYNC_TRY(Digests found, digests(file, {algorithm}));
+  return std::move(found.at(std::string(algorithm)));
+}
+
+Result<Digests> DigestCache::digests(const fs::path& file,
+                                     const std::vector<std::string_view>& algorithms) {
+  for (std::string_view algorithm : algorithms) {
+    if (Digest::algorithm_named(algorithm) == nullptr) {
+      return Error(ErrorKind::usage, "unknown digest algorithm \"" + std::string(algorithm) + "\"");
+    }
   }
   CFSYNC_TRY(FileIdentity identity, identify(file));
   Entry& entry = m_entries[file.string()];
@@ -122,14 +137,27 @@ Result<std::string> DigestCache::digest(const fs::path& file, std::string_view a
       entry.inode != identity.inode) {
     entry = Entry{identity.size, identity.mtime_ns, identity.inode, {}};
   }
-  if (auto found = entry.digests.find(std::string(algorithm)); found != entry.digests.end()) {
-    return found->second;
+  std::vector<std::string> missing;
+  std::vector<const EVP_MD*> mds;
+  for (std::string_view algorithm : algorithms) {
+    if (entry.digests.contains(std::string(algorithm)) ||
+        std::find(missing.begin(), missing.end(), algorithm) != missing.end()) {
+      continue;
+    }
+    missing.emplace_back(algorithm);
+    mds.push_back(Digest::algorithm_named(algorithm));
   }
-  CFSYNC_TRY(std::string hex, hash_file(file, md));
-  ++m_files_read;
-  entry.digests[std::string(algorithm)] = hex;
-  m_changed = true;
-  return hex;
+  if (!missing.empty()) {
+    CFSYNC_TRY(std::vector<std::string> hex, hash_file(file, mds));
+    ++m_files_read;
+    for (std::size_t i = 0; i < missing.size(); ++i) entry.digests[missing[i]] = hex[i];
+    m_changed = true;
+  }
+  Digests out;
+  for (std::string_view algorithm : algorithms) {
+    out.emplace(algorithm, entry.digests.at(std::string(algorithm)));
+  }
+  return out;
 }
 
 std::string DigestCache::algorithm_of(const std::string& instance) const {
@@ -172,12 +200,17 @@ Result<void> fill_digests(DesiredState& desired, const std::vector<reconcile::Di
   for (const reconcile::DigestNeed& need : needs) {
     DesiredInstance& instance = desired.ai_search_instances.at(need.instance);
     DesiredDocument& document = instance.documents.at(need.document);
-    if (!document.digests) document.digests = Digests{};
+    std::vector<std::string_view> algorithms = {"sha256"};
     const auto algorithm = digest_algorithm_for(need.checksum);
-    if (!algorithm) continue;  // the planner says why it cannot compare
-    CFSYNC_TRY(std::string hex, cache.digest(document.file, *algorithm));
-    if (hex == need.checksum) cache.remember_algorithm(instance.label(), *algorithm);
-    (*document.digests)[*algorithm] = std::move(hex);
+    if (algorithm) algorithms.push_back(*algorithm);
+    // A new document: also the algorithm its instance's checksums matched before, so that the
+    // plan after its upload reads nothing.
+    const std::string usual = algorithm ? std::string() : cache.algorithm_of(instance.label());
+    if (!usual.empty()) algorithms.push_back(usual);
+    CFSYNC_TRY(document.digests, cache.digests(document.file, algorithms));
+    if (algorithm && document.digests->at(*algorithm) == need.checksum) {
+      cache.remember_algorithm(instance.label(), *algorithm);
+    }
   }
   return {};
 }

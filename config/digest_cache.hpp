@@ -24,6 +24,9 @@ class DigestCache {
   // when the file's size, modification time and inode are the ones recorded, else read.
   [[nodiscard]] Result<std::string> digest(const std::filesystem::path& file,
                                            std::string_view algorithm);
+  // The digests in each of `algorithms`, those not cached made in one read of the file.
+  [[nodiscard]] Result<Digests> digests(const std::filesystem::path& file,
+                                        const std::vector<std::string_view>& algorithms);
 
   // The algorithm an instance's checksums were last seen to match, if any.
   [[nodiscard]] std::string algorithm_of(const std::string& instance) const;
@@ -49,8 +52,8 @@ class DigestCache {
   std::size_t m_files_read = 0;
 };
 
-// Hashes what the plan needs (reconcile::digests_needed), in the algorithm each item's checksum
-// points to, and remembers per instance which algorithm matched.
+// Hashes what the plan needs (reconcile::digests_needed): every document in SHA-256 and in the
+// algorithm its item's checksum points to, and remembers per instance which algorithm matched.
 [[nodiscard]] Result<void> fill_digests(DesiredState& desired,
                                         const std::vector<reconcile::DigestNeed>& needs,
                                         DigestCache& cache);

@@ -3,6 +3,7 @@
 // contents, items not downloaded, names held twice) is said in comments and in warnings.
 #include "config/export.hpp"
 
+#include "config/document.hpp"
 #include "config/regex_check.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -79,6 +80,19 @@ std::set<std::string> held_twice(const std::vector<Item>& items, Name name_of) {
   return twice;
 }
 
+// Values the API may answer (the spec bounds them only in requests) that a configuration cannot
+// declare: written as a comment instead, so that the field stays as it is.
+bool declarable_match_count(int count) { return count >= 0 && count <= 1000; }
+
+void match_count(YAML::Emitter& out, int count) {
+  if (declarable_match_count(count)) {
+    field(out, "allowed_match_count", count);
+    return;
+  }
+  out << YAML::Comment("allowed_match_count: not declared, so left as it is: the account's " +
+                       std::to_string(count) + " is outside 0 to 1000");
+}
+
 void settings(YAML::Emitter& out, const LiveDlpSettings& live,
               const std::optional<std::string>& public_key_file) {
   out << YAML::Key << "settings" << YAML::Value << YAML::BeginMap;
@@ -89,6 +103,10 @@ void settings(YAML::Emitter& out, const LiveDlpSettings& live,
   if (live.public_key.empty()) {
     out << YAML::Key << "public_key" << YAML::Value << YAML::DoubleQuoted << "";
     out << YAML::Comment("payload logging is disabled");
+  } else if (!key_exportable(live.public_key)) {
+    out << YAML::Comment(
+        "public_key: not declared, so left as it is: the account's key is not "
+        "strict base64");
   } else if (public_key_file) {
     field(out, "public_key_file", *public_key_file);
   } else {
@@ -128,7 +146,7 @@ void custom_profile(YAML::Emitter& out, const LiveProfile& live) {
   out << YAML::BeginMap;
   field(out, "name", live.name);
   if (!live.description.empty()) field(out, "description", live.description);
-  field(out, "allowed_match_count", live.allowed_match_count);
+  match_count(out, live.allowed_match_count);
   field(out, "confidence_threshold", std::string(to_string(live.confidence_threshold)));
   field(out, "ocr_enabled", live.ocr_enabled);
   field(out, "ai_context_enabled", live.ai_context_enabled);
@@ -166,7 +184,7 @@ void predefined_profile(YAML::Emitter& out, const LivePredefinedProfile& live) {
   out << YAML::BeginMap;
   field(out, "name", live.name);
   field(out, "id", lower(live.id));
-  field(out, "allowed_match_count", live.allowed_match_count);
+  match_count(out, live.allowed_match_count);
   field(out, "confidence_threshold", std::string(to_string(live.confidence_threshold)));
   field(out, "ocr_enabled", live.ocr_enabled);
   field(out, "ai_context_enabled", live.ai_context_enabled);
@@ -212,7 +230,14 @@ void metadata(YAML::Emitter& out, const Metadata& values) {
 // its metadata.
 void documents(YAML::Emitter& out, const ExportedInstance& instance) {
   std::map<Metadata, std::vector<std::string>> groups;
-  for (const LiveItem& item : instance.written) groups[item.metadata].push_back(item.key);
+  for (const LiveItem& item : instance.written) {
+    // The attributes AI Search sets itself are not the configuration's to declare.
+    Metadata declared;
+    for (const auto& [key, value] : item.metadata) {
+      if (!is_builtin_metadata(key)) declared.emplace(key, value);
+    }
+    groups[declared].push_back(item.key);
+  }
   const auto largest = std::max_element(groups.begin(), groups.end(), [](auto& a, auto& b) {
     return a.second.size() < b.second.size();
   });
@@ -325,6 +350,8 @@ std::vector<const LiveDataset*> declarable_datasets(const std::vector<LiveDatase
 
 }  // namespace
 
+bool key_exportable(const Sensitive& key) { return is_base64(key.reveal()); }
+
 std::optional<std::string> document_key_problem(std::string_view key) {
   if (key.empty()) return "the key is empty";
   if (key.front() == '/') return "the key is an absolute path";
@@ -363,6 +390,28 @@ Exported render_export(const ExportInput& input) {
       "- prune is off: nothing this file leaves out is deleted until you turn it on.");
   out << YAML::BeginMap;
   field(out, "account_id", input.account_id);
+
+  // Odd values the API may answer are left out of the configuration, and said.
+  if (live.dlp_settings && !live.dlp_settings->public_key.empty() &&
+      !key_exportable(live.dlp_settings->public_key)) {
+    exported.warnings.push_back(
+        "dlp settings: the payload-logging key is not strict base64, so it is not declared (it "
+        "stays as it is)");
+  }
+  if (live.profiles) {
+    auto odd_count = [&](const std::string& what, int count) {
+      if (declarable_match_count(count)) return;
+      exported.warnings.push_back(what + ": allowed_match_count " + std::to_string(count) +
+                                  " is outside 0 to 1000, so it is not declared (it stays as it "
+                                  "is)");
+    };
+    for (const LiveProfile& p : live.profiles->custom) {
+      odd_count("custom profile \"" + p.name + "\"", p.allowed_match_count);
+    }
+    for (const LivePredefinedProfile& p : live.profiles->predefined) {
+      odd_count("predefined profile \"" + p.name + "\"", p.allowed_match_count);
+    }
+  }
 
   if (live.dlp_settings || live.profiles || live.datasets) {
     out << YAML::Key << "dlp" << YAML::Value << YAML::BeginMap;

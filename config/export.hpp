@@ -44,6 +44,9 @@ struct Exported {
 // again under the same key (absolute, empty, ".", ".." or hidden segments), if it cannot.
 [[nodiscard]] std::optional<std::string> document_key_problem(std::string_view key);
 
+// Whether the payload-logging key can be declared: a configuration only takes strict base64.
+[[nodiscard]] bool key_exportable(const Sensitive& key);
+
 // `text` as a glob that matches exactly it.
 [[nodiscard]] std::string glob_escaped(std::string_view text);
 

@@ -128,6 +128,9 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   plan->add_flag("--drift-exitcode", options.drift_exitcode,
                  "Exit 3 when the changes undo edits made outside cfsync since this configuration "
                  "was last applied in full (drift)");
+  plan->add_flag("--retry-failed", options.retry_failed,
+                 "Plan what `apply --retry-failed` does: upload again a dataset file whose last "
+                 "upload failed processing");
   std::string plan_out;
   plan->add_option("-o,--out", plan_out,
                    "Also save the plan to FILE, with digests of the configuration and the live "
@@ -146,6 +149,9 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
                   "safety limits allow");
   apply->add_flag("--wait", options.wait,
                   "Wait until uploaded documents are indexed; fail if one is not");
+  apply->add_flag("--retry-failed", options.retry_failed,
+                  "Upload again, unchanged, a dataset file whose last upload failed processing "
+                  "(without it, such a file is a warning of the plan until it changes)");
   double wait_timeout_ms = 600'000;
   add_duration(apply, "--wait-timeout", wait_timeout_ms,
                "How long apply waits for uploaded datasets to be processed (always) and, "

@@ -39,6 +39,8 @@ struct Options {
       state_dir;       // default: $STATE_DIRECTORY, else beside the config
   bool wait = false;   // apply: wait for uploaded documents to be indexed
   bool force = false;  // apply: past the safety limits
+  // plan, apply: upload again a dataset file whose last upload failed processing.
+  bool retry_failed = false;
   std::optional<std::filesystem::path> plan_out;   // plan --out: save the plan there
   std::optional<std::filesystem::path> plan_file;  // apply PLAN_FILE: apply exactly that plan
   std::chrono::milliseconds wait_timeout{600'000};

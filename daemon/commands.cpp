@@ -7,6 +7,7 @@
 #include "api/transport.hpp"
 #include "config/dataset_records.hpp"
 #include "config/digest_cache.hpp"
+#include "config/item_records.hpp"
 #include "config/load.hpp"
 #include "daemon/export.hpp"
 #include "daemon/lock.hpp"
@@ -103,8 +104,7 @@ Result<void> hash_documents(DesiredState& desired, const LiveState& live,
   const auto needs = reconcile::digests_needed(desired, *live.ai_search_instances);
   config::DigestCache cache = config::DigestCache::open(state_dir);
   CFSYNC_TRY_VOID(config::fill_digests(desired, needs, cache));
-  log.debug("{} documents compared by checksum, {} read from disk", needs.size(),
-            cache.files_read());
+  log.debug("{} documents hashed, {} read from disk", needs.size(), cache.files_read());
   // A cache that cannot be written costs a re-hash next time, nothing more.
   if (auto saved = cache.save(); !saved) log.warn("{}", saved.error().message());
   return {};
@@ -122,23 +122,47 @@ void attach_records(LiveDatasets& live, config::DatasetRecordStore& store) {
   live.records = store.records();
 }
 
-// Remembers each dataset upload as soon as it is made, so that a run cut short does not upload
-// the same file again.
+// Remembers what each dataset change sent as soon as it is applied, so that a run cut short
+// does not upload the same file again.
 void record_outcome(const Plan& plan, const api::ChangeOutcome& outcome,
                     config::DatasetRecordStore& store, spdlog::logger& log) {
-  const Change& change = plan.changes.at(outcome.change);
-  if (change.kind != ResourceKind::dlp_dataset) return;
-  if (std::holds_alternative<DeleteDataset>(change.payload) && !outcome.error) {
-    store.erase(change.id);
-  } else if (outcome.dataset_version) {
-    const auto* create = std::get_if<CreateDataset>(&change.payload);
-    const DesiredDataset& dataset =
-        create ? create->dataset : std::get<UploadDataset>(change.payload).dataset;
-    store.set(outcome.dataset_id, {dataset.file->sha256, *outcome.dataset_version});
-  } else {
-    return;
+  store.note_applied(plan.changes.at(outcome.change), outcome.dataset_id, outcome.dataset_version,
+                     !outcome.error);
+  // Without the record the next run sends once more; nothing worse. Unchanged: no write.
+  if (auto saved = store.save(); !saved) log.warn("{}", saved.error().message());
+}
+
+// What this machine uploaded as each item goes into `live` for the plan.
+void attach_item_records(std::vector<LiveInstance>& live, const config::ItemRecordStore& store) {
+  for (LiveInstance& instance : live) {
+    for (LiveItem& item : instance.items) {
+      const auto found = store.records().find(item.id);
+      if (found != store.records().end()) item.record = found->second;
+    }
   }
-  // Without the record the next run uploads once more; nothing worse.
+}
+
+// Remembers what each upload sent (its content's SHA-256, size and metadata keys) as soon as it
+// is applied, and forgets the items cfsync deleted.
+void record_item_outcome(const Change& change, const api::ChangeOutcome& outcome,
+                         config::ItemRecordStore& store, spdlog::logger& log) {
+  const UploadItem* upload = std::get_if<UploadItem>(&change.payload);
+  if (const auto* replace = std::get_if<ReplaceItem>(&change.payload)) {
+    store.erase(replace->remove.item_id);
+    upload = &replace->upload;
+  } else if (const auto* remove = std::get_if<DeleteItem>(&change.payload)) {
+    store.erase(remove->item_id);
+  }
+  const DesiredDocument* document = upload != nullptr ? &upload->document : nullptr;
+  if (document != nullptr && document->digests && !outcome.error && !outcome.item_id.empty()) {
+    const auto sha256 = document->digests->find("sha256");
+    if (sha256 != document->digests->end()) {
+      ItemRecord record{.sha256 = sha256->second, .size = document->size};
+      for (const auto& [key, value] : document->metadata) record.metadata_keys.push_back(key);
+      store.set(outcome.item_id, std::move(record));
+    }
+  }
+  // Without the record, an item whose checksum cannot be compared is uploaded once more.
   if (auto saved = store.save(); !saved) log.warn("{}", saved.error().message());
 }
 
@@ -198,12 +222,19 @@ Result<Pass> reconcile_pass(DesiredState& desired, const std::filesystem::path& 
                             const std::shared_ptr<spdlog::logger>& logger) {
   spdlog::logger& log = *logger;
   api::CloudflareProvider provider(client, desired.account_id, logger, options.max_in_flight);
+  provider.set_wait(options.wait_timeout, api::system_clock());
   // populate live: only what the configuration declares is read.
   CFSYNC_TRY(LiveState live, provider.populate(desired));
   // records: what this machine uploaded to each dataset.
   config::DatasetRecordStore records = config::DatasetRecordStore::open(state_dir);
-  if (live.datasets) attach_records(*live.datasets, records);
-  // hash: documents whose live item has their size are compared by content.
+  if (live.datasets) {
+    attach_records(*live.datasets, records);
+    live.datasets->retry_failed = options.retry_failed;
+  }
+  // records: what this machine uploaded as each AI Search item.
+  config::ItemRecordStore item_records = config::ItemRecordStore::open(state_dir);
+  if (live.ai_search_instances) attach_item_records(*live.ai_search_instances, item_records);
+  // hash: every document, by the algorithm of its item's checksum and by SHA-256.
   if (live.ai_search_instances) {
     CFSYNC_TRY_VOID(hash_documents(desired, live, state_dir, log));
   }
@@ -219,8 +250,8 @@ Result<Pass> reconcile_pass(DesiredState& desired, const std::filesystem::path& 
   // safety: before any write, a plan that takes away too much is refused.
   if (!pass.safety.empty() && !options.force) {
     Error refused(ErrorKind::plan,
-                  "refusing to apply: the plan takes away more than the safety limits allow "
-                  "(change `safety:` in the configuration, or apply with --force)");
+                  "refusing to apply: the plan fails the safety checks, before any write (see "
+                  "each below; change `safety:` or what the plan deletes, or apply with --force)");
     refused.details = pass.safety;
     return refused;
   }
@@ -233,6 +264,10 @@ Result<Pass> reconcile_pass(DesiredState& desired, const std::filesystem::path& 
         pass.plan,
         [&](const api::ChangeOutcome& outcome) {
           record_outcome(pass.plan, outcome, records, log);
+          const Change& change = pass.plan.changes.at(outcome.change);
+          if (change.kind == ResourceKind::ai_search_item) {
+            record_item_outcome(change, outcome, item_records, log);
+          }
           progress.step();
         },
         stop);

@@ -202,7 +202,9 @@ int export_command(const Options& options, const Environment& environment, std::
 
   config::ExportInput input{.account_id = account_id};
   const fs::path root = options.export_dir.value_or(fs::path());
-  for (const LiveInstance& instance : *live->ai_search_instances) {
+  for (LiveInstance& instance : *live->ai_search_instances) {
+    // Deleted items still holding their key (next_action "DELETE") are gone.
+    std::erase_if(instance.items, [](const LiveItem& item) { return item.deleting; });
     if (instance.items.empty()) continue;
     config::ExportedInstance exported{.namespace_name = instance.namespace_name,
                                       .id = instance.id,
@@ -220,7 +222,7 @@ int export_command(const Options& options, const Environment& environment, std::
   live->ai_search_instances.reset();
   input.live = std::move(*live);
   const Sensitive& key = input.live.dlp_settings->public_key;
-  if (options.export_dir && !key.empty()) {
+  if (options.export_dir && !key.empty() && config::key_exportable(key)) {
     const fs::path file = root / k_key_file;
     if (auto written = config::write_atomically(file, key.reveal() + "\n", "the payload key");
         !written) {

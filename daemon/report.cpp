@@ -333,17 +333,23 @@ std::string digest_of(const Protected& value) {
 }
 
 std::string plan_text(const Plan& plan, const std::string& account_id, RenderOptions options) {
+  const Paint paint{options.color};
+  std::string warnings;
+  for (const std::string& warning : plan.warnings) {
+    warnings += fmt::format("{}: {}\n", paint("Warning", "33"), warning);
+  }
+  if (!warnings.empty()) warnings += "\n";
   if (plan.empty()) {
-    return unmanaged_text(plan) +
+    return unmanaged_text(plan) + warnings +
            fmt::format("No changes. Account {} matches the configuration.\n", account_id);
   }
-  const Paint paint{options.color};
   std::string out = fmt::format("cfsync will make these changes to account {}:\n\n", account_id);
   for (const Change& change : plan.changes) {
     change_text(change, paint, options, out);
     out += "\n";
   }
   out += unmanaged_text(plan);
+  out += warnings;
   out += fmt::format("Plan: {}.\n", summary_line(plan.summary()));
   return out;
 }
@@ -355,6 +361,7 @@ std::string plan_json(const Plan& plan, const std::string& account_id, RenderOpt
                     {"account_id", account_id},
                     {"changes", std::move(changes)},
                     {"unmanaged", unmanaged_json(plan)},
+                    {"warnings", json::array(plan.warnings.begin(), plan.warnings.end())},
                     {"summary", summary_json(plan.summary())}};
   return json::serialize(root) + "\n";
 }

@@ -212,6 +212,7 @@ Outcome Daemon::reconcile() {
   }
   const Plan& plan = pass->plan;
   outcome.planned = plan.changes.size();
+  for (const std::string& warning : plan.warnings) log.warn("{}", warning);
   bool ok = pass->waited;
   for (std::size_t i = 0; pass->report && i < pass->report->outcomes.size(); ++i) {
     const api::ChangeOutcome& change_outcome = pass->report->outcomes[i];

@@ -1,5 +1,6 @@
 #include "reconcile/ai_search_model.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace cfsync {
@@ -8,6 +9,10 @@ namespace {
 constexpr std::array<std::string_view, 6> k_status_names = {"queued", "running", "completed",
                                                             "error",  "skipped", "outdated"};
 }  // namespace
+
+bool is_builtin_metadata(std::string_view key) {
+  return key == "filename" || key == "folder" || key == "timestamp";
+}
 
 std::string_view to_string(ItemStatus status) {
   return k_status_names.at(static_cast<std::size_t>(status));
@@ -26,6 +31,10 @@ bool is_final(ItemStatus status) {
 }
 
 std::optional<std::string> digest_algorithm_for(std::string_view checksum) {
+  const bool hex = std::all_of(checksum.begin(), checksum.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
+  if (!hex) return std::nullopt;
   switch (checksum.size()) {
     case 32:
       return "md5";

@@ -40,14 +40,32 @@ struct DesiredInstance {
 
 enum class ItemStatus { queued, running, completed, error, skipped, outdated };
 
+// What this machine sent when it uploaded an item, kept in the state directory (items.json):
+// what content is compared with when the API's checksum is not a hex digest or its size is
+// null, and which metadata keys cfsync set (the others are the server's: built-in, or retained
+// from a source).
+struct ItemRecord {
+  std::string sha256;  // of the content sent, hex
+  std::uint64_t size = 0;
+  std::vector<std::string> metadata_keys;  // sorted
+
+  friend bool operator==(const ItemRecord&, const ItemRecord&) = default;
+};
+using ItemRecords = std::map<std::string, ItemRecord>;  // by item id
+
 struct LiveItem {
   std::string id;
   std::string key;
-  std::string checksum;  // lower case; the algorithm is not named by the API
-  std::optional<std::uint64_t> file_size;
-  Metadata metadata;  // built-in keys too: only declared keys are compared
+  std::string checksum;                    // lower case; the algorithm is not named by the API
+  std::optional<std::uint64_t> file_size;  // unset: null, or not a whole number of bytes
+  Metadata metadata;                       // built-in keys too: only declared keys are compared
   ItemStatus status = ItemStatus::queued;
   std::string error;
+  // next_action "DELETE": deleted, but still holding its key until the API gets to it.
+  bool deleting = false;
+  // A value the API answered that cfsync cannot use ("file_size 12.5"), for a warning.
+  std::string odd;
+  std::optional<ItemRecord> record;  // attached from the state directory before planning
 };
 
 struct LiveInstance {
@@ -56,12 +74,16 @@ struct LiveInstance {
   std::vector<LiveItem> items;  // uploaded ones (source "builtin") only
 };
 
+// The metadata attributes AI Search sets on every item itself (its documentation's "built-in
+// metadata attributes"): never declared, never compared, never exported.
+[[nodiscard]] bool is_builtin_metadata(std::string_view key);
+
 [[nodiscard]] std::string_view to_string(ItemStatus status);
 [[nodiscard]] std::optional<ItemStatus> parse_item_status(std::string_view text);
 [[nodiscard]] bool is_final(ItemStatus status);  // completed, error or skipped
 
-// The digest algorithms cfsync can compare a checksum with, and the one a checksum's length
-// points to (32 hex digits: md5, 40: sha1, 64: sha256).
+// The digest algorithm a checksum is made with, as its length of hex digits says (32: md5, 40:
+// sha1, 64: sha256); none for anything else (the spec only says "string").
 [[nodiscard]] std::optional<std::string> digest_algorithm_for(std::string_view checksum);
 
 }  // namespace cfsync

@@ -27,14 +27,23 @@ FieldValue size_of(std::optional<std::uint64_t> size) {
   return static_cast<std::int64_t>(*size);
 }
 
-// Only declared keys count: the live metadata also holds the API's built-in keys.
-std::vector<FieldChange> metadata_changes(const Metadata& desired, const Metadata& live) {
+// Declared keys are compared; a key cfsync set at the last upload (the record says which) and
+// the configuration no longer declares is taken away. Other live keys are the server's (built-in,
+// or retained from a source) and never count.
+std::vector<FieldChange> metadata_changes(const Metadata& desired, const Metadata& live,
+                                          const ItemRecord* record) {
   std::vector<FieldChange> out;
   for (const auto& [key, value] : desired) {
     const auto found = live.find(key);
     if (found != live.end() && found->second == value) continue;
     out.push_back({"metadata." + key, found == live.end() ? FieldValue{} : shown(found->second),
                    shown(value)});
+  }
+  if (record == nullptr) return out;
+  for (const std::string& key : record->metadata_keys) {
+    const auto found = live.find(key);
+    if (desired.contains(key) || found == live.end()) continue;
+    out.push_back({"metadata." + key, shown(found->second), {}});
   }
   return out;
 }
@@ -51,11 +60,48 @@ std::optional<std::string> matching_digest(const DesiredDocument& document, cons
 
 std::vector<FieldChange> creation_fields(const DesiredDocument& document) {
   std::vector<FieldChange> fields = {{"size", {}, size_of(document.size)}};
-  for (FieldChange& change : metadata_changes(document.metadata, {})) {
+  for (FieldChange& change : metadata_changes(document.metadata, {}, nullptr)) {
     change.before = std::monostate{};
     fields.push_back(std::move(change));
   }
   return fields;
+}
+
+// Whether an item holds its document's content, and how that is known.
+struct ContentCheck {
+  bool same = false;
+  std::optional<FieldChange> field;  // what differs, when it shows
+  std::string reason;                // why it is uploaded again, when no field says
+};
+
+// By the API's size and hex checksum when it gives them; else by what this machine recorded
+// when it uploaded the item; else unknown, which uploads once more (and records). Nothing when
+// the document's digests, which the comparison needs, were not computed.
+std::optional<ContentCheck> compare_content(const DesiredDocument& document, const LiveItem& item) {
+  if (item.file_size && *item.file_size != document.size) {
+    return ContentCheck{
+        false, FieldChange{"size", size_of(item.file_size), size_of(document.size)}, {}};
+  }
+  if (!document.digests) return std::nullopt;
+  if (auto digest = matching_digest(document, item)) {
+    if (*digest == item.checksum) return ContentCheck{true, {}, {}};
+    return ContentCheck{false, FieldChange{"checksum", item.checksum, *digest}, {}};
+  }
+  const auto sha256 = document.digests->find("sha256");
+  if (sha256 == document.digests->end()) return std::nullopt;
+  const std::string why =
+      item.file_size ? "its checksum is not a hex digest" : "the API gives no size for it";
+  if (item.record) {
+    if (item.record->size == document.size && item.record->sha256 == sha256->second) {
+      return ContentCheck{true, {}, {}};
+    }
+    return ContentCheck{false, {}, why + ", and the file changed since this machine uploaded it"};
+  }
+  return ContentCheck{false,
+                      {},
+                      why +
+                          ", and no upload of it is recorded in the state directory: uploaded "
+                          "once more, and recorded"};
 }
 
 void plan_instance(const DesiredInstance& desired, const LiveInstance& live, Plan& plan,
@@ -63,6 +109,8 @@ void plan_instance(const DesiredInstance& desired, const LiveInstance& live, Pla
   const std::string label = desired.label();
   std::map<std::string, const LiveItem*> by_key;
   for (const LiveItem& item : live.items) {
+    // Deleted, its key not yet freed: gone as far as the plan is concerned.
+    if (item.deleting) continue;
     auto [it, inserted] = by_key.emplace(item.key, &item);
     if (!inserted) {
       problems.push_back("AI Search instance " + label + " lists two uploaded items with key \"" +
@@ -85,26 +133,19 @@ void plan_instance(const DesiredInstance& desired, const LiveInstance& live, Pla
       continue;
     }
     const LiveItem& item = *found->second;
-    std::vector<FieldChange> fields;
-    if (item.file_size != document.size) {
-      fields.push_back({"size", size_of(item.file_size), size_of(document.size)});
-    } else if (!document.digests) {
+    const std::optional<ContentCheck> content = compare_content(document, item);
+    if (!content) {
       problems.push_back("AI Search instance " + label + ": the content of \"" + document.key +
                          "\" was not hashed before planning");
       continue;
-    } else if (auto digest = matching_digest(document, item); !digest) {
-      // Re-uploading on every run would be the alternative: say so instead.
-      problems.push_back("AI Search instance " + label + ": item \"" + document.key +
-                         "\" has a checksum cfsync cannot compare (\"" + item.checksum +
-                         "\" is not an MD5, SHA-1 or SHA-256 hex digest)");
-      continue;
-    } else if (*digest != item.checksum) {
-      fields.push_back({"checksum", item.checksum, *digest});
     }
-    for (FieldChange& change : metadata_changes(document.metadata, item.metadata)) {
+    std::vector<FieldChange> fields;
+    if (content->field) fields.push_back(*content->field);
+    const ItemRecord* record = item.record ? &*item.record : nullptr;
+    for (FieldChange& change : metadata_changes(document.metadata, item.metadata, record)) {
       fields.push_back(std::move(change));
     }
-    if (fields.empty()) continue;
+    if (content->same && fields.empty()) continue;
     plan.changes.push_back(
         {.kind = ResourceKind::ai_search_item,
          .name = document.key,
@@ -112,10 +153,11 @@ void plan_instance(const DesiredInstance& desired, const LiveInstance& live, Pla
          .id = item.id,
          .action = Action::replace,
          .fields = std::move(fields),
+         .reason = content->same ? std::string() : content->reason,
          .payload = ReplaceItem{{desired.namespace_name, desired.id, item.id, item.key}, upload}});
   }
   for (const LiveItem& item : live.items) {
-    if (declared.contains(item.key)) continue;
+    if (item.deleting || declared.contains(item.key)) continue;
     if (!desired.prune) {
       plan.unmanaged.push_back({ResourceKind::ai_search_item, item.key, item.id, label});
       continue;
@@ -142,15 +184,18 @@ void plan_ai_search(const DesiredState& desired, const std::vector<LiveInstance>
 
 std::vector<DigestNeed> digests_needed(const DesiredState& desired,
                                        const std::vector<LiveInstance>& live) {
+  // Every document: its SHA-256 is what an upload records, and the fallback of a comparison;
+  // with a live item, also the digest its checksum is made with.
   std::vector<DigestNeed> out;
   for (std::size_t i = 0; i < desired.ai_search_instances.size(); ++i) {
     std::map<std::string_view, const LiveItem*> by_key;
-    for (const LiveItem& item : live.at(i).items) by_key.emplace(item.key, &item);
+    for (const LiveItem& item : live.at(i).items) {
+      if (!item.deleting) by_key.emplace(item.key, &item);
+    }
     const std::vector<DesiredDocument>& documents = desired.ai_search_instances[i].documents;
     for (std::size_t j = 0; j < documents.size(); ++j) {
       const auto found = by_key.find(documents[j].key);
-      if (found == by_key.end() || found->second->file_size != documents[j].size) continue;
-      out.push_back({i, j, found->second->checksum});
+      out.push_back({i, j, found == by_key.end() ? std::string() : found->second->checksum});
     }
   }
   return out;

@@ -85,11 +85,19 @@ struct LiveDataset {
   [[nodiscard]] bool multi_column() const { return encoding_version >= 2; }
 };
 
-// What cfsync uploaded to a dataset from this machine: the file's digest and the version the
-// upload produced. Kept in the state directory, keyed by dataset id.
-struct DatasetRecord {
+// An upload cfsync made: the file's digest and the version it went into.
+struct RecordedUpload {
   std::string sha256;
   std::int64_t version = 0;
+  friend bool operator==(const RecordedUpload&, const RecordedUpload&) = default;
+};
+
+// What cfsync sent to a dataset from this machine, kept in the state directory by dataset id:
+// its last upload, and the case sensitivity it last set, which stands in for the live value
+// when the API's answers leave case_sensitive out (the spec does not require it there).
+struct DatasetRecord {
+  std::optional<RecordedUpload> upload;
+  std::optional<bool> case_sensitive;
   friend bool operator==(const DatasetRecord&, const DatasetRecord&) = default;
 };
 
@@ -98,6 +106,9 @@ using DatasetRecords = std::map<std::string, DatasetRecord>;
 struct LiveDatasets {
   std::vector<LiveDataset> datasets;  // as listed
   DatasetRecords records;             // filled in from the state directory before planning
+  // Set with the records (`--retry-failed`): a file whose recorded upload failed processing is
+  // uploaded again unchanged, instead of being left out with a warning.
+  bool retry_failed = false;
 };
 
 }  // namespace cfsync

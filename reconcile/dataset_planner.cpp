@@ -4,7 +4,10 @@
 // made only with a reason: the columns or the cell counts differ (no state needed), or the
 // upload cfsync recorded for this machine is not the account's latest version of this file.
 // A record that matches the latest version and the file settles it, whatever the counts: the
-// API's way of counting cells is not documented, and must not cause an upload on every run.
+// API's way of counting cells is not documented, and must not cause an upload on every run. When
+// that version failed processing, the same bytes would fail the same way: the failure is a
+// warning of the plan (the rest of it goes on) until the file changes, or until `--retry-failed`
+// asks for the upload anyway.
 #include "reconcile/planner.hpp"
 
 #include <algorithm>
@@ -75,9 +78,35 @@ std::vector<FieldChange> count_changes(const DesiredDataset& desired, const Data
   return out;
 }
 
+// cfsync's own upload of this very file is the account's latest version.
+bool is_latest_upload(const DatasetFile& file, const LiveDataset& live,
+                      const RecordedUpload* upload) {
+  return upload && live.latest_version == upload->version && upload->sha256 == file.sha256;
+}
+
+// What of the file failed processing, named without a cell: the failed columns of an EDM
+// version (the live columns are the latest version's), else the whole file.
+std::string failed_part(const DesiredDataset& desired, const DatasetFile& file,
+                        const LiveDataset& live) {
+  const std::string digest = short_digest(file.sha256);
+  if (desired.kind == DatasetKind::word_list) {
+    return "the word list (" + digest + ", " + std::to_string(file.cells) +
+           (file.cells == 1 ? " entry)" : " entries)");
+  }
+  std::string columns;
+  std::size_t failed = 0;
+  for (const LiveDatasetColumn& column : live.columns) {
+    if (column.upload_status != UploadStatus::failed) continue;
+    columns += (columns.empty() ? "" : ", ") + in_quotes(column.header_name);
+    ++failed;
+  }
+  if (failed == 0) return "the file (" + digest + ")";
+  return (failed == 1 ? "column " : "columns ") + columns + " of the file (" + digest + ")";
+}
+
 // Why the file must go up again, or nothing when the account holds it already.
 std::optional<std::string> upload_reason(const DesiredDataset& desired, const DatasetFile& file,
-                                         const LiveDataset& live, const DatasetRecord* record,
+                                         const LiveDataset& live, const RecordedUpload* record,
                                          const std::vector<FieldChange>& counts) {
   if (desired.kind == DatasetKind::edm) {
     StringList have = live_headers(live);
@@ -89,9 +118,12 @@ std::optional<std::string> upload_reason(const DesiredDataset& desired, const Da
   if (!live.latest_version) return "the dataset has no upload yet";
   const std::string latest = "version " + std::to_string(*live.latest_version);
   // cfsync's own upload of this very file is the latest version: nothing to send, whatever the
-  // API counted (its counting is not documented, and the version proves the content).
-  if (record && record->version == *live.latest_version && record->sha256 == file.sha256) {
-    if (live.latest_status == UploadStatus::failed) return latest + " failed to process";
+  // API counted (its counting is not documented, and the version proves the content). A failed
+  // one gets here only with --retry-failed.
+  if (is_latest_upload(file, live, record)) {
+    if (live.latest_status == UploadStatus::failed) {
+      return latest + " of this content failed to process, and --retry-failed sends it again";
+    }
     if (live.latest_status != UploadStatus::empty) return std::nullopt;
   }
   if (live.latest_status == UploadStatus::empty) return latest + " has no content";
@@ -108,7 +140,7 @@ std::optional<std::string> upload_reason(const DesiredDataset& desired, const Da
 }
 
 Change upload_change(const DesiredDataset& desired, const DatasetFile& file,
-                     const LiveDataset& live, const DatasetRecord* record,
+                     const LiveDataset& live, const RecordedUpload* record,
                      std::vector<FieldChange> counts, std::string reason) {
   Change change{.kind = ResourceKind::dlp_dataset,
                 .name = desired.name,
@@ -133,7 +165,19 @@ Change upload_change(const DesiredDataset& desired, const DatasetFile& file,
   return change;
 }
 
-std::optional<Change> settings_change(const DesiredDataset& desired, const LiveDataset& live) {
+// The dataset's case sensitivity: as the API reports it, else as cfsync last sent it from here
+// (the spec does not require the field in answers); unset when neither says.
+std::optional<bool> known_case_sensitive(const LiveDataset& live, const DatasetRecord* record) {
+  if (live.case_sensitive || record == nullptr) return live.case_sensitive;
+  return record->case_sensitive;
+}
+
+// The PUT of what differs. A custom word list's always carries case_sensitive, which the spec
+// says is "only required for custom word lists": the declared value, else the known one; when
+// neither is there, sending a guess could flip it, so that is a problem.
+std::optional<Change> settings_change(const DesiredDataset& desired, const LiveDataset& live,
+                                      const DatasetRecord* record,
+                                      std::vector<std::string>& problems) {
   UpdateDataset update{.id = live.id};
   Change change{.kind = ResourceKind::dlp_dataset,
                 .name = desired.name,
@@ -146,13 +190,29 @@ std::optional<Change> settings_change(const DesiredDataset& desired, const LiveD
     if (live.description) field.before = *live.description;
     change.fields.push_back(std::move(field));
   }
-  if (desired.case_sensitive && live.case_sensitive != desired.case_sensitive) {
+  const std::optional<bool> known = known_case_sensitive(live, record);
+  if (desired.case_sensitive && known != desired.case_sensitive) {
     update.case_sensitive = desired.case_sensitive;
     FieldChange field{"case_sensitive", std::monostate{}, *desired.case_sensitive};
-    if (live.case_sensitive) field.before = *live.case_sensitive;
+    if (known) field.before = *known;
     change.fields.push_back(std::move(field));
+    if (!known) {
+      change.reason =
+          "the API does not report case_sensitive and no value sent from here is recorded: sent "
+          "once, then recorded";
+    }
   }
   if (change.fields.empty()) return std::nullopt;
+  if (!update.case_sensitive && !live.secret && !live.multi_column()) {
+    if (!known) {
+      problems.push_back("dataset " + in_quotes(desired.name) +
+                         ": its description differs, and a word list's PUT must carry "
+                         "case_sensitive, which the API does not report and no earlier run from "
+                         "here recorded; declare case_sensitive for it");
+      return std::nullopt;
+    }
+    update.case_sensitive = known;
+  }
   change.payload = std::move(update);
   return change;
 }
@@ -243,16 +303,26 @@ void plan_datasets(const DesiredState& desired, const LiveDatasets& live, Plan& 
           "), which the API cannot change; delete it in the dashboard or choose another name");
       continue;
     }
-    if (auto change = settings_change(dataset, live_dataset)) {
+    const auto record_at = live.records.find(live_dataset.id);
+    const DatasetRecord* record = record_at == live.records.end() ? nullptr : &record_at->second;
+    if (auto change = settings_change(dataset, live_dataset, record, problems)) {
       plan.changes.push_back(std::move(*change));
     }
     if (!dataset.file) continue;
     const DatasetFile& file = *dataset.file;
-    const auto record_at = live.records.find(live_dataset.id);
-    const DatasetRecord* record = record_at == live.records.end() ? nullptr : &record_at->second;
+    const RecordedUpload* upload = record && record->upload ? &*record->upload : nullptr;
+    if (is_latest_upload(file, live_dataset, upload) &&
+        live_dataset.latest_status == UploadStatus::failed && !live.retry_failed) {
+      plan.warnings.push_back(label + ": version " + std::to_string(upload->version) +
+                              " of this content failed: processing failed for " +
+                              failed_part(dataset, file, live_dataset) +
+                              "; cfsync uploads it again once the file changes, or with apply "
+                              "--retry-failed");
+      continue;
+    }
     std::vector<FieldChange> counts = count_changes(dataset, file, live_dataset);
-    if (auto reason = upload_reason(dataset, file, live_dataset, record, counts)) {
-      plan.changes.push_back(upload_change(dataset, file, live_dataset, record, std::move(counts),
+    if (auto reason = upload_reason(dataset, file, live_dataset, upload, counts)) {
+      plan.changes.push_back(upload_change(dataset, file, live_dataset, upload, std::move(counts),
                                            std::move(*reason)));
     }
   }

@@ -155,8 +155,12 @@ struct Change {
   Action action = Action::update;
   std::vector<FieldChange> fields;
   // Why the change is needed when the fields alone do not say (a dataset upload: "the file
-  // changed since version 3 was uploaded"); else empty.
+  // changed since version 3 was uploaded"), or what else it does; else empty.
   std::string reason;
+  // What a delete takes from others: each entry it deletes that another profile lists in its
+  // shared_entries, as `entry "e" is also used by profile "B" (not managed)`. Cloudflare deletes
+  // an entry everywhere, so such a change is a safety problem (reconcile/safety).
+  std::vector<std::string> shared_with;
   Origin origin = Origin::pending;
   ChangePayload payload;
 };
@@ -181,6 +185,9 @@ struct PlanSummary {
 struct Plan {
   std::vector<Change> changes;
   std::vector<Unmanaged> unmanaged;
+  // What the plan leaves undone and why, for the user to act on: shown with the plan, never
+  // blocking the rest of it (a dataset whose content failed processing).
+  std::vector<std::string> warnings;
 
   [[nodiscard]] bool empty() const { return changes.empty(); }
   [[nodiscard]] PlanSummary summary() const;

@@ -41,8 +41,9 @@ void plan_datasets(const DesiredState& desired, const LiveDatasets& live, Plan& 
 // Dataset deletes come last: they run after the profiles that may use a dataset changed.
 void plan_dataset_deletes(const DesiredState& desired, const LiveDatasets& live, Plan& plan);
 
-// The documents whose content must be compared by checksum: a live item has their key and
-// their size. {instance index, document index, the live item's checksum}.
+// The digests each document needs: SHA-256 always (an upload records it; a comparison falls back
+// on it), and the algorithm of the checksum of the live item with its key, if there is one.
+// {instance index, document index, that checksum or ""}.
 struct DigestNeed {
   std::size_t instance = 0;
   std::size_t document = 0;

@@ -297,6 +297,15 @@ void plan_predefined(const DesiredPredefinedProfile& desired,
     fields.push_back(
         {"ai_context_enabled", profile.ai_context_enabled, *desired.ai_context_enabled});
   }
+  // The spec bounds the count in requests only: an answer outside them would be sent back as it
+  // is, and refused, by a PUT made for another field.
+  const int count = profile.allowed_match_count;
+  if (!fields.empty() && !desired.allowed_match_count && (count < 0 || count > 1000)) {
+    plan.warnings.push_back("predefined profile " + quoted(profile.name) +
+                            ": the account's allowed_match_count " + std::to_string(count) +
+                            " is outside 0 to 1000, and this update sends it back as it is; "
+                            "declare allowed_match_count if the API refuses it");
+  }
   if (!fields.empty()) {
     plan.changes.push_back(
         {.kind = ResourceKind::dlp_predefined_profile,
@@ -401,6 +410,74 @@ std::vector<FieldChange> profile_field_changes(const DesiredProfile& desired,
   return out;
 }
 
+namespace {
+
+// Which profiles, other than its owner, will still use an entry once the plan is applied: those
+// that list it in shared_entries and are not managed, or are managed and keep listing it (or
+// leave their shared_entries undeclared, so unchanged), and are not deleted themselves.
+std::vector<std::string> other_users(const std::string& entry_id, const std::string& owner_id,
+                                     const DesiredState& desired, const LiveProfiles& live,
+                                     const std::set<std::string>& deleted_profiles) {
+  std::map<std::string, const DesiredProfile*> declared;
+  for (const DesiredProfile& profile : desired.profiles) declared[profile.name] = &profile;
+  auto lists = [&entry_id](const std::vector<SharedEntry>& shared) {
+    return std::any_of(shared.begin(), shared.end(),
+                       [&entry_id](const SharedEntry& s) { return lower(s.entry_id) == entry_id; });
+  };
+  std::vector<std::string> users;
+  for (const LiveProfile& profile : live.custom) {
+    if (profile.id == owner_id || deleted_profiles.contains(profile.id)) continue;
+    if (!lists(profile.shared_entries)) continue;
+    const auto found = declared.find(profile.name);
+    if (found == declared.end()) {
+      users.push_back("profile " + quoted(profile.name) + " (not managed)");
+    } else if (!found->second->shared_entries || lists(*found->second->shared_entries)) {
+      users.push_back("profile " + quoted(profile.name) + " (its shared_entries keep it)");
+    }
+  }
+  return users;
+}
+
+// Deleting a custom entry deletes it account-wide, from every profile that shares it: each such
+// delete (of the entry, or of the profile that owns it) names who else uses it.
+void mark_shared_deletes(const DesiredState& desired, const LiveProfiles& live, Plan& plan) {
+  std::map<std::string, const LiveProfile*> by_id;
+  std::map<std::string, std::pair<const LiveProfile*, const LiveEntry*>> entries;  // by entry id
+  for (const LiveProfile& profile : live.custom) {
+    by_id[profile.id] = &profile;
+    for (const LiveEntry& entry : profile.entries) entries[lower(entry.id)] = {&profile, &entry};
+  }
+  std::set<std::string> deleted_profiles;
+  for (const Change& change : plan.changes) {
+    if (const auto* remove = std::get_if<DeleteProfile>(&change.payload)) {
+      deleted_profiles.insert(remove->id);
+    }
+  }
+  for (Change& change : plan.changes) {
+    std::vector<std::pair<const LiveProfile*, const LiveEntry*>> deleted;
+    if (const auto* remove = std::get_if<DeleteEntry>(&change.payload)) {
+      const auto found = entries.find(lower(remove->id));
+      if (found != entries.end()) deleted.push_back(found->second);
+    } else if (const auto* remove_profile = std::get_if<DeleteProfile>(&change.payload)) {
+      const auto found = by_id.find(remove_profile->id);
+      if (found == by_id.end()) continue;
+      for (const LiveEntry& entry : found->second->entries)
+        deleted.emplace_back(found->second, &entry);
+    }
+    for (const auto& [owner, entry] : deleted) {
+      const std::vector<std::string> users =
+          other_users(lower(entry->id), owner->id, desired, live, deleted_profiles);
+      if (users.empty()) continue;
+      std::string line = "entry " + quoted(entry->name) + " is also used by ";
+      for (std::size_t i = 0; i < users.size(); ++i) line += (i > 0 ? ", " : "") + users[i];
+      change.reason += (change.reason.empty() ? "" : "; ") + line;
+      change.shared_with.push_back(std::move(line));
+    }
+  }
+}
+
+}  // namespace
+
 void plan_profiles(const DesiredState& desired, const LiveProfiles& live, Plan& plan,
                    std::vector<std::string>& problems) {
   std::map<std::string, std::vector<LiveProfile>> live_by_name;
@@ -443,6 +520,7 @@ void plan_profiles(const DesiredState& desired, const LiveProfiles& live, Plan& 
       }
     }
   }
+  mark_shared_deletes(desired, live, plan);
 }
 
 }  // namespace cfsync::reconcile

@@ -71,6 +71,18 @@ std::vector<std::string_view> safety_kinds() {
 std::vector<std::string> safety_problems(const Plan& plan, const DesiredState& desired,
                                          const LiveState& live) {
   std::vector<std::string> problems;
+  // A custom entry is deleted account-wide: not from under a profile that shares it.
+  for (const Change& change : plan.changes) {
+    for (const std::string& use : change.shared_with) {
+      const std::string what =
+          change.kind == ResourceKind::dlp_profile
+              ? "deleting dlp profile \"" + change.name + "\""
+              : "deleting entry \"" + change.name + "\" of dlp profile \"" + change.parent + "\"";
+      problems.push_back(what + ": " + use +
+                         "; Cloudflare deletes an entry from every profile that lists it (take it "
+                         "out of their shared_entries first)");
+    }
+  }
   for (ResourceKind kind : k_kinds) {
     std::size_t removed = 0;
     for (const Change& change : plan.changes) {

@@ -16,7 +16,8 @@ namespace cfsync::reconcile {
 // Why `plan` must not be applied, one line per kind and rule, naming the numbers; empty when it
 // may. A kind goes over when it would delete or replace more than max_delete_percent of its live
 // objects or more than max_delete_count of them (both once at least k_safety_minimum exist), or
-// when the configuration declares none of it and the plan deletes any, unless allow_empty.
+// when the configuration declares none of it and the plan deletes any, unless allow_empty. A
+// delete that takes a custom entry from another profile's shared_entries is always a problem.
 [[nodiscard]] std::vector<std::string> safety_problems(const Plan& plan,
                                                        const DesiredState& desired,
                                                        const LiveState& live);

@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <sstream>
 
 namespace cfsync::test {
 namespace {
@@ -134,17 +136,17 @@ TEST_CASE("unchanged documents are not written, with or without the state direct
   add_tree(documents);
   documents.apply();
   const ProcessResult cold = documents.cfsync({"plan", "--log-level", "debug"});
-  CHECK(cold.err.find("3 documents compared by checksum, 3 read from disk") != std::string::npos);
+  CHECK(cold.err.find("3 documents hashed, 3 read from disk") != std::string::npos);
   const ProcessResult warm =
       documents.cfsync({"plan", "--detailed-exitcode", "--log-level", "debug"});
   CHECK(warm.exit_code == 0);
-  CHECK(warm.err.find("3 documents compared by checksum, 0 read from disk") != std::string::npos);
+  CHECK(warm.err.find("3 documents hashed, 0 read from disk") != std::string::npos);
 
   documents.remove_state();  // a fresh CI runner: no local state at all
   const ProcessResult fresh =
       documents.cfsync({"plan", "--detailed-exitcode", "--log-level", "debug"});
   CHECK(fresh.exit_code == 0);
-  CHECK(fresh.err.find("3 documents compared by checksum, 3 read from disk") != std::string::npos);
+  CHECK(fresh.err.find("3 documents hashed, 3 read from disk") != std::string::npos);
   CHECK(documents.check_converged() == 1);
 }
 
@@ -225,6 +227,106 @@ TEST_CASE("checksums in SHA-256 work as well as MD5") {
   documents.file("intro.md", "# Outro\n");
   CHECK(documents.apply() == std::vector<std::string>{"DELETE items/{id}", "POST items"});
   documents.check_converged();
+}
+
+TEST_CASE("queued deletes (--item-delete-delay-ms): each replace waits for its key, then uploads") {
+  Documents documents({"--item-delete-delay-ms", "1500"});
+  documents.config(config_for("support-docs", false));
+  for (int i = 0; i < 6; ++i) documents.file("doc" + std::to_string(i) + ".md", "# old\n");
+  documents.apply();
+  for (int i = 0; i < 6; ++i) documents.file("doc" + std::to_string(i) + ".md", "# new\n");
+  documents.emulator().reset_log();
+  const ProcessResult apply = documents.cfsync({"apply"});
+  CHECK_MESSAGE(apply.exit_code == 0, apply.err);
+  CHECK(apply.out.find("Apply complete: 0 created, 0 updated, 6 replaced, 0 deleted.") !=
+        std::string::npos);
+  std::size_t deletes = 0;
+  std::size_t uploaded = 0;
+  std::size_t refused = 0;
+  for (const LoggedRequest& request : writes(documents.emulator().requests())) {
+    if (request.method == "DELETE") ++deletes;
+    if (request.method == "POST" && request.status == 200) ++uploaded;
+    if (request.method == "POST" && request.status == 409) ++refused;
+  }
+  CHECK(deletes == 6);
+  CHECK(uploaded == 6);
+  CHECK(refused >= 6);  // each upload met its key still held at least once
+  // Every document is there with its new content (the plan compares checksums), at once.
+  CHECK(documents.check_converged() == 1);
+}
+
+TEST_CASE("checksums that are not hex digests, and null sizes: compared by the upload records") {
+  const std::vector<std::vector<std::string>> variants = {
+      {"--item-checksum=opaque"}, {"--item-checksum=opaque", "--item-null-sizes"}};
+  for (const std::vector<std::string>& variant : variants) {
+    CAPTURE(variant.size());
+    Documents documents(variant);
+    add_tree(documents);
+    // DLP settings in the same configuration: never held up by the items.
+    std::string yaml = config_for("support-docs", false);
+    yaml.insert(yaml.find("ai_search:"), "dlp:\n  settings:\n    ocr: true\n");
+    documents.config(yaml);
+    CHECK(documents.apply().size() == 4);  // the settings PATCH and three uploads
+    CHECK(documents.check_converged() == 2);
+
+    // Content of the same size changed: the record says so.
+    documents.file("intro.md", "# Outro\n");
+    const ProcessResult plan = documents.cfsync({"plan"});
+    CHECK(plan.out.find("and the file changed since this machine uploaded it") !=
+          std::string::npos);
+    CHECK(documents.apply() == std::vector<std::string>{"DELETE items/{id}", "POST items"});
+    CHECK(documents.check_converged() == 2);
+
+    // Without the state directory (another machine), each item is uploaded once more, then
+    // recorded: converged again.
+    documents.remove_state();
+    const ProcessResult cold = documents.cfsync({"plan", "--detailed-exitcode"});
+    CHECK(cold.exit_code == 2);
+    CHECK(cold.out.find("no upload of it is recorded in the state directory") != std::string::npos);
+    CHECK(documents.apply().size() == 6);
+    CHECK(documents.check_converged() == 2);
+  }
+}
+
+TEST_CASE("null sizes with hex checksums: compared by checksum, records or not") {
+  Documents documents({"--item-null-sizes"});
+  add_tree(documents);
+  documents.apply();
+  CHECK(documents.check_converged() == 1);
+  documents.remove_state();
+  CHECK(documents.check_converged() == 1);
+  documents.file("intro.md", "# Outro\n");
+  CHECK(documents.apply() == std::vector<std::string>{"DELETE items/{id}", "POST items"});
+  CHECK(documents.check_converged() == 1);
+}
+
+TEST_CASE("metadata the server sets (--item-builtin-metadata) is never a change, nor exported") {
+  Documents documents({"--item-builtin-metadata"});
+  add_tree(documents);
+  const std::string extra = "          include: [\"**/*.md\", \"**/*.pdf\"]\n";
+  documents.config(config_for("support-docs", false, extra + "          metadata: {team: docs}\n"));
+  documents.apply();
+  CHECK(documents.check_converged() == 1);
+  const TempDir out;
+  const ProcessResult exported = run(
+      {binary("cfsync"), "export", "--account", k_account, "--api-url", documents.emulator().url(),
+       "--dir", (out.path() / "export").string(), "--with-documents"},
+      {{"CLOUDFLARE_API_TOKEN", k_token}});
+  REQUIRE_MESSAGE(exported.exit_code == 0, exported.err);
+  std::ifstream in(out.path() / "export" / "cfsync.yaml");
+  std::ostringstream yaml;
+  yaml << in.rdbuf();
+  CHECK(yaml.str().find("team: docs") != std::string::npos);
+  CHECK(yaml.str().find("timestamp") == std::string::npos);
+  CHECK(yaml.str().find("folder") == std::string::npos);
+
+  // A key the configuration no longer declares is taken away: cfsync recorded that it set it.
+  documents.config(config_for("support-docs", false));
+  const ProcessResult plan = documents.cfsync({"plan"});
+  CHECK(plan.out.find("metadata.team = \"docs\" → null") != std::string::npos);
+  std::vector<std::string> writes = documents.apply();
+  CHECK(writes.size() == 6);
+  CHECK(documents.check_converged() == 1);
 }
 
 TEST_CASE("apply --wait: waits for indexing, and fails on an indexing error") {

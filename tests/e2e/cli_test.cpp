@@ -346,5 +346,67 @@ TEST_CASE("a top-level comma under a 256 MiB memory limit: an error, not an abor
   CHECK(result.err.find("cfsync.yaml:1:1: invalid YAML") != std::string::npos);
 }
 
+// Issue 14, case 8: values the spec allows in answers but a configuration cannot hold. They are
+// written into the emulator's state file between two runs of it.
+TEST_CASE("odd values the API answers: plan and export go on, and say which") {
+  TempDir dir;
+  const std::string state = (dir.path() / "emulator.json").string();
+  const std::string fixture =
+      dir.write(
+             "fixture.json",
+             R"({"ai_search":{"instances":[{"namespace":"default","id":"docs","managed":true}]}})")
+          .string();
+  dir.write("repo/docs/a.md", "# a\n");
+  dir.write("repo/cfsync.yaml", std::string("account_id: ") + k_account + R"(
+dlp:
+  settings:
+    payload_logging: {public_key: c2VjcmV0LWtleQ==}
+  predefined_profiles:
+    - name: Credit Card Numbers
+      ocr_enabled: true
+ai_search:
+  instances:
+    - id: docs
+      documents:
+        - dir: docs
+)");
+  const std::string repo = (dir.path() / "repo").string();
+  const std::string state_dir = (dir.path() / "state").string();
+  {
+    EmulatorProcess emulator({"--state", state, "--fixture", fixture});
+    const ProcessResult apply = cfsync(emulator, {"apply", "-c", repo, "--state-dir", state_dir});
+    REQUIRE_MESSAGE(apply.exit_code == 0, apply.err);
+  }
+  const ProcessResult edited =
+      run({"/usr/bin/python3", "-c",
+           "import json, sys\n"
+           "state = json.load(open(sys.argv[1]))\n"
+           "account = state['accounts'][sys.argv[2]]\n"
+           "account['dlp']['settings']['payload_logging']['public_key'] = 'not base64!'\n"
+           "for profile in account['dlp']['profiles']:\n"
+           "  if profile['name'] == 'Credit Card Numbers': profile['allowed_match_count'] = 5000\n"
+           "for instance in account['ai_search']['instances'].values():\n"
+           "  for item in instance['items']: item['file_size'] = 4.5\n"
+           "json.dump(state, open(sys.argv[1], 'w'))\n",
+           state, k_account});
+  REQUIRE_MESSAGE(edited.exit_code == 0, edited.err);
+
+  EmulatorProcess emulator({"--state", state, "--fixture", fixture});
+  const ProcessResult plan =
+      cfsync(emulator, {"plan", "--detailed-exitcode", "-c", repo, "--state-dir", state_dir});
+  CHECK_MESSAGE(plan.exit_code == 2, plan.err);  // the key is set back; nothing else
+  CHECK(plan.out.find("Plan: 0 to create, 1 to update, 0 to delete.") != std::string::npos);
+  CHECK(plan.err.find("item \"a.md\": file_size 4.5 is not a whole number of bytes") !=
+        std::string::npos);
+
+  const ProcessResult exported = cfsync(emulator, {"export", "--account", k_account});
+  CHECK_MESSAGE(exported.exit_code == 0, exported.err);
+  CHECK(exported.err.find("the payload-logging key is not strict base64, so it is not declared") !=
+        std::string::npos);
+  CHECK(exported.err.find("predefined profile \"Credit Card Numbers\": allowed_match_count 5000 "
+                          "is outside 0 to 1000") != std::string::npos);
+  CHECK(exported.out.find("not base64") == std::string::npos);
+}
+
 }  // namespace
 }  // namespace cfsync::test

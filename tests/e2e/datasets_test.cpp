@@ -173,11 +173,10 @@ TEST_CASE("an EDM dataset is adopted by name, a column added is 1 + 1 + 3 writes
   // dataset's own order is the API's to enforce, and the emulator does).
   std::vector<std::string> made = datasets.apply();
   std::sort(made.begin(), made.end());
-  CHECK(made == std::vector<std::string>{"POST /datasets", "POST /datasets/{id}/upload",
-                                         "POST /datasets/{id}/upload/1",
-                                         "POST /datasets/{id}/versions/2",
-                                         "POST /datasets/{id}/versions/2/entries/{id}",
-                                         "POST /datasets/{id}/versions/2/entries/{id}"});
+  CHECK(made == std::vector<std::string>{
+                    "POST /datasets", "POST /datasets/{id}/upload", "POST /datasets/{id}/upload/1",
+                    "POST /datasets/{id}/versions/2", "POST /datasets/{id}/versions/2/entries/{id}",
+                    "POST /datasets/{id}/versions/2/entries/{id}"});
   datasets.check_converged();
 
   datasets.file("customers.csv",
@@ -222,7 +221,7 @@ TEST_CASE("a malformed CSV is exit 1 with its line, before any request") {
   CHECK(datasets.emulator().requests().empty());
 }
 
-TEST_CASE("a failed column is reported by name, and the next run uploads again") {
+TEST_CASE("a failed column is reported by name, and the next plan names it without uploading") {
   Datasets datasets({"--dataset-fail-pattern", "*1002*"});
   datasets.config(config_yaml(true));
   datasets.apply({}, 1);
@@ -230,8 +229,110 @@ TEST_CASE("a failed column is reported by name, and the next run uploads again")
                                "  failed dataset \"customer-records\" version 2 (column "
                                "[\"account\"])\n") != std::string::npos);
   CHECK(datasets.last.out.find("but dataset processing did not succeed") != std::string::npos);
+  datasets.emulator().reset_log();
   const ProcessResult plan = datasets.cfsync({"plan"});
-  CHECK(plan.out.find("(new version: version 2 failed to process)") != std::string::npos);
+  CHECK(plan.exit_code == 0);
+  CHECK(plan.out.find("Warning: dataset \"customer-records\": version 2 of this content failed: "
+                      "processing "
+                      "failed for column \"account\" of the file (sha256:614f2924…); cfsync "
+                      "uploads it again once the file changes, or with apply --retry-failed") !=
+        std::string::npos);
+  CHECK(datasets.made(false) == std::vector<std::string>{"GET /datasets"});
+}
+
+// Issue 14, case 7: the same failing content went up on every run (versions 1, 2, 3, all failed).
+TEST_CASE("failed content is uploaded again only once the file changes, or with --retry-failed") {
+  Datasets datasets({"--dataset-fail-pattern", "*falcon*"});
+  CHECK(datasets.apply({}, 1) ==
+        std::vector<std::string>{"POST /datasets", "POST /datasets/{id}/upload/1"});
+  CHECK(datasets.last.out.find("  failed dataset \"blocked-terms\" version 1\n") !=
+        std::string::npos);
+
+  const std::string failure =
+      "dataset \"blocked-terms\": version 1 of this content failed: processing failed for the "
+      "word list (sha256:4c9f60d7…, 2 entries); cfsync uploads it again once the file changes, or "
+      "with apply --retry-failed";
+  datasets.emulator().reset_log();
+  const ProcessResult plan = datasets.cfsync({"plan", "--detailed-exitcode"});
+  CHECK(plan.exit_code == 0);  // nothing to change: a warning, not a change
+  CHECK(plan.out.find("Warning: " + failure) != std::string::npos);
+  CHECK(datasets.made(false) == std::vector<std::string>{"GET /datasets"});
+  // Run after run: the warning, no write; and the rest of the plan goes on.
+  std::string yaml = config_yaml(false);
+  yaml.replace(yaml.find("Terms that"), 5, "Words");
+  datasets.config(yaml);
+  CHECK(datasets.apply() == std::vector<std::string>{"PUT /datasets/{id}"});
+  CHECK(datasets.last.out.find("Warning: " + failure) != std::string::npos);
+  CHECK(datasets.apply().empty());
+
+  // Asked to: the same bytes once more, and they fail the same way.
+  CHECK(datasets.apply({"--retry-failed"}, 1) ==
+        std::vector<std::string>{"POST /datasets/{id}/upload", "POST /datasets/{id}/upload/2"});
+  CHECK(datasets.last.out.find("(new version: version 1 of this content failed to process, and "
+                               "--retry-failed sends it again)") != std::string::npos);
+  CHECK(datasets.apply().empty());
+  CHECK(datasets.last.out.find("version 2 of this content failed") != std::string::npos);
+
+  // A changed file goes up without being asked.
+  datasets.file("blocked-terms.txt", "project eagle\nmerger\n");
+  CHECK(datasets.apply() ==
+        std::vector<std::string>{"POST /datasets/{id}/upload", "POST /datasets/{id}/upload/3"});
+  CHECK(datasets.last.out.find("(new version: the file changed since version 2 was uploaded)") !=
+        std::string::npos);
+  datasets.check_converged();
+}
+
+// Issue 14, case 5: the column went up as an empty body, which the spec does not allow.
+TEST_CASE("an EDM column with no cells is refused before any request, naming file and column") {
+  Datasets datasets;
+  datasets.config(config_yaml(true));
+  datasets.file("customers.csv", "email,account\n" + k_secret_cell + ",\nb@example.com,\n");
+  for (const char* command : {"validate", "plan", "apply"}) {
+    CAPTURE(command);
+    const ProcessResult result = datasets.cfsync({command});
+    CHECK(result.exit_code == 1);
+    CHECK(result.err.find("dlp.datasets[\"customer-records\"].file: \"data/customers.csv\" line "
+                          "1: column \"account\" is empty in every row, and the API refuses a "
+                          "column without cells; give each column a value, or remove it") !=
+          std::string::npos);
+  }
+  CHECK(datasets.emulator().requests().empty());
+}
+
+// Issue 14, case 6: a word list's PUT without case_sensitive, which the spec says it requires.
+TEST_CASE("a word list's PUT carries case_sensitive even when only the description changes") {
+  Datasets datasets({"--dataset-put-without-case-sensitive", "refuse"});
+  std::string yaml = config_yaml(false);
+  yaml.erase(yaml.find("      case_sensitive: false\n"));  // not managed: the live value is sent
+  datasets.config(yaml);
+  datasets.apply();
+  yaml.replace(yaml.find("Terms that"), 5, "Words");
+  datasets.config(yaml);
+  CHECK(datasets.apply() == std::vector<std::string>{"PUT /datasets/{id}"});
+  const auto requests = writes(datasets.emulator().requests());
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].body.find("\"case_sensitive\":true") != std::string::npos);
+  datasets.check_converged();
+}
+
+// Issue 14, case 6: answers without case_sensitive made every run a PUT.
+TEST_CASE("answers without case_sensitive: what cfsync sent is recorded, and stands in for it") {
+  Datasets datasets({"--dataset-omit-case-sensitive"});
+  // The create sends case_sensitive: false; the record keeps it.
+  CHECK(datasets.apply() ==
+        std::vector<std::string>{"POST /datasets", "POST /datasets/{id}/upload/1"});
+  datasets.check_converged();
+
+  // Without the state directory it is sent once more (with the file), then recorded again.
+  datasets.remove_state();
+  const ProcessResult plan = datasets.cfsync({"plan"});
+  CHECK(plan.out.find("(the API does not report case_sensitive and no value sent from here is "
+                      "recorded: sent once, then recorded)") != std::string::npos);
+  CHECK(plan.out.find("~ case_sensitive = null → false") != std::string::npos);
+  CHECK(datasets.apply() == std::vector<std::string>{"PUT /datasets/{id}",
+                                                     "POST /datasets/{id}/upload",
+                                                     "POST /datasets/{id}/upload/2"});
+  datasets.check_converged();
 }
 
 TEST_CASE("undeclared datasets are listed, and deleted only with prune.datasets") {

@@ -390,5 +390,64 @@ TEST_CASE(
   CHECK(account.cfsync({"plan", "--drift-exitcode", "--detailed-exitcode"}).exit_code == 2);
 }
 
+// Issue 14, case 1: Cloudflare deletes a custom entry from every profile that shares it.
+TEST_CASE("an entry another profile shares: named in the plan, its delete refused unless forced") {
+  Account account;
+  const std::string profile_a = R"(
+    - name: A
+      entries:
+        - name: keep
+          regex: 'K-[0-9]{2}'
+        - name: e
+          regex: 'E-[0-9]{2}'
+)";
+  account.apply(profiles_config(profile_a));
+  // Profile B, made in the dashboard, shares A's entry e.
+  const HttpReply listed =
+      http_request(account.emulator().port(), "GET",
+                   std::string("/accounts/") + k_account + "/dlp/profiles/custom",
+                   {{"Authorization", std::string("Bearer ") + k_token}});
+  simdjson::dom::parser parser;
+  std::string entry_id;
+  for (simdjson::dom::element profile : parser.parse(listed.body)["result"].get_array()) {
+    for (simdjson::dom::element entry : profile["entries"].get_array()) {
+      if (std::string_view(entry["name"].get_string()) == "e") {
+        entry_id = std::string(entry["id"].get_string().value());
+      }
+    }
+  }
+  REQUIRE_FALSE(entry_id.empty());
+  account.create_directly(R"({"name": "B", "shared_entries": [{"entry_id": ")" + entry_id +
+                          R"(", "enabled": true}]})");
+
+  account.write(profiles_config(R"(
+    - name: A
+      entries:
+        - name: keep
+          regex: 'K-[0-9]{2}'
+)"));
+  const ProcessResult plan = account.cfsync({"plan"});
+  CHECK(plan.out.find("(entry \"e\" is also used by profile \"B\" (not managed))") !=
+        std::string::npos);
+  CHECK(plan.err.find("apply would refuse this plan without --force") != std::string::npos);
+  account.emulator().reset_log();
+  const ProcessResult refused = account.cfsync({"apply"});
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.err.find("deleting entry \"e\" of dlp profile \"A\": entry \"e\" is also used "
+                         "by profile \"B\" (not managed); Cloudflare deletes an entry from every "
+                         "profile that lists it") != std::string::npos);
+  CHECK(writes(account.emulator().requests()).empty());
+
+  const ProcessResult forced = account.cfsync({"apply", "--force"});
+  CHECK_MESSAGE(forced.exit_code == 0, forced.err);
+  account.check_converged();
+  // As Cloudflare does: gone from B too.
+  const HttpReply after =
+      http_request(account.emulator().port(), "GET",
+                   std::string("/accounts/") + k_account + "/dlp/profiles/custom",
+                   {{"Authorization", std::string("Bearer ") + k_token}});
+  CHECK(after.body.find(entry_id) == std::string::npos);
+}
+
 }  // namespace
 }  // namespace cfsync::test

@@ -95,10 +95,27 @@ json::object& instances_of(json::object& account) { return ai_search_part(accoun
 
 json::object& namespaces_of(json::object& account) { return ai_search_part(account, "namespaces"); }
 
+// Drops the deleted items whose key has been held long enough (--item-delete-delay-ms).
+void purge_deleted(json::object& instance, Context& context) {
+  json::value* items = instance.if_contains("items");
+  if (items == nullptr) return;
+  json::array& list = items->as_array();
+  const auto gone = std::remove_if(list.begin(), list.end(), [&](const json::value& item) {
+    const json::value* at =
+        item.as_object().at("emulator").as_object().if_contains("deleted_at_ms");
+    return at != nullptr && context.now_ms >= at->as_int64() + context.options.item_delete_delay_ms;
+  });
+  if (gone == list.end()) return;
+  list.erase(gone, list.end());
+  context.changed = true;
+}
+
 json::object* instance_of(Context& context) {
   json::object& instances = instances_of(context.account);
   const auto it = instances.find(instance_key(context.params.at("name"), context.params.at("id")));
-  return it == instances.end() ? nullptr : &it->value().as_object();
+  if (it == instances.end()) return nullptr;
+  purge_deleted(it->value().as_object(), context);
+  return &it->value().as_object();
 }
 
 bool is_managed(const json::object& instance) { return instance.at("managed") == true; }
@@ -114,22 +131,6 @@ std::size_t utf8_characters(std::string_view text) {
   }));
 }
 
-std::string checksum_of(std::string_view content, const std::string& algorithm) {
-  const EVP_MD* md = algorithm == "sha256" ? EVP_sha256()
-                     : algorithm == "sha1" ? EVP_sha1()
-                                           : EVP_md5();
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_Digest(content.data(), content.size(), digest.data(), &length, md, nullptr);
-  static constexpr char k_hex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += k_hex[digest[i] >> 4];
-    hex += k_hex[digest[i] & 0xF];
-  }
-  return hex;
-}
-
 // Item content is kept base64 in the state file, which is JSON: uploads may be any bytes.
 std::string base64_encoded(std::string_view bytes) {
   std::string text(4 * ((bytes.size() + 2) / 3) + 1, '\0');  // EVP_EncodeBlock adds a NUL
@@ -138,6 +139,27 @@ std::string base64_encoded(std::string_view bytes) {
                                      static_cast<int>(bytes.size()));
   text.resize(static_cast<std::size_t>(length));
   return text;
+}
+
+// The item's checksum: a hex digest, or (`opaque`, which the spec allows: it only says string)
+// the base64 of an MD5 digest, as some stores make ETags.
+std::string checksum_of(std::string_view content, const std::string& algorithm) {
+  const EVP_MD* md = algorithm == "sha256" ? EVP_sha256()
+                     : algorithm == "sha1" ? EVP_sha1()
+                                           : EVP_md5();
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_Digest(content.data(), content.size(), digest.data(), &length, md, nullptr);
+  if (algorithm == "opaque") {
+    return base64_encoded(std::string_view(reinterpret_cast<const char*>(digest.data()), length));
+  }
+  static constexpr char k_hex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += k_hex[digest[i] >> 4];
+    hex += k_hex[digest[i] & 0xF];
+  }
+  return hex;
 }
 
 // The inverse of base64_encoded. EVP_DecodeBlock counts the padding as zero bytes, which are
@@ -165,13 +187,21 @@ std::string_view status_of(const json::object& item, const Context& context) {
   return "completed";
 }
 
+// A deleted item that still holds its key (--item-delete-delay-ms).
+bool is_deleting(const json::object& item) {
+  return item.at("emulator").as_object().contains("deleted_at_ms");
+}
+
 // The item as the API shows it: the state of its indexing now, the emulator's notes left out.
 json::object item_json(const json::object& stored, const Context& context) {
   json::object item = stored;
   item.erase("emulator");
   const std::string_view status = status_of(stored, context);
   item["status"] = status;
-  item["next_action"] = status == "queued" ? json::value("INDEX") : json::value(nullptr);
+  item["next_action"] = is_deleting(stored)  ? json::value("DELETE")
+                        : status == "queued" ? json::value("INDEX")
+                                             : json::value(nullptr);
+  if (context.options.item_null_sizes) item["file_size"] = nullptr;
   if (status == "completed") {
     const double size = stored.at("file_size").to_number<double>();
     item["chunks_count"] = std::max<std::int64_t>(1, static_cast<std::int64_t>(size / 1024));
@@ -374,6 +404,13 @@ Response upload_item(Context& context) {
   }
   auto metadata = metadata_of(form);
   if (!metadata) return ai_failure(400, k_code_invalid, "Invalid metadata format.");
+  if (context.options.item_builtin_metadata) {
+    // The documented built-in attributes, set by the server at upload.
+    const std::size_t slash = key.rfind('/');
+    (*metadata)["filename"] = key;
+    (*metadata)["folder"] = slash == std::string::npos ? "" : key.substr(0, slash + 1);
+    (*metadata)["timestamp"] = context.now_ms;
+  }
   if (find_key(*instance, key) != nullptr) {
     return ai_failure(409, k_code_conflict, "Item key already exist.");
   }
@@ -438,7 +475,13 @@ Response delete_item(Context& context) {
   });
   if (it == items.end()) return ai_failure(404, k_code_not_found, "Item not found.");
   json::object result{{"key", it->as_object().at("key")}};
-  items.erase(it);
+  if (context.options.item_delete_delay_ms > 0) {
+    // Queued: the item stays, holding its key, until purge_deleted drops it.
+    json::object& notes = it->as_object().at("emulator").as_object();
+    if (!notes.contains("deleted_at_ms")) notes["deleted_at_ms"] = context.now_ms;
+  } else {
+    items.erase(it);
+  }
   context.changed = true;
   return ai_success(std::move(result));
 }

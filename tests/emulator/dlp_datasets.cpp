@@ -7,7 +7,8 @@
 // where "upload" is null until a body arrives, then {"since_ms", "fails"}. Bodies are not kept.
 // Statuses are computed when asked, from the time of the upload: uploading for the first half
 // of --dataset-delay-ms, processing for the second, then complete (or failed, when a cell matched
-// --dataset-fail-pattern).
+// --dataset-fail-pattern). Where the spec leaves a dataset behaviour open, a switch picks the
+// answer: --dataset-omit-case-sensitive, --dataset-put-without-case-sensitive.
 #include "tests/emulator/dlp_store.hpp"
 #include "tests/emulator/emulator.hpp"
 #include "tests/emulator/envelope.hpp"
@@ -146,18 +147,21 @@ json::object dataset_json(const json::object& stored, const Context& context) {
   }
   const json::object& latest = versions.back().as_object();
   const Summary summary = summary_of(latest, context);
-  return {{"id", stored.at("id")},
-          {"name", stored.at("name")},
-          {"description", stored.at("description")},
-          {"secret", stored.at("secret")},
-          {"case_sensitive", stored.at("case_sensitive")},
-          {"encoding_version", stored.at("encoding_version")},
-          {"num_cells", summary.num_cells},
-          {"status", summary.status},
-          {"created_at", stored.at("created_at")},
-          {"updated_at", stored.at("updated_at")},
-          {"uploads", std::move(uploads)},
-          {"columns", columns_json(latest, context)}};
+  json::object out{{"id", stored.at("id")},
+                   {"name", stored.at("name")},
+                   {"description", stored.at("description")},
+                   {"secret", stored.at("secret")},
+                   {"case_sensitive", stored.at("case_sensitive")},
+                   {"encoding_version", stored.at("encoding_version")},
+                   {"num_cells", summary.num_cells},
+                   {"status", summary.status},
+                   {"created_at", stored.at("created_at")},
+                   {"updated_at", stored.at("updated_at")},
+                   {"uploads", std::move(uploads)},
+                   {"columns", columns_json(latest, context)}};
+  // dlp_Dataset does not list case_sensitive as required.
+  if (context.options.dataset_omit_case_sensitive) out.erase("case_sensitive");
+  return out;
 }
 
 // A version waiting for its body (word lists) or its columns' bodies (EDMv2).
@@ -260,6 +264,9 @@ Response already_uploaded(const json::object& dataset, std::int64_t number) {
 }
 
 Response not_utf8() { return invalid_body("the dataset must be UTF-8 text"); }
+
+// The spec marks both upload bodies required (Prism answers an empty one with 422).
+Response no_body() { return invalid_body("a body is required: the cells, one per line"); }
 
 // The version named by {version}: 400 when it is not a number, 404 when it does not exist.
 std::variant<json::object*, Response> version_of(Context& context, json::object& dataset) {
@@ -386,9 +393,17 @@ Response update(Context& context) {
   if (!bool_or(body, "case_sensitive", true) && dataset.at("secret").as_bool()) {
     return invalid_body("case_sensitive cannot be false on a secret dataset");
   }
+  // "Only required for custom word lists": what a word list's PUT without it does is open.
+  const std::string& without = context.options.dataset_put_without_case_sensitive;
+  const bool word_list = !is_multi_column(dataset) && !dataset.at("secret").as_bool();
+  const bool missing = word_list && provided(body, "case_sensitive") == nullptr;
+  if (missing && without == "refuse") {
+    return invalid_body("case_sensitive is required for custom word lists");
+  }
   for (std::string_view key : {"name", "description", "case_sensitive"}) {
     if (const json::value* value = provided(body, key)) dataset[key] = *value;
   }
+  if (missing && without == "false") dataset["case_sensitive"] = false;
   dataset["updated_at"] = context.now;
   context.changed = true;
   return success(dataset_json(dataset, context));
@@ -431,8 +446,11 @@ Response new_version(Context& context) {
   context.changed = true;
   json::object result{{"version", number},
                       {"max_cells", k_max_cells},
-                      {"encoding_version", dataset.at("encoding_version")},
-                      {"case_sensitive", dataset.at("case_sensitive")}};
+                      {"encoding_version", dataset.at("encoding_version")}};
+  // Optional in dlp_DatasetNewVersion too.
+  if (!context.options.dataset_omit_case_sensitive) {
+    result["case_sensitive"] = dataset.at("case_sensitive");
+  }
   if (is_multi_column(dataset))
     result["columns"] = columns_json(versions.back().as_object(), context);
   return success(std::move(result));
@@ -444,6 +462,7 @@ Response upload_version(Context& context) {
   if (auto* response = std::get_if<Response>(&found)) return std::move(*response);
   auto [dataset, version] = std::get<Target>(found);
   if (has_upload(version)) return already_uploaded(dataset, integer_of(version.at("version")));
+  if (context.request.body.empty()) return no_body();
   const auto cells = cells_of(context.request.body, context.options.dataset_fail_pattern);
   if (!cells) return not_utf8();
   version["num_cells"] = cells->count;
@@ -559,6 +578,7 @@ Response upload_column(Context& context) {
                    "column " + entry_id + " of version " + version_text + " of dataset " + id +
                        " already has an upload; make a new version with POST /upload");
   }
+  if (context.request.body.empty()) return no_body();
   const auto cells = cells_of(context.request.body, context.options.dataset_fail_pattern);
   if (!cells) return not_utf8();
   (*column)["num_cells"] = cells->count;

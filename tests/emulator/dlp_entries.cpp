@@ -134,6 +134,7 @@ Response delete_custom(Context& context) {
   });
   if (it == all.end()) return dlp::not_found("custom entry", id);
   all.erase(it);
+  dlp::forget_shared(context.account, id);
   context.changed = true;
   return success(nullptr);
 }

@@ -153,15 +153,32 @@ std::optional<std::string> pattern_problem(const json::object& holder, const std
   return check_enum(pattern, "validation", at + ".validation", k_validations, false);
 }
 
+void forget_shared(json::object& account, std::string_view entry_id) {
+  for (json::value& profile : profiles(account)) {
+    json::value* shared = profile.as_object().if_contains("shared_entries");
+    if (shared == nullptr || !shared->is_array()) continue;
+    json::array& list = shared->as_array();
+    const auto gone = std::remove_if(list.begin(), list.end(), [&](const json::value& item) {
+      return item.as_object().at("entry_id").as_string() == entry_id;
+    });
+    list.erase(gone, list.end());
+  }
+}
+
 void remove_owned_entries(json::object& account, std::string_view profile_id) {
   json::array& all = entries(account);
   json::array kept;
+  std::vector<std::string> removed;
   for (json::value& item : all) {
     const json::value* owner = item.as_object().if_contains("profile_id");
-    if (owner != nullptr && owner->is_string() && owner->as_string() == profile_id) continue;
+    if (owner != nullptr && owner->is_string() && owner->as_string() == profile_id) {
+      removed.emplace_back(item.as_object().at("id").as_string());
+      continue;
+    }
     kept.push_back(std::move(item));
   }
   all = std::move(kept);
+  for (const std::string& id : removed) forget_shared(account, id);
 }
 
 void init_profiles(json::object& account) {

@@ -35,7 +35,10 @@ namespace cfsync::emulator::dlp {
 [[nodiscard]] std::optional<std::string> pattern_problem(const boost::json::object& holder,
                                                          const std::string& path);
 
-// Removes the entries a profile owns.
+// A custom entry deleted is deleted account-wide: gone from every profile's shared_entries too.
+void forget_shared(boost::json::object& account, std::string_view entry_id);
+
+// Removes the entries a profile owns (and forgets them where they were shared).
 void remove_owned_entries(boost::json::object& account, std::string_view profile_id);
 
 // Seeds the predefined profiles, with stable ids, into a new account.

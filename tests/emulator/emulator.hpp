@@ -31,12 +31,23 @@ struct Options {
   // [...]}} (README.md).
   std::optional<std::filesystem::path> fixture_file;
   // AI Search items: how the checksum is made, and how indexing goes.
-  std::string item_checksum = "md5";  // md5, sha1 or sha256
+  std::string item_checksum = "md5";  // md5, sha1, sha256, or opaque (not a hex digest)
   std::int64_t index_delay_ms = 0;    // queued for the first half, running for the second
   std::string index_error_pattern;    // keys matching this glob end in "error"
+  // Where the spec leaves items open (README.md): a deleted item keeps its key, listed with
+  // next_action "DELETE", for this long; file_size answered as null; metadata the server adds
+  // (filename, folder, timestamp).
+  std::int64_t item_delete_delay_ms = 0;
+  bool item_null_sizes = false;
+  bool item_builtin_metadata = false;
   // DLP dataset uploads (a word list version, or one EDMv2 column): how processing goes.
   std::int64_t dataset_delay_ms = 0;  // uploading for the first half, processing for the second
   std::string dataset_fail_pattern;   // an upload with a line matching this glob ends in "failed"
+  // Where the spec leaves datasets open (README.md): whether answers carry case_sensitive, and
+  // what a custom word list's PUT without it does: "keep" the value, "refuse" it (400), or set
+  // it "false".
+  bool dataset_omit_case_sensitive = false;
+  std::string dataset_put_without_case_sensitive = "keep";
   // Disturbances of API requests, for testing a client's retries and pacing (README.md); hooks
   // are never disturbed. None by default.
   std::optional<RateLimitPolicy> rate_limit;  // per credential; also the Ratelimit headers

@@ -31,9 +31,20 @@ int main(int argc, char** argv) {
                  "{\"ai_search\": {\"instances\": [{\"namespace\", \"id\", \"managed\"}]}, "
                  "\"dlp\": {\"datasets\": [{\"name\", \"encoding_version\", \"columns\"}]}})")
       ->check(CLI::ExistingFile);
-  app.add_option("--item-checksum", options.item_checksum, "How AI Search item checksums are made")
-      ->check(CLI::IsMember({"md5", "sha1", "sha256"}))
+  app.add_option("--item-checksum", options.item_checksum,
+                 "How AI Search item checksums are made (opaque: not a hex digest)")
+      ->check(CLI::IsMember({"md5", "sha1", "sha256", "opaque"}))
       ->capture_default_str();
+  app.add_option("--item-delete-delay-ms", options.item_delete_delay_ms,
+                 "A deleted item keeps its key (next_action DELETE; uploads of it get 409) this "
+                 "long")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{3'600'000}))
+      ->capture_default_str();
+  app.add_flag("--item-null-sizes", options.item_null_sizes,
+               "AI Search items are answered with file_size null (the spec allows it)");
+  app.add_flag("--item-builtin-metadata", options.item_builtin_metadata,
+               "AI Search items also carry the metadata the server sets: filename, folder, "
+               "timestamp");
   app.add_option("--index-delay-ms", options.index_delay_ms,
                  "How long an uploaded item takes to index: queued, then running, then done")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{3'600'000}))
@@ -47,6 +58,13 @@ int main(int argc, char** argv) {
   app.add_option(
       "--dataset-fail-pattern", options.dataset_fail_pattern,
       "DLP dataset uploads with a line (cell) matching this glob (fnmatch) end in failed");
+  app.add_flag("--dataset-omit-case-sensitive", options.dataset_omit_case_sensitive,
+               "DLP dataset answers leave case_sensitive out (the spec does not require it)");
+  app.add_option("--dataset-put-without-case-sensitive", options.dataset_put_without_case_sensitive,
+                 "What a custom word list's PUT without case_sensitive does: keep the value, "
+                 "refuse the request (400), or set it false")
+      ->check(CLI::IsMember({"keep", "refuse", "false"}))
+      ->capture_default_str();
   std::size_t max_body_mib = 64;
   app.add_option("--max-body-mib", max_body_mib,
                  "The largest request body accepted, in MiB; a larger one closes the connection")

@@ -215,6 +215,60 @@ TEST_CASE("a 409 for an item with other content fails the change and writes noth
   CHECK(transport.sent.size() == 2);
 }
 
+// A page listing the deleted item i-old, still holding key k0 (next_action "DELETE").
+std::string held_by_deleted() {
+  std::string item = item_json("i-old", "k0");
+  item.replace(item.find(R"("next_action":null)"), 18, R"("next_action":"DELETE")");
+  return R"({"success":true,"result":[)" + item +
+         R"(],"result_info":{"count":1,"page":1,"per_page":50,"total_count":1}})";
+}
+
+TEST_CASE("a key a queued delete still holds: the upload is tried again until it is freed") {
+  test::FakeTransport transport;
+  transport.answer(409, k_conflict);
+  transport.answer(200, held_by_deleted());
+  transport.answer(409, k_conflict);  // first round: still held
+  transport.answer(200, held_by_deleted());
+  transport.answer(200, R"({"success":true,"result":)" + item_json("i-new", "k0") + "}");
+  CloudflareProvider provider(transport, k_account, quiet());
+  test::FakeClock clock;
+  provider.set_wait(std::chrono::minutes(1), clock);
+  const ApplyReport report = provider.apply(upload_plan(1));
+  CHECK(report.ok());
+  CHECK(report.outcomes.front().item_id == "i-new");
+  CHECK(transport.sent.size() == 5);
+  CHECK(clock.slept == std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(250)});
+}
+
+TEST_CASE("a key still held after the wait timeout fails the change, and says so") {
+  test::FakeTransport transport;
+  for (int i = 0; i < 20; ++i) {
+    transport.answer(409, k_conflict);
+    transport.answer(200, held_by_deleted());
+  }
+  CloudflareProvider provider(transport, k_account, quiet());
+  test::FakeClock clock;
+  provider.set_wait(std::chrono::seconds(2), clock);
+  const ApplyReport report = provider.apply(upload_plan(1));
+  REQUIRE_FALSE(report.ok());
+  CHECK(report.outcomes.front().error->message() ==
+        "the deleted item still held the key after --wait-timeout; the next run uploads it");
+}
+
+TEST_CASE("an item's odd file_size is kept out of comparisons and said, and next_action read") {
+  std::string item = item_json("i-0", "k0");
+  item.replace(item.find(R"("file_size":1)"), 13, R"("file_size":12.5)");
+  item.replace(item.find(R"("next_action":null)"), 18, R"("next_action":"DELETE")");
+  const auto page = parse_items_page(
+      {.status = 200,
+       .body = R"({"success":true,"result":[)" + item +
+               R"(],"result_info":{"count":1,"page":1,"per_page":50,"total_count":1}})"});
+  REQUIRE(page);
+  CHECK_FALSE(page->items.at(0).file_size);
+  CHECK(page->items.at(0).odd == "file_size 12.5 is not a whole number of bytes");
+  CHECK(page->items.at(0).deleting);
+}
+
 TEST_CASE("deleting an item that is already gone is what was wanted") {
   test::FakeTransport transport;
   transport.answer(404,

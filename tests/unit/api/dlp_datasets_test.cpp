@@ -179,6 +179,34 @@ Change change_of(ChangePayload payload, std::string name) {
       .kind = ResourceKind::dlp_dataset, .name = std::move(name), .payload = std::move(payload)};
 }
 
+TEST_CASE("a PUT sends case_sensitive beside the description, and trusts an answer without it") {
+  const UpdateDataset update{.id = "ds-1", .description = "Terms", .case_sensitive = false};
+  CHECK(update_dataset_request(k_account, update).body ==
+        R"({"description":"Terms","case_sensitive":false})");
+
+  // The answer's case_sensitive: left out (the spec does not require it), as sent, or not.
+  const std::string field = R"("case_sensitive":true,)";
+  std::string silent = dataset_json("ds-1", "terms", 1, "[]");
+  silent.erase(silent.find(field), field.size());
+  silent.replace(silent.find("null"), 4, R"("Terms")");
+  std::string reported = silent;
+  reported.insert(reported.find(R"("secret")"), R"("case_sensitive":false,)");
+  std::string contradicted = silent;
+  contradicted.insert(contradicted.find(R"("secret")"), field);
+  test::FakeTransport transport;
+  for (const std::string& answer : {silent, reported, contradicted}) {
+    transport.answer(200, envelope(answer));
+  }
+  CloudflareProvider provider(transport, k_account, quiet());
+  const ApplyReport report = provider.apply(Plan{{change_of(update, "terms")}});
+  CHECK(report.ok());
+  CHECK(provider.apply(Plan{{change_of(update, "terms")}}).ok());
+  const ApplyReport refused = provider.apply(Plan{{change_of(update, "terms")}});
+  REQUIRE(refused.outcomes.at(0).error);
+  CHECK(refused.outcomes[0].error->describe() ==
+        "the API accepted the change but still reports different case_sensitive");
+}
+
 TEST_CASE("creating a word list is two writes: the dataset, then its file into version 1") {
   test::TempDir dir;
   const auto path = dir.write("t.txt", "a\nb\n");

@@ -229,6 +229,28 @@ TEST_CASE("apply checks a created profile against what was asked") {
         "the API accepted the change but still reports different allowed_match_count");
 }
 
+TEST_CASE("a created profile answered with another name or other entries failed") {
+  for (const DesiredProfile& sent :
+       {DesiredProfile{.name = "Employees"}, DesiredProfile{.name = "Employee IDs",
+                                             .entries = std::vector<DesiredEntry>{{.name = "Badge",
+                                                        .regex = Sensitive("B-[0-9]{4}")}}}}) {
+    CAPTURE(sent.name);
+    test::FakeTransport transport;
+    CloudflareProvider provider(transport, k_account, quiet());
+    Plan plan;
+    plan.changes.push_back({.kind = ResourceKind::dlp_profile,
+                            .name = sent.name,
+                            .action = Action::create,
+                            .payload = CreateProfile{sent}});
+    transport.answer(200, envelope(k_custom));  // "Employee IDs", with its own entries
+    const ApplyReport report = provider.apply(plan);
+    REQUIRE_FALSE(report.ok());
+    CHECK(report.outcomes.front().error->message() ==
+          std::string("the API accepted the change but still reports different ") +
+              (sent.entries ? "entries" : "name"));
+  }
+}
+
 // A client that retries at once, over the fake transport.
 struct Retrying {
   test::FakeTransport transport;

@@ -101,6 +101,24 @@ TEST_CASE("a malformed file is an error at its place, naming the line, never the
                                       "become part of the first entry; save the file without one"});
 }
 
+TEST_CASE("an EDM column with no cells is an error naming the file and the column") {
+  const std::string at = "cfsync.yaml:6:13: dlp.datasets[\"d\"].file: \"data/f\" line 1: ";
+  const std::string why =
+      " empty in every row, and the API refuses a column without cells; give each column a "
+      "value, or remove it";
+  // Its upload body would be empty, which the spec does not allow.
+  CHECK(file_problems("edm", "email,phone\ns3cret@x.com,\n\nb@x.com,\"\"\n") ==
+        std::vector<std::string>{at + "column \"phone\" is" + why});
+  CHECK(file_problems("edm", "email,phone,fax\n,,\n\"\",,1\n") ==
+        std::vector<std::string>{at + "columns \"email\", \"phone\" are" + why});
+  // One non-empty cell is enough.
+  TempDir dir;
+  const auto file = dir.write("c.csv", "email,phone\na@x.com,\nb@x.com,555\n");
+  const auto scanned = scan_dataset(file, "c.csv", DatasetKind::edm);
+  REQUIRE(scanned);
+  CHECK(scanned->columns == std::vector<DatasetColumn>{{"email", 2, 16}, {"phone", 1, 4}});
+}
+
 TEST_CASE("a UTF-8 error is found on its line across chunk boundaries") {
   TempDir dir;
   std::string content;
@@ -212,18 +230,60 @@ TEST_CASE("upload records survive a restart, a foreign file reads as none") {
   {
     DatasetRecordStore store = DatasetRecordStore::open(dir.path() / "state");
     CHECK(store.records().empty());
-    store.set("ds-1", {std::string(64, 'a'), 3});
-    store.set("ds-2", {std::string(64, 'b'), 1});
+    store.set_upload("ds-1", {std::string(64, 'a'), 3});
+    store.set_upload("ds-2", {std::string(64, 'b'), 1});
+    store.set_case_sensitive("ds-3", false);
     store.erase("ds-2");
     REQUIRE(store.save());
   }
   const DatasetRecordStore reopened = DatasetRecordStore::open(dir.path() / "state");
-  CHECK(reopened.records() == DatasetRecords{{"ds-1", {std::string(64, 'a'), 3}}});
+  CHECK(reopened.records() ==
+        DatasetRecords{{"ds-1", {.upload = RecordedUpload{std::string(64, 'a'), 3}}},
+                       {"ds-3", {.case_sensitive = false}}});
+  // As an earlier cfsync wrote them: uploads only.
+  dir.write("state/datasets.json",
+            R"({"version": 1, "datasets": {"ds-1": {"sha256": "ab", "version": 2}}})");
+  CHECK(DatasetRecordStore::open(dir.path() / "state").records() ==
+        DatasetRecords{{"ds-1", {.upload = RecordedUpload{"ab", 2}}}});
 
   dir.write("state/datasets.json", R"({"version": 99, "datasets": {}})");
   CHECK(DatasetRecordStore::open(dir.path() / "state").records().empty());
   dir.write("state/datasets.json", "not json");
   CHECK(DatasetRecordStore::open(dir.path() / "state").records().empty());
+}
+
+Change dataset_change(ChangePayload payload, std::string id = "ds-1") {
+  return {.kind = ResourceKind::dlp_dataset, .id = std::move(id), .payload = std::move(payload)};
+}
+
+TEST_CASE("applied dataset changes are recorded: uploads, the case sensitivity sent, deletes") {
+  TempDir dir;
+  DatasetRecordStore store = DatasetRecordStore::open(dir.path() / "state");
+  DesiredDataset dataset{.name = "terms",
+                         .case_sensitive = false,
+                         .file = DatasetFile{.sha256 = std::string(64, 'a')}};
+  // A create whose upload failed: the dataset exists with the case sensitivity it was created
+  // with; no upload is recorded.
+  store.note_applied(dataset_change(CreateDataset{dataset}, ""), "ds-1", std::nullopt, false);
+  CHECK(store.records() == DatasetRecords{{"ds-1", {.case_sensitive = false}}});
+  store.note_applied(dataset_change(UploadDataset{.id = "ds-1", .dataset = dataset}), "ds-1", 2,
+                     true);
+  CHECK(store.records().at("ds-1") ==
+        DatasetRecord{RecordedUpload{std::string(64, 'a'), 2}, false});
+  // A PUT: recorded once accepted.
+  store.note_applied(dataset_change(UpdateDataset{.id = "ds-1", .case_sensitive = true}), "", {},
+                     false);
+  CHECK(store.records().at("ds-1").case_sensitive == false);
+  store.note_applied(dataset_change(UpdateDataset{.id = "ds-1", .case_sensitive = true}), "", {},
+                     true);
+  CHECK(store.records().at("ds-1").case_sensitive == true);
+  // Other kinds of change are not the store's.
+  Change profile = dataset_change(DeleteDataset{"ds-1"});
+  profile.kind = ResourceKind::dlp_profile;
+  store.note_applied(profile, "", {}, true);
+  CHECK(store.records().size() == 1);
+  store.note_applied(dataset_change(DeleteDataset{"ds-1"}), "", {}, true);
+  CHECK(store.records().empty());
 }
 
 }  // namespace

@@ -91,6 +91,32 @@ TEST_CASE("a profile whose live regex cfsync refuses is exported without its ent
   CHECK(plan->changes.empty());
 }
 
+TEST_CASE("odd values the API may answer are not declared, and said: the export still loads") {
+  test::TempDir dir;
+  LiveState live = tricky_account();
+  live.dlp_settings->public_key = Sensitive("not base64!");
+  live.profiles->custom[0].allowed_match_count = 5000;
+  live.profiles->predefined[0].allowed_match_count = -1;
+  const Exported exported = render_export(
+      {.account_id = k_account, .live = live, .public_key_file = std::string("payload.pub")});
+  CHECK(exported.warnings ==
+        std::vector<std::string>{
+            "dlp settings: the payload-logging key is not strict base64, so it is not declared "
+            "(it stays as it is)",
+            "custom profile \"Secrets: #1 \"quoted\"\": allowed_match_count 5000 is outside 0 to "
+            "1000, so it is not declared (it stays as it is)",
+            "predefined profile \"Credit Card Numbers\": allowed_match_count -1 is outside 0 to "
+            "1000, so it is not declared (it stays as it is)"});
+  CHECK(exported.yaml.find("not base64") == std::string::npos);
+  auto config = testing::load_file(dir, exported.yaml);
+  REQUIRE_MESSAGE(config, (config ? "" : config.error().describe()), "\n", exported.yaml);
+  CHECK_FALSE(config->desired.dlp_settings->public_key);
+  CHECK_FALSE(config->desired.profiles.at(0).allowed_match_count);
+  auto plan = reconcile::plan(config->desired, live);
+  REQUIRE(plan);
+  CHECK(plan->changes.empty());
+}
+
 TEST_CASE("an exported account loads back and plans clean against itself") {
   test::TempDir dir;
   const std::string readme = "# read me\n";

@@ -354,6 +354,8 @@ TEST_CASE("invalid requests get a specific 4XX and change nothing") {
       {"POST", words_path + "/upload/one", "a", 400, "version must be an integer, got \"one\""},
       {"POST", words_path + "/upload/1", "caf\xc3", 400,
        "Invalid request body: the dataset must be UTF-8 text"},
+      {"POST", words_path + "/upload/1", "", 400,
+       "Invalid request body: a body is required: the cells, one per line"},
       {"POST", edm_path + "/upload/1", "a", 400,
        "dataset " + edm +
            " has encoding_version 2: define its columns with /versions/{version} and upload "
@@ -398,6 +400,8 @@ TEST_CASE("invalid requests get a specific 4XX and change nothing") {
        "column " + missing + " is not in version 1 of dataset " + edm},
       {"POST", edm_path + "/versions/1/entries/" + email, "\xff", 400,
        "Invalid request body: the dataset must be UTF-8 text"},
+      {"POST", edm_path + "/versions/1/entries/" + email, "", 400,
+       "Invalid request body: a body is required: the cells, one per line"},
       {"POST", words_path + "/versions/1/entries/" + email, "a", 400,
        "dataset " + words +
            " is a single-column dataset (encoding_version 1): upload it with /upload/{version}"},
@@ -442,6 +446,59 @@ TEST_CASE("PUT changes what it is sent, null and missing keep the value") {
   CHECK(flipped.at("case_sensitive") == true);
   CHECK(call(emulator, "PUT", path, R"({"name": "Renamed"})").status == 200);       // its own name
   CHECK(call(emulator, "POST", k_datasets, R"({"name": "Words"})").status == 200);  // now free
+}
+
+TEST_CASE("--dataset-omit-case-sensitive: no dataset answer carries case_sensitive") {
+  test::TempDir dir;
+  Emulator emulator = make_with(dir, {.dataset_omit_case_sensitive = true});
+  std::set<std::string> without = k_dataset_fields;
+  without.erase("case_sensitive");
+  const json::object created =
+      create(emulator, R"({"name": "Words", "secret": false, "case_sensitive": false})");
+  const std::string id = id_of(created.at("dataset"));
+  const std::string path = k_datasets + "/" + id;
+  CHECK(fields_of(created.at("dataset")) == without);
+  CHECK(fields_of(result_of(upload(emulator, path + "/upload/1", "a\n"))) == without);
+  CHECK(fields_of(dataset(emulator, id)) == without);
+  CHECK(fields_of(named(emulator, "customer-records")) == without);
+  CHECK(fields_of(result_of(call(emulator, "PUT", path, R"({"case_sensitive": true})"))) ==
+        without);
+  CHECK_FALSE(
+      result_of(call(emulator, "POST", path + "/upload")).as_object().contains("case_sensitive"));
+  // Kept all the same: only the answers leave it out.
+  const json::value& stored = emulator.state().at("accounts").at(k_account).at("dlp");
+  CHECK(stored.at("datasets").at(1).at("name") == "Words");
+  CHECK(stored.at("datasets").at(1).at("case_sensitive") == true);
+}
+
+TEST_CASE("--dataset-put-without-case-sensitive: keep, refuse or false, for word lists only") {
+  struct Row {
+    std::string mode;
+    int status;
+    bool case_sensitive;  // after the PUT
+  };
+  for (const Row& row :
+       {Row{"keep", 200, true}, Row{"refuse", 400, true}, Row{"false", 200, false}}) {
+    CAPTURE(row.mode);
+    test::TempDir dir;
+    Emulator emulator = make_with(dir, {.dataset_put_without_case_sensitive = row.mode});
+    const std::string words = id_of(create(emulator, R"({"name": "Words"})").at("dataset"));
+    const Response put = call(emulator, "PUT", k_datasets + "/" + words, R"({"description": "d"})");
+    CHECK(put.status == row.status);
+    if (row.status == 400) {
+      CHECK(error_of(put) ==
+            "Invalid request body: case_sensitive is required for custom word lists");
+    }
+    CHECK(dataset(emulator, words).at("case_sensitive") == row.case_sensitive);
+    // Sent, it is what it says; an EDM dataset's PUT never needs it.
+    REQUIRE(call(emulator, "PUT", k_datasets + "/" + words,
+                 R"({"description": "e", "case_sensitive": true})")
+                .status == 200);
+    CHECK(dataset(emulator, words).at("case_sensitive") == true);
+    const std::string edm = id_of(named(emulator, "customer-records"));
+    CHECK(call(emulator, "PUT", k_datasets + "/" + edm, R"({"description": "d"})").status == 200);
+    CHECK(dataset(emulator, edm).at("case_sensitive") == true);
+  }
 }
 
 TEST_CASE("DELETE answers 200 with no body, and the dataset is gone") {

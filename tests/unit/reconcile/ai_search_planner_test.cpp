@@ -136,13 +136,65 @@ TEST_CASE("items no file declares: unmanaged, or deleted when the instance prune
   CHECK(std::get<DeleteItem>(pruned.plan.changes.front().payload).item_id == "i-9");
 }
 
-TEST_CASE("a checksum in no known algorithm is a problem, not an upload on every run") {
-  const Outcome out = run(instance({hashed(document("a.md", 1), {})}),
-                          live({item("i-1", "a.md", 1, "etag-1234-5")}));
-  REQUIRE(out.problems.size() == 1);
-  CHECK(out.problems.front().find("is not an MD5, SHA-1 or SHA-256 hex digest") !=
-        std::string::npos);
-  CHECK(out.plan.empty());
+LiveItem recorded(LiveItem live, std::string sha256, std::uint64_t size,
+                  std::vector<std::string> keys = {}) {
+  live.record = ItemRecord{std::move(sha256), size, std::move(keys)};
+  return live;
+}
+
+TEST_CASE("a checksum that is not a hex digest, or a null size: compared by the upload record") {
+  const DesiredDocument a = hashed(document("a.md", 1), {{"sha256", k_sha256}});
+  LiveItem opaque = item("i-1", "a.md", 1, "1b2m2y8asgtpgamy7phcfg==");
+  LiveItem sizeless = item("i-1", "a.md", 1, "1b2m2y8asgtpgamy7phcfg==");
+  sizeless.file_size.reset();
+  for (const LiveItem& live_item : {opaque, sizeless}) {
+    CAPTURE(live_item.file_size.has_value());
+    // No record (another machine uploaded it, or the state directory was lost): once more.
+    const Outcome once = run(instance({a}), live({live_item}));
+    CHECK(once.problems.empty());
+    REQUIRE(once.plan.changes.size() == 1);
+    CHECK(once.plan.changes[0].action == Action::replace);
+    CHECK(once.plan.changes[0].reason.ends_with(
+        ", and no upload of it is recorded in the state directory: uploaded once more, and "
+        "recorded"));
+    // The record of this content: nothing to do; of other content: a replace that says why.
+    CHECK(run(instance({a}), live({recorded(live_item, k_sha256, 1)})).plan.empty());
+    const Outcome changed = run(instance({a}), live({recorded(live_item, "0123", 1)}));
+    REQUIRE(changed.plan.changes.size() == 1);
+    CHECK(changed.plan.changes[0].reason.ends_with(
+        ", and the file changed since this machine uploaded it"));
+  }
+  // A null size with a hex checksum is compared by the checksum.
+  LiveItem md5_only = item("i-1", "a.md", 1, k_md5);
+  md5_only.file_size.reset();
+  CHECK(run(instance({hashed(document("a.md", 1), {{"sha256", k_sha256}, {"md5", k_md5}})}),
+            live({md5_only}))
+            .plan.empty());
+}
+
+TEST_CASE("a metadata key cfsync set and the configuration dropped is taken away") {
+  const DesiredDocument a =
+      hashed(document("a.md", 1, {{"team", std::string("support")}}), {{"md5", k_md5}});
+  const LiveItem live_item =
+      item("i-1", "a.md", 1, k_md5,
+           {{"team", std::string("support")}, {"rank", 2.0}, {"filename", std::string("a.md")}});
+  // Without a record, keys the configuration does not declare may be the server's: left alone.
+  CHECK(run(instance({a}), live({live_item})).plan.empty());
+  // The record says cfsync sent "rank": it goes; "filename" was never cfsync's.
+  const Outcome out =
+      run(instance({a}), live({recorded(live_item, k_sha256, 1, {"rank", "team"})}));
+  REQUIRE(out.plan.changes.size() == 1);
+  CHECK(out.plan.changes[0].fields ==
+        std::vector<FieldChange>{{"metadata.rank", std::int64_t{2}, {}}});
+}
+
+TEST_CASE("an item deleted but still holding its key is gone as far as the plan goes") {
+  LiveItem deleting = item("i-1", "a.md", 1, k_md5);
+  deleting.deleting = true;
+  const Outcome out = run(instance({document("a.md", 1)}, true), live({deleting}));
+  REQUIRE(out.plan.changes.size() == 1);
+  CHECK(out.plan.changes[0].action == Action::create);
+  CHECK(run(instance({}, true), live({deleting})).plan.empty());
 }
 
 TEST_CASE("a same-size file that was not hashed is a problem") {
@@ -151,15 +203,16 @@ TEST_CASE("a same-size file that was not hashed is a problem") {
   CHECK(out.problems.front().find("was not hashed") != std::string::npos);
 }
 
-TEST_CASE("only files whose item has their size are hashed") {
+TEST_CASE("every file is hashed, by SHA-256 and by its item's checksum algorithm") {
   DesiredState state{.account_id = "a",
                      .ai_search_instances = {instance(
                          {document("a.md", 1), document("b.md", 5), document("c.md", 7)})}};
   const auto needs = reconcile::digests_needed(
       state, {live({item("i-1", "a.md", 1, k_md5), item("i-2", "b.md", 6, k_md5)})});
-  REQUIRE(needs.size() == 1);
-  CHECK(needs.front().document == 0);
-  CHECK(needs.front().checksum == k_md5);
+  REQUIRE(needs.size() == 3);
+  CHECK(needs[0].checksum == k_md5);
+  CHECK(needs[1].checksum == k_md5);
+  CHECK(needs[2].checksum.empty());  // no item yet: SHA-256 only, for the upload record
 }
 
 TEST_CASE("checksum lengths name the algorithm") {
@@ -167,6 +220,7 @@ TEST_CASE("checksum lengths name the algorithm") {
   CHECK(digest_algorithm_for(std::string(40, 'a')) == "sha1");
   CHECK(digest_algorithm_for(k_sha256) == "sha256");
   CHECK_FALSE(digest_algorithm_for("abc"));
+  CHECK_FALSE(digest_algorithm_for("1b2m2y8asgtpgamy7phcfg==aaaaaaaa"));  // 32, not hex
 }
 
 }  // namespace

@@ -52,20 +52,29 @@ LiveDataset live_edm(std::vector<LiveDatasetColumn> columns, std::int64_t versio
           .columns = std::move(columns)};
 }
 
+// The record of an upload of `digest` into `version` of dataset `id`.
+DatasetRecords uploaded(std::string id, std::string digest, std::int64_t version) {
+  return {{std::move(id), {.upload = RecordedUpload{std::move(digest), version}}}};
+}
+
 struct Outcome {
   Plan plan;
   std::vector<std::string> problems;
 };
 
-Outcome run(std::vector<DesiredDataset> desired, std::vector<LiveDataset> live,
-            DatasetRecords records = {}, bool prune = false) {
+Outcome run_with(std::vector<DesiredDataset> desired, const LiveDatasets& live,
+                 bool prune = false) {
   DesiredState state{.account_id = "a", .datasets = std::move(desired)};
   state.prune.datasets = prune;
-  const LiveDatasets datasets{std::move(live), std::move(records)};
   Outcome out;
-  reconcile::plan_datasets(state, datasets, out.plan, out.problems);
-  reconcile::plan_dataset_deletes(state, datasets, out.plan);
+  reconcile::plan_datasets(state, live, out.plan, out.problems);
+  reconcile::plan_dataset_deletes(state, live, out.plan);
   return out;
+}
+
+Outcome run(std::vector<DesiredDataset> desired, std::vector<LiveDataset> live,
+            DatasetRecords records = {}, bool prune = false) {
+  return run_with(std::move(desired), LiveDatasets{std::move(live), std::move(records)}, prune);
 }
 
 TEST_CASE("a missing word list is created with its content") {
@@ -101,7 +110,7 @@ TEST_CASE("a missing EDM dataset is a problem: the API cannot create one") {
 }
 
 TEST_CASE("the recorded upload of this file is the latest version: nothing to do") {
-  const DatasetRecords records{{"ds-1", {k_digest, 3}}};
+  const DatasetRecords records = uploaded("ds-1", k_digest, 3);
   CHECK(run({word_list()}, {live_word_list()}, records).plan.empty());
   // Still processing: it is on its way.
   CHECK(run({word_list()}, {live_word_list(3, 3, UploadStatus::processing)}, records).plan.empty());
@@ -118,14 +127,12 @@ std::string reason(const Outcome& out) {
 }
 
 TEST_CASE("an upload is planned only with a reason, and says which") {
-  const DatasetRecords records{{"ds-1", {k_digest, 3}}};
+  const DatasetRecords records = uploaded("ds-1", k_digest, 3);
   CHECK(reason(run({word_list(3, k_other_digest)}, {live_word_list()}, records)) ==
         "new version: the file changed since version 3 was uploaded");
   CHECK(reason(run({word_list()}, {live_word_list(4)}, records)) ==
         "new version: the account's latest is version 4, not version 3 that cfsync uploaded: "
         "someone uploaded elsewhere");
-  CHECK(reason(run({word_list()}, {live_word_list(3, 3, UploadStatus::failed)}, records)) ==
-        "new version: version 3 failed to process");
   CHECK(reason(run({word_list()}, {live_word_list(3, 0, UploadStatus::empty)}, records)) ==
         "new version: version 3 has no content");
   // No record: counts prove a change without state; equal counts still upload once.
@@ -141,7 +148,7 @@ TEST_CASE("an upload is planned only with a reason, and says which") {
 }
 
 TEST_CASE("an upload shows the counts and digests that differ") {
-  const DatasetRecords records{{"ds-1", {k_other_digest, 3}}};
+  const DatasetRecords records = uploaded("ds-1", k_other_digest, 3);
   const Outcome out = run({word_list(5)}, {live_word_list()}, records);
   REQUIRE(out.plan.changes.size() == 1);
   const Change& change = out.plan.changes.front();
@@ -156,7 +163,7 @@ TEST_CASE("an upload shows the counts and digests that differ") {
 TEST_CASE("an EDM column added: existing columns keep their entry, the new one has none") {
   const LiveDataset live = live_edm(
       {{"e-1", "email", 2, UploadStatus::complete}, {"e-2", "account", 2, UploadStatus::complete}});
-  const DatasetRecords records{{"ds-2", {k_digest, 2}}};
+  const DatasetRecords records = uploaded("ds-2", k_digest, 2);
   const Outcome out =
       run({edm({{"email", 2, 20}, {"account", 2, 6}, {"phone", 1, 4}}, k_other_digest)}, {live},
           records);
@@ -190,7 +197,7 @@ TEST_CASE("description and case sensitivity are one PUT of what differs") {
   DesiredDataset dataset = word_list();
   dataset.description = "Terms";
   dataset.case_sensitive = true;  // as live
-  const DatasetRecords records{{"ds-1", {k_digest, 3}}};
+  const DatasetRecords records = uploaded("ds-1", k_digest, 3);
   const Outcome out = run({dataset}, {live_word_list()}, records);
   REQUIRE(out.plan.changes.size() == 1);
   const Change& change = out.plan.changes.front();
@@ -199,9 +206,133 @@ TEST_CASE("description and case sensitivity are one PUT of what differs") {
   const auto& update = std::get<UpdateDataset>(change.payload);
   CHECK(update.id == "ds-1");
   CHECK(update.description == "Terms");
-  CHECK_FALSE(update.case_sensitive);
+  CHECK(update.case_sensitive == true);  // a word list's PUT carries it: see below
   // Undeclared settings are not managed.
   CHECK(run({word_list()}, {live_word_list()}, records).plan.empty());
+}
+
+// The case_sensitive a settings change sends for `dataset` (declared with `declared`) against
+// `live`, or "none" when it sends none; "no change" when nothing is planned.
+std::string sent_case_sensitive(DesiredDataset dataset, const LiveDataset& live,
+                                std::optional<bool> declared = std::nullopt) {
+  dataset.description = "Changed";
+  dataset.case_sensitive = declared;
+  const Outcome out = run({dataset}, {live}, uploaded(live.id, k_digest, 3));
+  if (out.plan.changes.empty()) return "no change";
+  const auto& update = std::get<UpdateDataset>(out.plan.changes.front().payload);
+  if (!update.case_sensitive) return "none";
+  return *update.case_sensitive ? "true" : "false";
+}
+
+TEST_CASE("a word list's PUT always carries case_sensitive, other datasets' only when declared") {
+  LiveDataset lower = live_word_list();
+  lower.case_sensitive = false;
+  // "Only required for custom word lists": the live value when it is not declared.
+  CHECK(sent_case_sensitive(word_list(), live_word_list()) == "true");
+  CHECK(sent_case_sensitive(word_list(), lower) == "false");
+  CHECK(sent_case_sensitive(word_list(), lower, true) == "true");
+
+  const LiveDataset multi = live_edm({{"e-1", "email", 2, UploadStatus::complete}});
+  DesiredDataset adopted_edm = edm({{"email", 2, 20}});
+  adopted_edm.file.reset();
+  CHECK(sent_case_sensitive(adopted_edm, multi) == "none");
+  LiveDataset secret = live_word_list();
+  secret.secret = true;
+  DesiredDataset adopted = word_list();
+  adopted.file.reset();
+  CHECK(sent_case_sensitive(adopted, secret) == "none");
+}
+
+TEST_CASE("case_sensitive left out of the API's answers: the record stands in, else sent once") {
+  LiveDataset silent = live_word_list();
+  silent.case_sensitive.reset();
+  DesiredDataset dataset = word_list();
+  dataset.case_sensitive = false;
+  DatasetRecords records = uploaded("ds-1", k_digest, 3);
+
+  // Nothing recorded: sent once, and the plan says why.
+  const Outcome first = run({dataset}, {silent}, records);
+  CHECK(first.problems.empty());
+  REQUIRE(first.plan.changes.size() == 1);
+  const Change& change = first.plan.changes.front();
+  CHECK(change.reason ==
+        "the API does not report case_sensitive and no value sent from here is recorded: sent "
+        "once, then recorded");
+  CHECK(change.fields == std::vector<FieldChange>{{"case_sensitive", std::monostate{}, false}});
+  CHECK(std::get<UpdateDataset>(change.payload).case_sensitive == false);
+
+  // Recorded as declared: nothing to do, run after run.
+  records["ds-1"].case_sensitive = false;
+  CHECK(run({dataset}, {silent}, records).plan.empty());
+  // Recorded otherwise: a change from the recorded value.
+  records["ds-1"].case_sensitive = true;
+  const Outcome flipped = run({dataset}, {silent}, records);
+  REQUIRE(flipped.plan.changes.size() == 1);
+  CHECK(flipped.plan.changes.front().reason.empty());
+  CHECK(flipped.plan.changes.front().fields ==
+        std::vector<FieldChange>{{"case_sensitive", true, false}});
+  // What the API reports wins over the record: it may have been changed elsewhere.
+  LiveDataset reported = silent;
+  reported.case_sensitive = true;
+  records["ds-1"].case_sensitive = false;
+  REQUIRE(run({dataset}, {reported}, records).plan.changes.size() == 1);
+
+  // A description change must carry it too: the recorded value, or, without one, a problem.
+  DesiredDataset described = word_list();
+  described.description = "Changed";
+  const Outcome unknown = run({described}, {silent}, uploaded("ds-1", k_digest, 3));
+  CHECK(unknown.plan.changes.empty());
+  CHECK(unknown.problems ==
+        std::vector<std::string>{
+            "dataset \"blocked-terms\": its description differs, and a word list's PUT must "
+            "carry case_sensitive, which the API does not report and no earlier run from here "
+            "recorded; declare case_sensitive for it"});
+  DatasetRecords known = uploaded("ds-1", k_digest, 3);
+  known["ds-1"].case_sensitive = false;
+  const Outcome from_record = run({described}, {silent}, known);
+  REQUIRE(from_record.plan.changes.size() == 1);
+  CHECK(std::get<UpdateDataset>(from_record.plan.changes.front().payload).case_sensitive == false);
+}
+
+TEST_CASE("content whose recorded upload failed is a warning until the file changes") {
+  const DatasetRecords records = uploaded("ds-1", k_digest, 3);
+  const LiveDataset failed = live_word_list(3, 3, UploadStatus::failed);
+  const Outcome out = run({word_list()}, {failed}, records);
+  CHECK(out.plan.changes.empty());
+  CHECK(out.problems.empty());  // the rest of the plan goes on
+  CHECK(out.plan.warnings ==
+        std::vector<std::string>{
+            "dataset \"blocked-terms\": version 3 of this content failed: processing failed for "
+            "the word list (sha256:aaaaaaaa…, 3 entries); cfsync uploads it again once the file "
+            "changes, or with apply --retry-failed"});
+
+  // --retry-failed: the same bytes once more, saying so.
+  const Outcome retried = run_with({word_list()}, {{failed}, records, true});
+  CHECK(retried.problems.empty());
+  CHECK(reason(retried) ==
+        "new version: version 3 of this content failed to process, and --retry-failed sends it "
+        "again");
+  // A changed file goes up; so does a failed version cfsync did not make, or cannot prove.
+  CHECK(reason(run({word_list(3, k_other_digest)}, {failed}, records)) ==
+        "new version: the file changed since version 3 was uploaded");
+  CHECK(reason(run({word_list()}, {live_word_list(4, 3, UploadStatus::failed)}, records)) ==
+        "new version: the account's latest is version 4, not version 3 that cfsync uploaded: "
+        "someone uploaded elsewhere");
+  CHECK(reason(run({word_list()}, {failed}))
+            .starts_with("new version: no upload of this file is recorded in the state directory"));
+
+  // EDM: the failed columns, by header.
+  LiveDataset columns = live_edm({{"e-1", "email", 2, UploadStatus::complete},
+                                  {"e-2", "account", 2, UploadStatus::failed},
+                                  {"e-3", "phone", 1, UploadStatus::failed}});
+  columns.latest_status = UploadStatus::failed;
+  CHECK(run({edm({{"email", 2, 20}, {"account", 2, 6}, {"phone", 1, 4}})}, {columns},
+            uploaded("ds-2", k_digest, 2))
+            .plan.warnings ==
+        std::vector<std::string>{
+            "dataset \"customer-records\": version 2 of this content failed: processing failed "
+            "for columns \"account\", \"phone\" of the file (sha256:aaaaaaaa…); cfsync uploads it "
+            "again once the file changes, or with apply --retry-failed"});
 }
 
 TEST_CASE("datasets cfsync cannot manage are problems, not guesses") {

@@ -351,6 +351,23 @@ TEST_CASE("predefined profiles: settings in one PUT, entries switched one by one
   CHECK(out.plan.changes.at(1).parent == "Credit Card Numbers");
 }
 
+TEST_CASE("a predefined count the API answers out of bounds: the plan goes on, and warns") {
+  LivePredefinedProfile odd = credit_cards();
+  odd.allowed_match_count = 5000;
+  DesiredState desired{.account_id = "a"};
+  desired.predefined_profiles = {{.name = "Credit Card Numbers", .ocr_enabled = true}};
+  const Outcome out = run(desired, {.predefined = {odd}});
+  CHECK(out.problems.empty());
+  REQUIRE(out.plan.changes.size() == 1);
+  CHECK(out.plan.warnings ==
+        std::vector<std::string>{
+            "predefined profile \"Credit Card Numbers\": the account's allowed_match_count 5000 "
+            "is outside 0 to 1000, and this update sends it back as it is; declare "
+            "allowed_match_count if the API refuses it"});
+  desired.predefined_profiles[0].allowed_match_count = 10;  // declared: nothing to warn about
+  CHECK(run(desired, {.predefined = {odd}}).plan.warnings.empty());
+}
+
 TEST_CASE("predefined profiles by id, and names that match nothing") {
   DesiredState desired{.account_id = "a"};
   desired.predefined_profiles = {

@@ -1,6 +1,8 @@
 // Safety thresholds at their boundaries.
 #include "reconcile/safety.hpp"
 
+#include "reconcile/planner.hpp"
+
 #include <doctest/doctest.h>
 
 namespace cfsync::reconcile {
@@ -66,6 +68,73 @@ TEST_CASE("a kind that became empty is refused whatever its size, unless allow_e
             "dlp_profile (100%); set safety.dlp_profile.allow_empty: true if that is meant"});
   emptied.desired.safety["dlp_profile"] = {.allow_empty = true};
   CHECK(emptied.problems().empty());
+}
+
+// Profile A (managed) owns entry e; B and C list e in their shared_entries.
+struct Shared {
+  DesiredState desired;
+  LiveState live;
+
+  Shared() {
+    LiveProfile a{.id = "a", .name = "A"};
+    a.entries = {{.id = "E-1", .name = "e", .regex = Sensitive("E-[0-9]{2}")},
+                 {.id = "f-1", .name = "f", .regex = Sensitive("F-[0-9]{2}")}};
+    LiveProfile b{.id = "b", .name = "B", .shared_entries = {{"e-1", true}}};
+    LiveProfile c{.id = "c", .name = "C", .shared_entries = {{"e-1", true}, {"f-1", false}}};
+    live.profiles = LiveProfiles{.custom = {a, b, c}};
+    // A keeps f only; B is not managed; C is managed and leaves its shared entries undeclared.
+    desired.profiles = {
+        {.name = "A",
+         .entries = std::vector<DesiredEntry>{{.name = "f", .regex = Sensitive("F-[0-9]{2}")}}},
+        {.name = "C"}};
+  }
+  [[nodiscard]] Plan plan() const {
+    auto made = reconcile::plan(desired, live);
+    REQUIRE(made.has_value());
+    return *made;
+  }
+};
+
+TEST_CASE("deleting an entry another profile shares names the profile and is refused") {
+  Shared shared;
+  const Plan plan = shared.plan();
+  REQUIRE(plan.changes.size() == 1);
+  const Change& remove = plan.changes[0];
+  CHECK(remove.action == Action::delete_);
+  CHECK(remove.reason ==
+        "entry \"e\" is also used by profile \"B\" (not managed), profile \"C\" (its "
+        "shared_entries keep it)");
+  CHECK(safety_problems(plan, shared.desired, shared.live) ==
+        std::vector<std::string>{
+            "deleting entry \"e\" of dlp profile \"A\": entry \"e\" is also used by profile "
+            "\"B\" (not managed), profile \"C\" (its shared_entries keep it); Cloudflare deletes "
+            "an entry from every profile that lists it (take it out of their shared_entries "
+            "first)"});
+}
+
+TEST_CASE("a sharing profile that lets go of the entry, or is deleted too, does not count") {
+  Shared shared;
+  shared.desired.profiles[1].shared_entries = std::vector<SharedEntry>{{"f-1", false}};
+  shared.desired.prune.profiles = true;  // B goes too
+  shared.desired.safety["dlp_profile"] = {.allow_empty = true};
+  const Plan plan = shared.plan();
+  for (const Change& change : plan.changes) CHECK(change.shared_with.empty());
+  CHECK(safety_problems(plan, shared.desired, shared.live).empty());
+}
+
+TEST_CASE("deleting the profile that owns a shared entry is refused too") {
+  Shared shared;
+  shared.desired.profiles = {{.name = "B"}, {.name = "C"}};
+  shared.desired.prune.profiles = true;
+  const Plan plan = shared.plan();
+  REQUIRE(plan.changes.size() == 1);
+  CHECK(std::get_if<DeleteProfile>(&plan.changes[0].payload) != nullptr);
+  CHECK(plan.changes[0].shared_with ==
+        std::vector<std::string>{
+            "entry \"e\" is also used by profile \"B\" (its shared_entries keep it), profile "
+            "\"C\" (its shared_entries keep it)",
+            "entry \"f\" is also used by profile \"C\" (its shared_entries keep it)"});
+  CHECK(safety_problems(plan, shared.desired, shared.live).size() == 2);
 }
 
 }  // namespace
