@@ -55,15 +55,20 @@ void ItemRecordStore::set(const std::string& item_id, ItemRecord record) {
   ItemRecord& slot = m_records[item_id];
   if (slot == record) return;
   slot = std::move(record);
-  m_changed = true;
+  ++m_unsaved;
 }
 
 void ItemRecordStore::erase(const std::string& item_id) {
-  if (m_records.erase(item_id) > 0) m_changed = true;
+  if (m_records.erase(item_id) > 0) ++m_unsaved;
+}
+
+Result<void> ItemRecordStore::save_batched(std::size_t batch) {
+  if (m_unsaved < batch) return {};
+  return save();
 }
 
 Result<void> ItemRecordStore::save() {
-  if (!m_changed) return {};
+  if (m_unsaved == 0) return {};
   boost::json::object items;
   for (const auto& [id, record] : m_records) {
     boost::json::array keys;
@@ -74,7 +79,7 @@ Result<void> ItemRecordStore::save() {
   const boost::json::object root{{"version", k_format_version}, {"items", std::move(items)}};
   CFSYNC_TRY_VOID(
       write_atomically(m_file, boost::json::serialize(root), "the item upload records"));
-  m_changed = false;
+  m_unsaved = 0;
   return {};
 }
 

@@ -23,11 +23,16 @@ class ItemRecordStore {
 
   // Writes the records back when they changed (atomically).
   [[nodiscard]] Result<void> save();
+  // The same, once `batch` changes are waiting: the whole file is rewritten each time, so saving
+  // after every one of thousands of uploads would cost time in their square. A run cut short
+  // loses at most the last batch: each such item is uploaded once more where the API's checksum
+  // cannot be compared.
+  [[nodiscard]] Result<void> save_batched(std::size_t batch);
 
  private:
   std::filesystem::path m_file;
   ItemRecords m_records;
-  bool m_changed = false;
+  std::size_t m_unsaved = 0;  // changes since the last save
 };
 
 }  // namespace cfsync::config

@@ -35,6 +35,8 @@ constexpr int k_exit_ok = 0;
 constexpr int k_exit_error = 1;
 constexpr int k_exit_changes = 2;
 constexpr int k_exit_drift = 3;
+// Item upload records are written after this many changes, and after the apply.
+constexpr std::size_t k_item_record_batch = 256;
 
 // After an apply that left nothing undone, the configuration is the one applied in full.
 void note_applied(const std::filesystem::path& state_dir, const std::string& account_id,
@@ -142,8 +144,9 @@ void attach_item_records(std::vector<LiveInstance>& live, const config::ItemReco
   }
 }
 
-// Remembers what each upload sent (its content's SHA-256, size and metadata keys) as soon as it
-// is applied, and forgets the items cfsync deleted.
+// Remembers what each upload sent (its content's SHA-256, size and metadata keys) as it is
+// applied, written in batches and once more after the apply, and forgets the items cfsync
+// deleted.
 void record_item_outcome(const Change& change, const api::ChangeOutcome& outcome,
                          config::ItemRecordStore& store, spdlog::logger& log) {
   const UploadItem* upload = std::get_if<UploadItem>(&change.payload);
@@ -163,7 +166,9 @@ void record_item_outcome(const Change& change, const api::ChangeOutcome& outcome
     }
   }
   // Without the record, an item whose checksum cannot be compared is uploaded once more.
-  if (auto saved = store.save(); !saved) log.warn("{}", saved.error().message());
+  if (auto saved = store.save_batched(k_item_record_batch); !saved) {
+    log.warn("{}", saved.error().message());
+  }
 }
 
 std::string declared(const DesiredState& desired) {
@@ -272,6 +277,7 @@ Result<Pass> reconcile_pass(DesiredState& desired, const std::filesystem::path& 
         },
         stop);
   }
+  if (auto saved = item_records.save(); !saved) log.warn("{}", saved.error().message());
   // A wait that fails (the API unreachable) is an error, but what was applied is still reported.
   // Dataset uploads are not done until the API has processed them: always waited for.
   if (std::any_of(report.outcomes.begin(), report.outcomes.end(),
