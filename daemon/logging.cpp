@@ -1,5 +1,7 @@
 #include "daemon/logging.hpp"
 
+#include "daemon/printable.hpp"
+
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -27,6 +29,21 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
 
   [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<JsonMessageFlag>();
+  }
+};
+
+// %& : the message with its control characters written out (printable): text from the API or the
+// configuration never reaches a terminal or a log file raw.
+class PrintableMessageFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    const std::string text = printable(std::string_view(msg.payload.data(), msg.payload.size()));
+    dest.append(text.data(), text.data() + text.size());
+  }
+
+  [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<PrintableMessageFlag>();
   }
 };
 
@@ -87,7 +104,7 @@ std::shared_ptr<spdlog::logger> make_logger(LogFormat format, std::string_view l
     formatter->add_flag<JsonMessageFlag>('*').set_pattern(
         R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","message":%*})");
   } else {
-    formatter->set_pattern("%l: %v");
+    formatter->add_flag<PrintableMessageFlag>('&').set_pattern("%l: %&");
   }
   logger->set_formatter(std::move(formatter));
   logger->set_level(spdlog::level::from_str(std::string(level)));

@@ -1,5 +1,7 @@
 #include "daemon/report.hpp"
 
+#include "daemon/printable.hpp"
+
 #include <fmt/format.h>
 #include <openssl/evp.h>
 #include <boost/json/array.hpp>
@@ -45,7 +47,10 @@ const ActionWords& words(Action action) {
   return k_words.at(static_cast<std::size_t>(action));
 }
 
-std::string json_quoted(std::string_view text) { return json::serialize(json::string_view(text)); }
+// Quoted as in JSON, and safe on a terminal (JSON leaves DEL and C1 controls raw).
+std::string json_quoted(std::string_view text) {
+  return printable(json::serialize(json::string_view(text)));
+}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
@@ -151,14 +156,17 @@ void change_text(const Change& change, const Paint& paint, RenderOptions options
                  std::string& out) {
   const ActionWords& word = words(change.action);
   const std::string mark = paint(word.mark, word.colour);
-  const std::string reason = change.reason.empty() ? "" : " (" + change.reason + ")";
+  const std::string reason = change.reason.empty() ? "" : " (" + printable(change.reason) + ")";
   const std::string drift =
       change.origin == Origin::drift ? " (drift: changed outside cfsync)" : "";
   out += fmt::format("  # {} {}{}{}\n", described(change), word.headline, reason, drift);
   out += fmt::format("  {} {} {{\n", mark, title(change));
   std::size_t width = 0;
-  for (const FieldChange& field : change.fields) width = std::max(width, field.field.size());
-  for (const FieldChange& field : change.fields) {
+  std::vector<std::string> paths;  // field paths hold names: made printable
+  for (const FieldChange& field : change.fields) paths.push_back(printable(field.field));
+  for (const std::string& path : paths) width = std::max(width, path.size());
+  for (std::size_t i = 0; i < change.fields.size(); ++i) {
+    const FieldChange& field = change.fields[i];
     std::string values;
     switch (change.action) {
       case Action::create:
@@ -172,7 +180,7 @@ void change_text(const Change& change, const Paint& paint, RenderOptions options
         values = shown(field.before, options) + " → " + shown(field.after, options);
         break;
     }
-    out += fmt::format("      {} {:<{}} = {}\n", mark, field.field, width, values);
+    out += fmt::format("      {} {:<{}} = {}\n", mark, paths[i], width, values);
   }
   out += "    }\n";
 }
@@ -231,7 +239,7 @@ std::string unmanaged_text(const Plan& plan) {
       if (item.kind != kind) continue;
       const std::string parent = item.parent.empty() ? "" : json_quoted(item.parent) + " / ";
       lines += fmt::format("  {} {}{} (id {})\n", to_string(item.kind), parent,
-                           json_quoted(item.name), item.id);
+                           json_quoted(item.name), printable(item.id));
     }
     if (lines.empty()) continue;
     const std::string_view hint =
@@ -254,9 +262,9 @@ std::string indexing_text(const api::IndexingReport& indexing, const Paint& pain
   out += "\n";
   for (const api::IndexedItem& item : indexing.items) {
     if (item.status == ItemStatus::error) {
-      out +=
-          fmt::format("  {} {} / {}: {}\n", paint("error", "31"), json_quoted(item.instance),
-                      json_quoted(item.key), item.error.empty() ? "no reason given" : item.error);
+      out += fmt::format("  {} {} / {}: {}\n", paint("error", "31"), json_quoted(item.instance),
+                         json_quoted(item.key),
+                         item.error.empty() ? "no reason given" : printable(item.error));
     } else if (!is_final(item.status)) {
       out += fmt::format("  {} {} / {}: still {}\n", paint("unfinished", "31"),
                          json_quoted(item.instance), json_quoted(item.key), to_string(item.status));
@@ -336,7 +344,7 @@ std::string plan_text(const Plan& plan, const std::string& account_id, RenderOpt
   const Paint paint{options.color};
   std::string warnings;
   for (const std::string& warning : plan.warnings) {
-    warnings += fmt::format("{}: {}\n", paint("Warning", "33"), warning);
+    warnings += fmt::format("{}: {}\n", paint("Warning", "33"), printable(warning));
   }
   if (!warnings.empty()) warnings += "\n";
   if (plan.empty()) {
@@ -376,13 +384,15 @@ std::string apply_text(const Plan& plan, const api::ApplyReport& report, RenderO
     if (outcome.error) {
       ++failed;
       out += fmt::format("{}: {} {}: {}\n", described(change), to_string(change.action),
-                         paint("failed", "31"), outcome.error->describe());
-      for (const std::string& line : outcome.error->details) out += "  " + line + "\n";
+                         paint("failed", "31"), printable(outcome.error->describe()));
+      for (const std::string& line : outcome.error->details) {
+        out += "  " + printable(line) + "\n";
+      }
       continue;
     }
     std::string fields;
     for (const FieldChange& field : change.fields) {
-      fields += (fields.empty() ? "" : ", ") + field.field;
+      fields += (fields.empty() ? "" : ", ") + printable(field.field);
     }
     out +=
         fmt::format("{}: {}{}\n", described(change), words(change.action).done,

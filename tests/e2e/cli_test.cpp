@@ -408,5 +408,17 @@ ai_search:
   CHECK(exported.out.find("not base64") == std::string::npos);
 }
 
+TEST_CASE("an error quoting a name with control characters prints them written out") {
+  TempDir dir;
+  // A double-quoted YAML key may hold escapes; the error names it, and it goes to the log.
+  dir.write("cfsync.yaml", std::string("account_id: ") + k_account +
+                               "\ndlp:\n  settings:\n    \"\\e]0;pwned\\a\\e[2J\": true\n");
+  const ProcessResult result =
+      run({binary("cfsync"), "validate", "-c", (dir.path() / "cfsync.yaml").string()});
+  CHECK(result.exit_code == 1);
+  CHECK(result.err.find('\x1b') == std::string::npos);
+  CHECK(result.err.find("unknown key \"\\x1b]0;pwned\\x07\\x1b[2J\"") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace cfsync::test

@@ -93,6 +93,36 @@ TEST_CASE("apply report: what was done, what failed, and the totals") {
   CHECK(int64_t(root["summary"]["failed"]) == 1);
 }
 
+TEST_CASE("control characters from the API or the configuration never reach the terminal raw") {
+  const std::string hostile = "\x1b]0;pwned\x07\x1b[2J\r\xc2\x9b" "31m\xff";
+  Change change;
+  change.kind = ResourceKind::dlp_profile_entry;
+  change.name = "e" + hostile;
+  change.parent = "p" + hostile;
+  change.action = Action::update;
+  change.reason = "because" + hostile;
+  change.fields = {{"entries[\"e" + hostile + "\"].enabled", false, true}};
+  change.payload = UpdateEntry{};
+  Plan plan{{change}};
+  plan.unmanaged = {{ResourceKind::dlp_profile, "u" + hostile, "id" + hostile}};
+  plan.warnings = {"warned" + hostile};
+  Error error(ErrorKind::apply, "failed" + hostile);
+  error.details = {"detail" + hostile};
+  const api::ApplyReport failed{{{.change = 0, .error = error}}};
+  for (const std::string& text : {plan_text(plan, k_account, {}), apply_text(plan, failed, {}),
+                                  apply_text(plan, api::ApplyReport{{{.change = 0}}}, {})}) {
+    CAPTURE(text);
+    const bool raw = std::any_of(text.begin(), text.end(), [](char c) {
+      const auto byte = static_cast<unsigned char>(c);
+      return (byte < 0x20 && c != '\n') || byte == 0x7f || byte == 0xff;
+    });
+    CHECK_FALSE(raw);
+    CHECK(text.find("\xc2\x9b") == std::string::npos);  // U+009B, CSI
+  }
+  CHECK(plan_text(plan, k_account, {})
+            .find("(because\\x1b]0;pwned\\x07\\x1b[2J\\x0d\\u009b31m\\xff)") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace cfsync::daemon
 
