@@ -44,13 +44,23 @@ Result<WordList> read_word_list(dom::object entry, std::string_view where) {
   return make_word_list(std::move(words));
 }
 
-// An entry a custom profile owns: a regex ("custom") or a word list. Others are not managed.
-Result<std::optional<LiveEntry>> read_own_entry(dom::object object, std::string_view where) {
+// An entry listed in a custom profile: its own regex ("custom") or word list, else one of a kind
+// cfsync does not manage, kept apart so that no entry of its name is created beside it.
+Result<void> read_entry_into(dom::object object, std::string_view where, LiveProfile& profile) {
   CFSYNC_TRY(auto type, optional_string_member(object, "type", where));
+  // Without a type, a pattern still says what the entry is.
   const bool has_pattern = object["pattern"].error() == simdjson::SUCCESS;
   const bool regex = type ? *type == "custom" : has_pattern;
-  const bool words = type && *type == "word_list";
-  if (!regex && !words) return std::optional<LiveEntry>();
+  const bool words = type == "word_list";
+  if (!regex && !words) {
+    LiveOther other{.type = type.value_or("")};
+    CFSYNC_TRY(auto id, optional_string_member(object, "id", where));
+    CFSYNC_TRY(auto name, optional_string_member(object, "name", where));
+    other.id = id.value_or("");
+    other.name = name.value_or("");
+    profile.other_entries.push_back(std::move(other));
+    return {};
+  }
 
   LiveEntry entry;
   CFSYNC_TRY(entry.id, string_member(object, "id", where));
@@ -61,7 +71,8 @@ Result<std::optional<LiveEntry>> read_own_entry(dom::object object, std::string_
   if (words) {
     entry.kind = EntryKind::words;
     CFSYNC_TRY(entry.words, read_word_list(object, where));
-    return std::optional<LiveEntry>(std::move(entry));
+    profile.entries.push_back(std::move(entry));
+    return {};
   }
   dom::object pattern;
   if (object["pattern"].get_object().get(pattern) != simdjson::SUCCESS) {
@@ -71,7 +82,8 @@ Result<std::optional<LiveEntry>> read_own_entry(dom::object object, std::string_
   entry.regex = Sensitive(std::move(text));
   CFSYNC_TRY(entry.validation,
              optional_string_member(pattern, "validation", std::string(where) + ".pattern"));
-  return std::optional<LiveEntry>(std::move(entry));
+  profile.entries.push_back(std::move(entry));
+  return {};
 }
 
 Result<std::vector<SharedEntry>> read_shared_entries(dom::object profile, std::string_view where) {
@@ -148,8 +160,7 @@ Result<LiveProfile> read_custom_profile(dom::object object, std::string_view whe
   if (has_entries) {
     CFSYNC_TRY(auto items, object_array_member(object, "entries", where));
     for (dom::object item : items) {
-      CFSYNC_TRY(auto entry, read_own_entry(item, std::string(where) + ".entries[]"));
-      if (entry) profile.entries.push_back(std::move(*entry));
+      CFSYNC_TRY_VOID(read_entry_into(item, std::string(where) + ".entries[]", profile));
     }
   }
   return profile;
@@ -248,8 +259,16 @@ Result<ProfileListing> parse_profiles_response(const HttpResponse& response) {
     } else if (type == "predefined") {
       CFSYNC_TRY(LivePredefinedProfile profile, read_predefined_profile(object, "result[]"));
       listing.profiles.predefined.push_back(std::move(profile));
+    } else {
+      // Integration profiles, and kinds cfsync does not know, are neither created nor configured
+      // by it, but their names are taken.
+      LiveOther other{.type = type.value_or("")};
+      CFSYNC_TRY(auto id, optional_string_member(object, "id", "result[]"));
+      CFSYNC_TRY(auto name, optional_string_member(object, "name", "result[]"));
+      other.id = id.value_or("");
+      other.name = name.value_or("");
+      listing.profiles.others.push_back(std::move(other));
     }
-    // Integration profiles are neither created nor configured by cfsync.
   }
   return listing;
 }
@@ -274,8 +293,7 @@ Result<void> add_listed_entries(const HttpResponse& response, ProfileListing& li
     if (!profile_id) continue;
     const auto owner = needing.find(*profile_id);
     if (owner == needing.end()) continue;
-    CFSYNC_TRY(auto entry, read_own_entry(object, "result[]"));
-    if (entry) owner->second->entries.push_back(std::move(*entry));
+    CFSYNC_TRY_VOID(read_entry_into(object, "result[]", *owner->second));
   }
   return {};
 }
@@ -390,8 +408,9 @@ Result<LiveEntry> parse_entry_response(const HttpResponse& response) {
   dom::parser parser;
   CFSYNC_TRY(dom::element result, open_envelope(parser, response));
   CFSYNC_TRY(dom::object object, object_at(result, "result"));
-  CFSYNC_TRY(auto entry, read_own_entry(object, "result"));
-  if (entry) return std::move(*entry);
+  LiveProfile holder;
+  CFSYNC_TRY_VOID(read_entry_into(object, "result", holder));
+  if (!holder.entries.empty()) return std::move(holder.entries.front());
   // A predefined or integration entry: only its switch matters.
   LiveEntry toggled;
   CFSYNC_TRY(toggled.id, string_member(object, "id", "result"));

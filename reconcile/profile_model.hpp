@@ -100,6 +100,17 @@ struct LiveEntry {
   std::string description;  // null reads as ""
 };
 
+// A live profile or entry of a kind cfsync does not manage (an integration profile, an entry of
+// type custom_prompt_topic, or one whose type is missing or unknown): kept, so that cfsync never
+// creates another with its name.
+struct LiveOther {
+  std::string id;
+  std::string name;
+  std::string type;  // as the API answered it; empty when it gave none
+
+  friend bool operator==(const LiveOther&, const LiveOther&) = default;
+};
+
 struct LiveProfile {
   std::string id;
   std::string name;
@@ -108,7 +119,8 @@ struct LiveProfile {
   Confidence confidence_threshold = Confidence::low;  // the server's default when absent
   bool ocr_enabled = false;
   bool ai_context_enabled = false;
-  std::vector<LiveEntry> entries;  // the profile's own entries
+  std::vector<LiveEntry> entries;        // the profile's own entries
+  std::vector<LiveOther> other_entries;  // listed with them, but of a kind cfsync does not manage
   std::vector<SharedEntry> shared_entries;
   std::vector<std::string> data_classes;
   std::vector<std::string> data_tags;
@@ -135,6 +147,7 @@ struct LivePredefinedProfile {
 struct LiveProfiles {
   std::vector<LiveProfile> custom;
   std::vector<LivePredefinedProfile> predefined;
+  std::vector<LiveOther> others;  // integration profiles, and profiles of no or unknown type
 };
 
 }  // namespace cfsync

@@ -12,6 +12,22 @@ namespace {
 
 std::string quoted(const std::string& name) { return "\"" + name + "\""; }
 
+// The live object of a kind cfsync does not manage that has this name, if there is one.
+const LiveOther* named(const std::vector<LiveOther>& others, const std::string& name) {
+  const auto found = std::find_if(others.begin(), others.end(),
+                                  [&](const LiveOther& other) { return other.name == name; });
+  return found == others.end() ? nullptr : &*found;
+}
+
+// Why cfsync will not make a second object of this name beside `other` (`what`: "a profile").
+std::string taken_by(const LiveOther& other, std::string_view what) {
+  const std::string kind = other.type.empty() ? "of no type" : "of type " + quoted(other.type);
+  return "cannot be created: the account has " + std::string(what) + " " + kind +
+         " with this name (id " + other.id +
+         "), which cfsync does not manage, and it will not "
+         "make a second one";
+}
+
 // "" is how a null description reads; show it as null.
 FieldValue text(const std::string& value) {
   if (value.empty()) return std::monostate{};
@@ -168,6 +184,12 @@ class ProfilePlanner {
       declared.insert(entry.name);
       const auto found = by_name.find(entry.name);
       if (found == by_name.end()) {
+        if (const LiveOther* other = named(live.other_entries, entry.name)) {
+          m_problems.push_back("dlp profile " + quoted(desired.name) + ": entry " +
+                               quoted(entry.name) + " " + taken_by(*other, "an entry") +
+                               "; rename one of them");
+          continue;
+        }
         add_entry(desired.name, live.id, entry);
       } else {
         change_entry(desired.name, live.id, entry, *found->second);
@@ -501,6 +523,11 @@ void plan_profiles(const DesiredState& desired, const LiveProfiles& live, Plan& 
   for (const DesiredProfile& profile : desired.profiles) {
     const auto found = live_by_name.find(profile.name);
     if (found == live_by_name.end()) {
+      if (const LiveOther* other = named(live.others, profile.name)) {
+        problems.push_back("dlp profile " + quoted(profile.name) + " " +
+                           taken_by(*other, "a profile") + "; rename one of them");
+        continue;
+      }
       planner.create(profile);
     } else if (found->second.size() == 1) {
       planner.update(profile, found->second.front());

@@ -57,10 +57,12 @@ std::shared_ptr<spdlog::logger> quiet() {
   return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
 }
 
-TEST_CASE("the profile list: custom, predefined, and integration profiles left out") {
-  const auto listing = parse_profiles_response(
-      {.status = 200,
-       .body = envelope("[" + k_custom + "," + k_predefined + "," + k_integration + "]")});
+TEST_CASE("the profile list: custom, predefined, and the others kept by name") {
+  const std::string untyped = R"({"id": "u-1", "name": "Untyped"})";
+  const auto listing =
+      parse_profiles_response({.status = 200,
+                               .body = envelope("[" + k_custom + "," + k_predefined + "," +
+                                                k_integration + "," + untyped + "]")});
   REQUIRE(listing);
   CHECK(listing->without_entries.empty());
   REQUIRE(listing->profiles.custom.size() == 1);
@@ -69,8 +71,10 @@ TEST_CASE("the profile list: custom, predefined, and integration profiles left o
   CHECK(profile.allowed_match_count == 3);
   CHECK(profile.confidence_threshold == Confidence::medium);
   CHECK(profile.ocr_enabled);
-  CHECK_FALSE(profile.ai_context_enabled);  // absent: the spec's default
-  REQUIRE(profile.entries.size() == 3);     // the prompt topic is not an entry cfsync manages
+  CHECK_FALSE(profile.ai_context_enabled);     // absent: the spec's default
+  REQUIRE(profile.entries.size() == 3);        // the prompt topic is not an entry cfsync manages,
+  REQUIRE(profile.other_entries.size() == 1);  // but its name is taken
+  CHECK(profile.other_entries.front().type == "custom_prompt_topic");
   CHECK(profile.entries.at(0).regex.reveal() == "EMP-[0-9]{6}");
   CHECK(profile.entries.at(0).validation == "luhn");
   CHECK(profile.entries.at(1).kind == EntryKind::words);
@@ -82,6 +86,9 @@ TEST_CASE("the profile list: custom, predefined, and integration profiles left o
   CHECK(profile.context_awareness == ContextAwareness{true, false});
   REQUIRE(listing->profiles.predefined.size() == 1);
   CHECK(listing->profiles.predefined.front().entries.front().enabled);
+  REQUIRE(listing->profiles.others.size() == 2);
+  CHECK(listing->profiles.others.at(0).type == "integration");
+  CHECK(listing->profiles.others.at(1) == LiveOther{"u-1", "Untyped", ""});
 }
 
 TEST_CASE("profiles listed without their entries get them from the entries list") {

@@ -68,6 +68,33 @@ DesiredState with_profiles(std::vector<DesiredProfile> profiles) {
   return {.account_id = "a", .profiles = std::move(profiles)};
 }
 
+TEST_CASE("a profile or entry of a kind cfsync does not manage blocks a create of its name") {
+  LiveProfiles live{.others = {{"i-1", "Employee IDs", "integration"}, {"x-1", "Untyped", ""}}};
+  const Outcome profiles =
+      run(with_profiles({employee_ids(), DesiredProfile{.name = "Untyped"}}), live);
+  CHECK(profiles.plan.changes.empty());
+  CHECK(profiles.problems ==
+        std::vector<std::string>{
+            "dlp profile \"Employee IDs\" cannot be created: the account has a profile of type "
+            "\"integration\" with this name (id i-1), which cfsync does not manage, and it will "
+            "not make a second one; rename one of them",
+            "dlp profile \"Untyped\" cannot be created: the account has a profile of no type "
+            "with this name (id x-1), which cfsync does not manage, and it will not make a "
+            "second one; rename one of them"});
+
+  LiveProfile existing = live_employee_ids();
+  existing.other_entries = {{"t-1", "Topic", "custom_prompt_topic"}};
+  DesiredProfile desired = employee_ids();
+  desired.entries->push_back(regex_entry("Topic", "T-[0-9]{2}"));
+  const Outcome entries = run(with_profiles({desired}), {.custom = {existing}});
+  CHECK(entries.problems ==
+        std::vector<std::string>{
+            "dlp profile \"Employee IDs\": entry \"Topic\" cannot be created: the account has an "
+            "entry of type \"custom_prompt_topic\" with this name (id t-1), which cfsync does "
+            "not manage, and it will not make a second one; rename one of them"});
+  for (const Change& change : entries.plan.changes) CHECK(change.action != Action::create);
+}
+
 TEST_CASE("a new profile is one create carrying its entries") {
   const Outcome out = run(with_profiles({employee_ids()}), {});
   CHECK(out.problems.empty());
