@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -22,11 +23,19 @@ std::string example_public_key() {
   return key;
 }
 
+// Runs cfsync against `emulator`. The example's default state directory is in the source tree,
+// shared by every test that runs at the same time (ctest runs them side by side): a run on the
+// example gets this test's own.
 ProcessResult cfsync(const EmulatorProcess& emulator, std::vector<std::string> args,
                      Environment env = {{"CLOUDFLARE_API_TOKEN", k_token}}) {
+  static const TempDir state;  // one per test: ctest runs each in its own process
   std::vector<std::string> argv = {binary("cfsync")};
   argv.insert(argv.end(), args.begin(), args.end());
   argv.insert(argv.end(), {"--api-url", emulator.url()});
+  if (std::find(args.begin(), args.end(), k_example) != args.end() &&
+      std::find(args.begin(), args.end(), "--state-dir") == args.end()) {
+    argv.insert(argv.end(), {"--state-dir", state.path().string()});
+  }
   return run(argv, env);
 }
 
@@ -418,6 +427,33 @@ TEST_CASE("an error quoting a name with control characters prints them written o
   CHECK(result.exit_code == 1);
   CHECK(result.err.find('\x1b') == std::string::npos);
   CHECK(result.err.find("unknown key \"\\x1b]0;pwned\\x07\\x1b[2J\"") != std::string::npos);
+}
+
+// Issue 15: a live profile of a kind cfsync does not manage (here an integration profile; one
+// without a type is read the same way, see the unit tests) must not be duplicated by a create.
+TEST_CASE("a live profile of an unknown kind blocks a create of its name, with no write") {
+  TempDir dir;
+  const std::string state = (dir.path() / "emulator.json").string();
+  { EmulatorProcess emulator({"--state", state}); }  // makes the account
+  const ProcessResult edited = run(
+      {"/usr/bin/python3", "-c",
+       "import json, sys\n"
+       "state = json.load(open(sys.argv[1]))\n"
+       "profiles = state['accounts'][sys.argv[2]]['dlp']['profiles']\n"
+       "profiles.append({'id': 'b1c3e7a2-0000-4000-8000-000000000001', 'name': 'Employee IDs',\n"
+       "                 'type': 'integration', 'entries': [], 'shared_entries': []})\n"
+       "json.dump(state, open(sys.argv[1], 'w'))\n",
+       state, k_account});
+  REQUIRE_MESSAGE(edited.exit_code == 0, edited.err);
+  dir.write("cfsync.yaml", std::string("account_id: ") + k_account +
+                               "\ndlp:\n  profiles:\n    - name: Employee IDs\n");
+  EmulatorProcess emulator({"--state", state});
+  const ProcessResult apply =
+      cfsync(emulator, {"apply", "-c", (dir.path() / "cfsync.yaml").string()});
+  CHECK(apply.exit_code == 1);
+  CHECK(apply.err.find("dlp profile \"Employee IDs\" cannot be created: the account has a profile "
+                       "of type \"integration\" with this name") != std::string::npos);
+  CHECK(writes(emulator.requests()).empty());
 }
 
 }  // namespace
