@@ -117,6 +117,10 @@ Result<void> Daemon::start() {
   auto watcher = ConfigWatcher::open();
   if (watcher) {
     m_watcher.emplace(std::move(*watcher));
+    // Watched from the start, not from the end of the first pass: a change made during it (a
+    // checkout flipped) is seen.
+    m_watcher->watch(WatchSet::of(m_options.config.value_or(std::filesystem::current_path()),
+                                  nullptr, m_options.state_dir.value_or(std::filesystem::path())));
   } else {
     // Changes are then seen at the next interval only.
     m_logger->warn("{}", watcher.error().message());

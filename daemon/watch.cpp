@@ -137,13 +137,15 @@ ConfigWatcher::ConfigWatcher(ConfigWatcher&& other) noexcept
     : m_fd(std::exchange(other.m_fd, -1)),
       m_set(std::move(other.m_set)),
       m_watches(std::move(other.m_watches)),
-      m_watched(std::move(other.m_watched)) {}
+      m_watched(std::move(other.m_watched)),
+      m_wanted(std::move(other.m_wanted)) {}
 
 ConfigWatcher::~ConfigWatcher() {
   if (m_fd >= 0) ::close(m_fd);
 }
 
 void ConfigWatcher::add(const fs::path& directory) {
+  m_wanted.insert(directory);
   if (m_watched.contains(directory) || m_watched.size() >= k_max_watches) return;
   // Follows symbolic links: a checkout behind a link is watched where it is.
   const int wd = ::inotify_add_watch(m_fd, directory.c_str(), k_events | IN_ONLYDIR);
@@ -173,10 +175,8 @@ bool ConfigWatcher::add_tree(const fs::path& directory) {
 }
 
 void ConfigWatcher::watch(WatchSet set) {
-  for (const auto& [wd, path] : m_watches) ::inotify_rm_watch(m_fd, wd);
-  m_watches.clear();
-  m_watched.clear();
   m_set = std::move(set);
+  m_wanted.clear();
   // The parent sees `config` renamed or its link flipped; the path itself, what is inside.
   add(m_set.config.parent_path());
   if (!m_set.config_directory.empty()) add(m_set.config_directory);
@@ -184,6 +184,17 @@ void ConfigWatcher::watch(WatchSet set) {
   for (const config::DocumentTree& tree : m_set.trees) {
     add(tree.directory.parent_path());  // the tree replaced
     (void)add_tree(tree.directory);
+  }
+  // Only then are the watches no longer wanted removed: a directory both sets need is never left
+  // unwatched, so a change made between two passes (a symlink flipped as one ends) is not missed.
+  for (auto it = m_watches.begin(); it != m_watches.end();) {
+    if (m_wanted.contains(it->second)) {
+      ++it;
+      continue;
+    }
+    ::inotify_rm_watch(m_fd, it->first);
+    m_watched.erase(it->second);
+    it = m_watches.erase(it);
   }
 }
 
@@ -201,7 +212,14 @@ std::optional<fs::path> ConfigWatcher::drain() {
         continue;
       }
       const auto watched = m_watches.find(event->wd);
-      if (watched == m_watches.end() || (event->mask & k_events) == 0) continue;
+      if (watched == m_watches.end()) continue;
+      if ((event->mask & IN_IGNORED) !=
+          0) {  // the directory is gone: watch it again if it comes back
+        m_watched.erase(watched->second);
+        m_watches.erase(watched);
+        continue;
+      }
+      if ((event->mask & k_events) == 0) continue;
       const bool self = event->len == 0 || event->name[0] == '\0';
       const fs::path path = self ? watched->second : watched->second / event->name;
       const bool is_directory = self || (event->mask & IN_ISDIR) != 0;

@@ -75,7 +75,7 @@ class ConfigWatcher {
 
   // Watches what `set` reads, instead of what it watched before: the directory holding `config`,
   // `config` when it is a directory, the directory of every file, and every directory of every
-  // document tree.
+  // document tree. Directories both sets need stay watched throughout.
   void watch(WatchSet set);
 
   // For poll(): readable when something happened.
@@ -94,6 +94,7 @@ class ConfigWatcher {
   WatchSet m_set;
   std::map<int, std::filesystem::path> m_watches;  // watch descriptor -> directory (resolved)
   std::set<std::filesystem::path> m_watched;
+  std::set<std::filesystem::path> m_wanted;  // what the last watch() asked for
 };
 
 }  // namespace cfsync::daemon

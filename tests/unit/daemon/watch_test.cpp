@@ -137,6 +137,26 @@ TEST_CASE("the watcher: a new directory in a document tree is looked into and wa
   CHECK(watcher->drain().has_value());
 }
 
+TEST_CASE("the watcher: watching again keeps what both sets need, and a directory made again") {
+  Checkout checkout;
+  auto watcher = ConfigWatcher::open();
+  REQUIRE(watcher);
+  watcher->watch(checkout.set());
+  // Watching the same set again leaves no moment unwatched: a change right after is seen.
+  watcher->watch(checkout.set());
+  checkout.dir.write("repo/keys/payload.pub", "a2V5\n");
+  CHECK(watcher->drain() == checkout.repo / "keys" / "payload.pub");
+
+  // The keys directory removed and made again (a checkout rewritten): watched again.
+  fs::remove_all(checkout.repo / "keys");
+  CHECK(watcher->drain().has_value());
+  checkout.dir.write("repo/keys/payload.pub", "c2VjcmV0LWtleQ==\n");
+  (void)watcher->drain();
+  watcher->watch(checkout.set());
+  checkout.dir.write("repo/keys/payload.pub", "a2V5\n");
+  CHECK(watcher->drain() == checkout.repo / "keys" / "payload.pub");
+}
+
 TEST_CASE("passes for changes that find nothing are limited after three in a row") {
   using Clock = ChangeGate::Clock;
   ChangeGate gate(3, 1min);
