@@ -82,10 +82,12 @@ TEST_CASE("plan, apply and a clean plan through the validating proxy") {
   PrismProxy prism(emulator);
   const std::string example = source_dir() + "/examples/basic";
   const Environment env = {{"CLOUDFLARE_API_TOKEN", k_token}};
+  const TempDir state;  // not the example's own, which other tests use at the same time
   auto cfsync = [&](std::vector<std::string> args) {
     std::vector<std::string> argv = {binary("cfsync")};
     argv.insert(argv.end(), args.begin(), args.end());
-    argv.insert(argv.end(), {"-c", example, "--api-url", prism.url()});
+    argv.insert(argv.end(),
+                {"-c", example, "--api-url", prism.url(), "--state-dir", state.path().string()});
     return run(argv, env);
   };
   const ProcessResult before = cfsync({"plan", "--detailed-exitcode"});

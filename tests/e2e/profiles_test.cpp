@@ -277,8 +277,15 @@ TEST_CASE("plans mask regexes and word lists unless --show-sensitive") {
 TEST_CASE("examples/profiles applies and converges") {
   Account account;
   const std::string example = source_dir() + "/examples/profiles/cfsync.yaml";
-  std::vector<std::string> argv = {binary("cfsync"), "apply",     "-c",
-                                   example,          "--api-url", account.emulator().url()};
+  const TempDir state;  // not the example's own, which other tests use at the same time
+  std::vector<std::string> argv = {binary("cfsync"),
+                                   "apply",
+                                   "-c",
+                                   example,
+                                   "--api-url",
+                                   account.emulator().url(),
+                                   "--state-dir",
+                                   state.path().string()};
   const ProcessResult apply = run(argv, {{"CLOUDFLARE_API_TOKEN", k_token}});
   REQUIRE_MESSAGE(apply.exit_code == 0, apply.err);
   argv[1] = "plan";
