@@ -27,21 +27,6 @@ constexpr std::size_t k_max_key_characters = 128;  // "Filename must not exceed 
 constexpr std::uint64_t k_max_file_bytes = 4ull << 20;  // the upload limit (API.md §7.3)
 
 // Namespace names and instance ids, as the official spec's patterns say.
-bool is_namespace_name(std::string_view name) {
-  if (name.empty() || name.size() > 28) return false;
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!alnum(name.front()) || !alnum(name.back())) return false;
-  return std::all_of(name.begin(), name.end(), [&](char c) { return alnum(c) || c == '-'; });
-}
-
-bool is_instance_id(std::string_view id) {
-  if (id.empty() || id.size() > 64 || id.front() == '-' || id.back() == '-') return false;
-  if (id.find("--") != std::string_view::npos) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
-}
-
 std::size_t utf8_characters(std::string_view text) {
   return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
     return (static_cast<unsigned char>(c) & 0xC0) != 0x80;

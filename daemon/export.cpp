@@ -193,6 +193,16 @@ int export_command(const Options& options, const Environment& environment, std::
     instances = std::vector<DesiredInstance>{};
   }
   if (!instances) return fail(log, instances.error());
+  // Names from the API become directories (--with-documents): one that does not match the spec's
+  // own pattern ("../x") is never followed.
+  std::erase_if(*instances, [&log](const DesiredInstance& instance) {
+    if (is_namespace_name(instance.namespace_name) && is_instance_id(instance.id)) return false;
+    log.warn(
+        "AI Search instance {} not exported: its namespace or id does not match the API's "
+        "own pattern",
+        instance.label());
+    return true;
+  });
   DesiredState everything{.account_id = account_id,
                           .dlp_settings = DesiredDlpSettings{},
                           .ai_search_instances = std::move(*instances),

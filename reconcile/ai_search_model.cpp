@@ -10,6 +10,21 @@ constexpr std::array<std::string_view, 6> k_status_names = {"queued", "running",
                                                             "error",  "skipped", "outdated"};
 }  // namespace
 
+bool is_namespace_name(std::string_view name) {
+  if (name.empty() || name.size() > 28) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(name.front()) || !alnum(name.back())) return false;
+  return std::all_of(name.begin(), name.end(), [&](char c) { return alnum(c) || c == '-'; });
+}
+
+bool is_instance_id(std::string_view id) {
+  if (id.empty() || id.size() > 64 || id.front() == '-' || id.back() == '-') return false;
+  if (id.find("--") != std::string_view::npos) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
 bool is_builtin_metadata(std::string_view key) {
   return key == "filename" || key == "folder" || key == "timestamp";
 }

@@ -74,6 +74,12 @@ struct LiveInstance {
   std::vector<LiveItem> items;  // uploaded ones (source "builtin") only
 };
 
+// The spec's patterns for a namespace name (lower-case letters, digits and inner hyphens, at most
+// 28) and an instance id (lower-case letters, digits, '_' and single inner hyphens, at most 64).
+// Names from the API are checked too before they become paths (export).
+[[nodiscard]] bool is_namespace_name(std::string_view name);
+[[nodiscard]] bool is_instance_id(std::string_view id);
+
 // The metadata attributes AI Search sets on every item itself (its documentation's "built-in
 // metadata attributes"): never declared, never compared, never exported.
 [[nodiscard]] bool is_builtin_metadata(std::string_view key);

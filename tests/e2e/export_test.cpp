@@ -217,5 +217,31 @@ TEST_CASE("export refuses to overwrite, and --with-documents needs a directory")
   CHECK(account.emulator().requests().empty());
 }
 
+// Issue 15: names from the API become directories of the export; one that is not the spec's
+// own pattern must never lead out of --dir.
+TEST_CASE("export skips an instance whose name would lead out of --dir") {
+  TempDir dir;
+  const std::string fixture =
+      dir.write("fixture.json",
+                R"({"ai_search":{"instances":[{"namespace":"default","id":"../../escaped"},)"
+                R"({"namespace":"default","id":"kept"}]}})")
+          .string();
+  EmulatorProcess emulator({"--fixture", fixture});
+  const ProcessResult exported =
+      run({binary("cfsync"), "export", "--account", k_account, "--api-url", emulator.url(), "--dir",
+           (dir.path() / "out" / "export").string(), "--with-documents"},
+          {{"CLOUDFLARE_API_TOKEN", k_token}});
+  CHECK_MESSAGE(exported.exit_code == 0, exported.err);
+  CHECK(exported.err.find("AI Search instance default/../../escaped not exported: its namespace "
+                          "or id does not match the API's own pattern") != std::string::npos);
+  // Nothing beside the export directory, and only the kept instance in the configuration.
+  std::vector<std::string> beside;
+  for (const auto& entry : fs::directory_iterator(dir.path() / "out")) {
+    beside.push_back(entry.path().filename().string());
+  }
+  CHECK(beside == std::vector<std::string>{"export"});
+  CHECK_FALSE(fs::exists(dir.path() / "escaped"));
+}
+
 }  // namespace
 }  // namespace cfsync::test
