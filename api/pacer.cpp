@@ -3,7 +3,6 @@
 #include "api/retry.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <map>
 #include <string>
@@ -25,12 +24,14 @@ std::string_view trimmed(std::string_view text) {
   return text;
 }
 
-std::optional<std::int64_t> number(std::string_view text) {
-  text = trimmed(text);
-  std::int64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
-  return value;
+// Numbers in headers may be any length: they saturate (parse_count), then here at the bounds the
+// pacer computes with.
+std::optional<std::int64_t> number(std::string_view text) { return parse_count(trimmed(text)); }
+
+std::int64_t saturated_requests(std::int64_t count) { return std::min(count, k_most_requests); }
+
+std::chrono::seconds saturated_seconds(std::int64_t count) {
+  return std::chrono::duration_cast<std::chrono::seconds>(saturated_span(count, 1s));
 }
 
 // One member of a structured-field list (RFC 9651): `"name";key=value;key=value`.
@@ -89,16 +90,15 @@ void read_structured(const HttpResponse& response, BudgetReport& report) {
     if (tightest == nullptr || *r < *parameter(*tightest, "r")) tightest = &member;
   }
   if (tightest != nullptr) {
-    report.remaining = parameter(*tightest, "r");
-    if (auto t = parameter(*tightest, "t")) report.reset = std::chrono::seconds(*t);
+    report.remaining = saturated_requests(*parameter(*tightest, "r"));
+    if (auto t = parameter(*tightest, "t")) report.reset = saturated_span(*t, 1s);
   }
   for (const ListMember& member : parse_list(response.header("ratelimit-policy"))) {
     const auto q = parameter(member, "q");
     const auto w = parameter(member, "w");
     if (!q || !w || *q <= 0 || *w <= 0) continue;
     if (report.policy && (tightest == nullptr || member.name != tightest->name)) continue;
-    report.policy = RateLimit{static_cast<int>(std::min<std::int64_t>(*q, 1'000'000'000)),
-                              std::chrono::seconds(*w)};
+    report.policy = RateLimit{static_cast<int>(saturated_requests(*q)), saturated_seconds(*w)};
   }
 }
 
@@ -106,20 +106,15 @@ void read_structured(const HttpResponse& response, BudgetReport& report) {
 void read_legacy(const HttpResponse& response, BudgetReport& report,
                  std::chrono::system_clock::time_point now) {
   if (auto remaining = number(response.header("x-ratelimit-remaining"))) {
-    report.remaining = remaining;
+    report.remaining = saturated_requests(*remaining);
   }
   const std::string_view reset = response.header("x-ratelimit-reset");
-  if (auto seconds = number(reset)) {
+  if (auto count = number(reset)) {
     constexpr std::int64_t k_epoch_threshold = 1'000'000'000;  // 2001: a date, not a delay
-    if (*seconds >= k_epoch_threshold) {
-      const auto at = std::chrono::system_clock::time_point(std::chrono::seconds(*seconds));
-      report.reset = std::max(0ms, std::chrono::duration_cast<std::chrono::milliseconds>(at - now));
-    } else {
-      report.reset = std::chrono::seconds(*seconds);
-    }
+    report.reset = *count >= k_epoch_threshold ? wait_until(from_epoch_seconds(*count), now)
+                                               : saturated_span(*count, 1s);
   } else if (auto date = parse_http_date(trimmed(reset))) {
-    report.reset =
-        std::max(0ms, std::chrono::duration_cast<std::chrono::milliseconds>(*date - now));
+    report.reset = wait_until(*date, now);
   }
 }
 
@@ -132,23 +127,29 @@ Result<RateLimit> parse_rate_limit(std::string_view text) {
   };
   const std::size_t slash = text.find('/');
   if (slash == std::string_view::npos || text.size() < slash + 3) return wrong();
-  const auto requests = number(text.substr(0, slash));
+  const auto count = number(text.substr(0, slash));
   const char unit = text.back();
   const auto period = number(text.substr(slash + 1, text.size() - slash - 2));
-  if (!requests || !period || *requests == 0 || *period == 0 || *requests > 1'000'000'000) {
+  if (!count || !period || *count == 0 || *period == 0 || *count > k_most_requests) {
     return wrong();
   }
-  std::int64_t seconds = 0;
+  std::chrono::seconds unit_length{0};
   if (unit == 's') {
-    seconds = *period;
+    unit_length = 1s;
   } else if (unit == 'm') {
-    seconds = *period * 60;
+    unit_length = 1min;
   } else if (unit == 'h') {
-    seconds = *period * 3600;
+    unit_length = 1h;
   } else {
     return wrong();
   }
-  return RateLimit{static_cast<int>(*requests), std::chrono::seconds(seconds)};
+  if (*period > k_longest_span / unit_length) {
+    const auto hours = std::chrono::floor<std::chrono::hours>(k_longest_span).count();
+    return Error(ErrorKind::usage, "rate limit \"" + std::string(text) +
+                                       "\": the period is longer than " + std::to_string(hours) +
+                                       "h");
+  }
+  return RateLimit{static_cast<int>(*count), *period * unit_length};
 }
 
 BudgetReport read_budget(const HttpResponse& response, std::chrono::system_clock::time_point now) {
@@ -158,14 +159,15 @@ BudgetReport read_budget(const HttpResponse& response, std::chrono::system_clock
   if (!report.policy) {
     if (auto limit = number(response.header("x-ratelimit-limit")); limit && *limit > 0) {
       // The old headers name no window: Cloudflare's is five minutes.
-      report.policy = RateLimit{static_cast<int>(std::min<std::int64_t>(*limit, 1'000'000'000)),
-                                std::chrono::seconds(300)};
+      report.policy =
+          RateLimit{static_cast<int>(saturated_requests(*limit)), std::chrono::seconds(300)};
     }
   }
   return report;
 }
 
-Pacer::Pacer(RateLimit limit) : m_limit(limit) {}
+Pacer::Pacer(RateLimit limit, std::chrono::milliseconds max_server_wait)
+    : m_limit(limit), m_max_server_wait(max_server_wait) {}
 
 void Pacer::forget_before(TimePoint now) {
   auto longest = m_limit.window;
@@ -180,7 +182,7 @@ std::optional<Pacer::TimePoint> Pacer::window_full_until(const RateLimit& limit,
       m_sent.end() - std::upper_bound(m_sent.begin(), m_sent.end(), now - limit.window - k_margin));
   if (in_window < static_cast<std::size_t>(limit.requests)) return std::nullopt;
   // The slot of the request `limit.requests` back frees first.
-  return m_sent[m_sent.size() - static_cast<std::size_t>(limit.requests)] + limit.window + k_margin;
+  return m_sent[m_sent.size() - static_cast<std::size_t>(limit.requests)] + limit.window;
 }
 
 std::int64_t Pacer::budget_left(const Budget& budget) const {
@@ -219,32 +221,60 @@ void Pacer::learn_others(const Budget& budget, TimePoint now) {
   m_others_per_second = static_cast<double>(std::max<std::int64_t>(0, others)) / seconds;
 }
 
-Pacer::TimePoint Pacer::next_slot(TimePoint now) {
+std::optional<Pacer::TimePoint> Pacer::spread_until(std::int64_t usable, TimePoint now) const {
+  // A quarter of the quota may go at once; the rest is spent evenly up to the reset, so that
+  // what others spend later in the window is still there for them. Sending now is fine while
+  // what stays usable covers the paced share of the time left:
+  // usable - 1 >= 3/4 quota × left / window. Counts and times saturate when they are read
+  // (k_most_requests, k_longest_span), so these products stay below 2^62.
+  const RateLimit& limit = m_policy ? *m_policy : m_limit;
+  const std::int64_t window_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(limit.window).count();
+  const std::int64_t paced = 3 * static_cast<std::int64_t>(limit.requests);  // quarters
+  const std::int64_t left_ms = std::max<std::int64_t>(
+      0, std::chrono::duration_cast<std::chrono::milliseconds>(m_budget->reset_at - now).count());
+  const std::int64_t spare = (usable - 1) * window_ms * 4;
+  if (spare >= paced * left_ms) return std::nullopt;
+  return m_budget->reset_at - std::chrono::milliseconds(spare / paced);
+}
+
+Result<Pacer::Slot> Pacer::next_slot(TimePoint now) {
   forget_before(now);
-  TimePoint slot = std::max(now, m_hold_until);
-  if (auto full = window_full_until(m_limit, now)) slot = std::max(slot, *full);
+  // What the API's answers ask for, as the API counts (`asked`), and with cfsync's margin for
+  // clocks that disagree (`api`): a 429's hold, the API's own policy, its count of what is left.
+  TimePoint asked = std::max(now, m_hold_until);
+  TimePoint api = asked;
   if (m_policy) {
-    if (auto full = window_full_until(*m_policy, now)) slot = std::max(slot, *full);
+    if (auto full = window_full_until(*m_policy, now)) {
+      asked = std::max(asked, *full);
+      api = std::max(api, *full + k_margin);
+    }
   }
   if (m_budget) {
     const std::int64_t usable = budget_left(*m_budget) - reserve(now);
-    if (usable <= 0) return std::max(slot, m_budget->reset_at + k_margin);
-    // A quarter of the quota may go at once; the rest is spent evenly up to the reset, so that
-    // what others spend later in the window is still there for them. Sending now is fine while
-    // what stays usable covers the paced share of the time left:
-    // usable - 1 >= 3/4 quota × left / window.
-    const RateLimit& limit = m_policy ? *m_policy : m_limit;
-    const std::int64_t window_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(limit.window).count();
-    const std::int64_t paced = 3 * static_cast<std::int64_t>(limit.requests);  // quarters
-    const std::int64_t left_ms = std::max<std::int64_t>(
-        0, std::chrono::duration_cast<std::chrono::milliseconds>(m_budget->reset_at - now).count());
-    const std::int64_t spare = (usable - 1) * window_ms * 4;
-    if (spare < paced * left_ms) {
-      slot = std::max(slot, m_budget->reset_at - std::chrono::milliseconds(spare / paced));
+    if (usable <= 0) {
+      asked = std::max(asked, m_budget->reset_at);
+      api = std::max(api, m_budget->reset_at + k_margin);
+    } else if (auto spread = spread_until(usable, now)) {
+      asked = std::max(asked, *spread);
+      api = std::max(api, *spread);
     }
   }
-  return slot;
+  // Past the longest wait cfsync accepts, the request fails rather than stall the run (a reset
+  // an hour or a century away): the caller says what the API asked.
+  const auto wait = std::chrono::ceil<std::chrono::milliseconds>(asked - now);
+  if (wait > m_max_server_wait) {
+    const std::string why =
+        m_hold_until >= asked
+            ? "the API asked every request to wait " + describe_wait(wait) +
+                  " (retry-after of a 429)"
+            : "the API's rate-limit headers leave no request for " + describe_wait(wait);
+    return Error(ErrorKind::protocol, why + ", longer than cfsync waits for the API (" +
+                                          describe_wait(m_max_server_wait) + ")");
+  }
+  TimePoint slot = api;
+  if (auto full = window_full_until(m_limit, now)) slot = std::max(slot, *full + k_margin);
+  return Slot{slot, api};
 }
 
 std::uint64_t Pacer::take(TimePoint now) {

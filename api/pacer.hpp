@@ -23,12 +23,17 @@ struct RateLimit {
   friend bool operator==(const RateLimit&, const RateLimit&) = default;
 };
 
-// "1200/300s", "1200/5m", "20/1s".
+// More requests than this in a window are as good as no limit; read counts saturate here, which
+// keeps the pacer's arithmetic on them in range.
+inline constexpr std::int64_t k_most_requests = 1'000'000'000;
+
+// "1200/300s", "1200/5m", "20/1s": at most k_most_requests, over at most k_longest_span.
 [[nodiscard]] Result<RateLimit> parse_rate_limit(std::string_view text);
 
 // What one response said about the budget: Cloudflare's `Ratelimit: "default";r=50;t=30` and
 // `Ratelimit-Policy: "default";q=1200;w=300`, or the older `X-RateLimit-Remaining`,
 // `X-RateLimit-Reset` (an HTTP date, epoch seconds or seconds to go) and `X-RateLimit-Limit`.
+// Numbers saturate: counts at k_most_requests, times at k_longest_span.
 struct BudgetReport {
   std::optional<std::int64_t> remaining;           // requests left in the current window
   std::optional<std::chrono::milliseconds> reset;  // until the window resets
@@ -44,11 +49,18 @@ class Pacer {
  public:
   using TimePoint = std::chrono::steady_clock::time_point;
 
-  // `limit` holds whatever the API says; the API's own policy, once seen, holds as well.
-  explicit Pacer(RateLimit limit);
+  // `limit` holds whatever the API says; the API's own policy, once seen, holds as well. What
+  // the API's answers ask for is waited for up to `max_server_wait`, not longer.
+  Pacer(RateLimit limit, std::chrono::milliseconds max_server_wait);
 
-  // The earliest time the next request may go: `now` when it may go at once.
-  [[nodiscard]] TimePoint next_slot(TimePoint now);
+  struct Slot {
+    TimePoint at;      // the earliest time the next request may go: `now` when it may go at once
+    TimePoint api_at;  // what the API's answers alone would allow (at or before `at`)
+  };
+
+  // When the next request may go; an error when the API's answers (a 429's hold, its policy, its
+  // count of what is left) hold it back longer than max_server_wait, which says how long.
+  [[nodiscard]] Result<Slot> next_slot(TimePoint now);
   // A request goes at `now`; the ticket ties its answer to it.
   std::uint64_t take(TimePoint now);
   // A request taken earlier is over, answered or not.
@@ -76,16 +88,20 @@ class Pacer {
   };
 
   void forget_before(TimePoint now);
-  // Requests of ours sent in the `window` before `now`, and the time the oldest of the last
-  // `limit.requests` of them leaves the window.
+  // When `limit.requests` of ours were sent in the `window` before `now`: the time the oldest of
+  // the last `limit.requests` of them leaves the window (as the API counts, margin aside).
   [[nodiscard]] std::optional<TimePoint> window_full_until(const RateLimit& limit,
                                                            TimePoint now) const;
+  // While the API's count leaves requests: the time the next one may go to spread them evenly
+  // up to the reset; nothing when it may go now.
+  [[nodiscard]] std::optional<TimePoint> spread_until(std::int64_t usable, TimePoint now) const;
   [[nodiscard]] std::int64_t budget_left(const Budget& budget) const;
   // Left unspent for others: a little always, plus what they are seen to spend until the reset.
   [[nodiscard]] std::int64_t reserve(TimePoint now) const;
   void learn_others(const Budget& budget, TimePoint now);
 
   RateLimit m_limit;
+  std::chrono::milliseconds m_max_server_wait;
   std::optional<RateLimit> m_policy;  // the API's, once seen
   std::deque<TimePoint> m_sent;       // our requests in the longest window, oldest first
   std::uint64_t m_tickets = 0;

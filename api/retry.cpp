@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <ctime>
+#include <limits>
 #include <string>
 
 namespace cfsync::api {
@@ -11,14 +12,6 @@ namespace cfsync::api {
 namespace {
 
 bool retryable_status(int status) { return status == 408 || status == 429 || status >= 500; }
-
-// A whole non-negative number, nothing around it.
-std::optional<std::int64_t> whole_number(std::string_view text) {
-  std::int64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
-  return value;
-}
 
 }  // namespace
 
@@ -44,6 +37,43 @@ std::chrono::milliseconds backoff(const RetryPolicy& policy, int retry, double u
   return std::chrono::milliseconds(static_cast<std::int64_t>(drawn));
 }
 
+std::optional<std::int64_t> parse_count(std::string_view text) {
+  std::uint64_t value = 0;
+  const char* const stop = text.data() + text.size();
+  const auto [end, error] = std::from_chars(text.data(), stop, value);
+  if (end != stop || (error != std::errc() && error != std::errc::result_out_of_range)) {
+    return std::nullopt;
+  }
+  constexpr auto k_largest = std::numeric_limits<std::int64_t>::max();
+  if (error == std::errc::result_out_of_range || value > static_cast<std::uint64_t>(k_largest)) {
+    return k_largest;
+  }
+  return static_cast<std::int64_t>(value);
+}
+
+std::chrono::milliseconds saturated_span(std::int64_t count, std::chrono::milliseconds unit) {
+  if (count >= k_longest_span / unit) return k_longest_span;
+  return count * unit;
+}
+
+std::chrono::system_clock::time_point from_epoch_seconds(std::int64_t seconds) {
+  using TimePoint = std::chrono::system_clock::time_point;
+  constexpr auto k_last = std::chrono::floor<std::chrono::seconds>(TimePoint::max());
+  constexpr auto k_first = std::chrono::ceil<std::chrono::seconds>(TimePoint::min());
+  if (seconds > k_last.time_since_epoch().count()) return TimePoint::max();
+  if (seconds < k_first.time_since_epoch().count()) return TimePoint::min();
+  return TimePoint(std::chrono::seconds(seconds));
+}
+
+std::chrono::milliseconds wait_until(std::chrono::system_clock::time_point at,
+                                     std::chrono::system_clock::time_point now) {
+  if (at <= now) return std::chrono::milliseconds(0);
+  // `at` may be the end of the clock's range; `now` is after 1970, so the difference fits.
+  const auto left = at - now;
+  if (left >= k_longest_span) return k_longest_span;
+  return std::chrono::ceil<std::chrono::milliseconds>(left);
+}
+
 std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text) {
   std::tm parts{};
   const std::string copy(text);
@@ -51,21 +81,32 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
   if (end == nullptr || *end != '\0') return std::nullopt;
   const std::time_t seconds = timegm(&parts);
   if (seconds == -1) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(seconds);
+  // Years 0 to 9999 parse, and most of them are past what nanoseconds since 1970 hold.
+  return from_epoch_seconds(seconds);
 }
 
 std::optional<std::chrono::milliseconds> requested_delay(
     const HttpResponse& response, std::chrono::system_clock::time_point now) {
-  if (auto ms = whole_number(response.header("retry-after-ms"))) {
-    return std::chrono::milliseconds(*ms);
+  using std::chrono::milliseconds;
+  if (auto ms = parse_count(response.header("retry-after-ms"))) {
+    return saturated_span(*ms, milliseconds(1));
   }
   const std::string_view after = response.header("retry-after");
   if (after.empty()) return std::nullopt;
-  if (auto seconds = whole_number(after)) return std::chrono::seconds(*seconds);
+  if (auto seconds = parse_count(after)) return saturated_span(*seconds, milliseconds(1000));
   const auto date = parse_http_date(after);
   if (!date) return std::nullopt;
-  return std::max(std::chrono::milliseconds(0),
-                  std::chrono::duration_cast<std::chrono::milliseconds>(*date - now));
+  return wait_until(*date, now);
+}
+
+std::string describe_wait(std::chrono::milliseconds wait) {
+  if (wait < std::chrono::seconds(1)) return std::to_string(wait.count()) + " ms";
+  const auto seconds = std::chrono::ceil<std::chrono::seconds>(wait);
+  if (seconds >= k_longest_span) {
+    return std::to_string(std::chrono::floor<std::chrono::days>(k_longest_span).count()) +
+           " days or more";
+  }
+  return std::to_string(seconds.count()) + " s";
 }
 
 std::string outcome_summary(const Result<HttpResponse>& outcome) {

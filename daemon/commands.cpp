@@ -212,7 +212,8 @@ std::unique_ptr<api::Client> make_client(api::Transport& transport, const Option
   return std::make_unique<api::Client>(
       transport,
       api::ClientPolicy{.retry = {.attempts = options.max_attempts},
-                        .rate_limit = options.rate_limit},
+                        .rate_limit = options.rate_limit,
+                        .request_timeout = options.request_timeout},
       api::system_clock(),
       [random = std::mt19937_64(std::random_device{}())]() mutable {
         return std::uniform_real_distribution<double>(0.0, 1.0)(random);

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <limits>
+
 namespace cfsync::api {
 namespace {
 
@@ -82,8 +84,138 @@ TEST_CASE("the API's requested wait: retry-after-ms, retry-after seconds or date
 TEST_CASE("HTTP dates") {
   CHECK(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT") ==
         std::chrono::system_clock::from_time_t(784111777));
+  CHECK(parse_http_date("Thu, 01 Jan 2099 00:00:00 GMT") ==
+        std::chrono::system_clock::from_time_t(4'070'908'800));
+  // Nanoseconds since 1970 end in 2262 and begin in 1677: years past them saturate.
+  CHECK(parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT") ==
+        std::chrono::system_clock::time_point::max());
+  CHECK(parse_http_date("Sat, 01 Jan 0000 00:00:00 GMT") ==
+        std::chrono::system_clock::time_point::min());
   CHECK(parse_http_date("Sun, 06 Nov 1994 08:49:37") == std::nullopt);
+  CHECK(parse_http_date("Sun, 06 Nov 1994 25:49:37 GMT") == std::nullopt);
   CHECK(parse_http_date("yesterday") == std::nullopt);
+  CHECK(parse_http_date("") == std::nullopt);
+}
+
+constexpr std::int64_t k_int64_max = std::numeric_limits<std::int64_t>::max();
+
+TEST_CASE("numbers in headers saturate instead of overflowing") {
+  struct Row {
+    const char* text;
+    std::optional<std::int64_t> count;
+  };
+  const Row rows[] = {
+      {"0", 0},
+      {"7", 7},
+      {"007", 7},
+      {"9223372036854775807", k_int64_max},
+      {"9223372036854775808", k_int64_max},
+      {"18446744073709551616", k_int64_max},
+      {"99999999999999999999999999999999999999", k_int64_max},
+      {"", std::nullopt},
+      {"-1", std::nullopt},
+      {"-99999999999999999999", std::nullopt},  // not the largest: not a count at all
+      {"+5", std::nullopt},
+      {" 5", std::nullopt},
+      {"5 ", std::nullopt},
+      {"5s", std::nullopt},
+      {"1.5", std::nullopt},
+      {"1e3", std::nullopt},
+      {"0x10", std::nullopt},
+  };
+  for (const Row& row : rows) {
+    INFO('"', row.text, '"');
+    CHECK(parse_count(row.text) == row.count);
+  }
+}
+
+TEST_CASE("spans saturate at a week") {
+  struct Row {
+    std::int64_t count;
+    milliseconds unit;
+    milliseconds span;
+  };
+  const Row rows[] = {
+      {0, milliseconds(1000), milliseconds(0)},
+      {7, milliseconds(1000), milliseconds(7000)},
+      {250, milliseconds(1), milliseconds(250)},
+      {604'799, milliseconds(1000), milliseconds(604'799'000)},
+      {604'800, milliseconds(1000), k_longest_span},
+      {604'799'999, milliseconds(1), milliseconds(604'799'999)},
+      {k_int64_max, milliseconds(1000), k_longest_span},  // seconds to milliseconds overflowed
+      {k_int64_max, milliseconds(1), k_longest_span},
+  };
+  for (const Row& row : rows) {
+    INFO(row.count, " × ", row.unit.count(), " ms");
+    CHECK(saturated_span(row.count, row.unit) == row.span);
+  }
+}
+
+TEST_CASE("epoch seconds and waits until a time saturate at the clock's ends") {
+  using Clock = std::chrono::system_clock;
+  CHECK(from_epoch_seconds(0) == Clock::time_point());
+  CHECK(from_epoch_seconds(9'223'372'036) ==
+        Clock::time_point(std::chrono::seconds(9'223'372'036)));  // in 2262, the last whole second
+  CHECK(from_epoch_seconds(9'223'372'037) == Clock::time_point::max());
+  CHECK(from_epoch_seconds(k_int64_max) == Clock::time_point::max());
+  CHECK(from_epoch_seconds(-9'223'372'036) ==
+        Clock::time_point(std::chrono::seconds(-9'223'372'036)));
+  CHECK(from_epoch_seconds(-9'223'372'037) == Clock::time_point::min());
+  CHECK(from_epoch_seconds(std::numeric_limits<std::int64_t>::min()) == Clock::time_point::min());
+
+  const auto now = Clock::from_time_t(1'700'000'000);
+  CHECK(wait_until(now, now) == milliseconds(0));
+  CHECK(wait_until(now - std::chrono::hours(1), now) == milliseconds(0));
+  CHECK(wait_until(Clock::time_point::min(), now) == milliseconds(0));
+  CHECK(wait_until(now + std::chrono::microseconds(1500), now) == milliseconds(2));  // rounded up
+  CHECK(wait_until(now + std::chrono::hours(1), now) == milliseconds(3'600'000));
+  CHECK(wait_until(now + std::chrono::days(8), now) == k_longest_span);
+  CHECK(wait_until(Clock::time_point::max(), now) == k_longest_span);
+}
+
+TEST_CASE("hostile retry-after headers: huge, negative, overflowing, far dates, malformed") {
+  const auto now = std::chrono::system_clock::from_time_t(1'700'000'000);  // 2023-11-14 22:13:20
+  struct Row {
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::optional<milliseconds> delay;
+  };
+  const Row rows[] = {
+      {{{"retry-after", "3600"}}, milliseconds(3'600'000)},
+      {{{"retry-after", "999999999"}}, k_longest_span},
+      {{{"retry-after", "9223372036854775807"}}, k_longest_span},
+      {{{"retry-after", "99999999999999999999999"}}, k_longest_span},
+      {{{"retry-after-ms", "9223372036854775807"}}, k_longest_span},
+      {{{"retry-after-ms", "604800001"}}, k_longest_span},
+      {{{"retry-after", "Thu, 01 Jan 2099 00:00:00 GMT"}}, k_longest_span},
+      {{{"retry-after", "Fri, 31 Dec 9999 23:59:59 GMT"}}, k_longest_span},
+      {{{"retry-after", "Thu, 01 Jan 1970 00:00:00 GMT"}}, milliseconds(0)},
+      {{{"retry-after", "Sat, 01 Jan 0000 00:00:00 GMT"}}, milliseconds(0)},
+      {{{"retry-after", "-1"}}, std::nullopt},
+      {{{"retry-after", "-9223372036854775808"}}, std::nullopt},
+      {{{"retry-after", "1e9"}}, std::nullopt},
+      {{{"retry-after", "3600 "}}, std::nullopt},
+      {{{"retry-after", "Thu, 01 Jan 2099 00:00:00"}}, std::nullopt},
+      // An unreadable retry-after-ms leaves retry-after to decide.
+      {{{"retry-after-ms", "-1"}, {"retry-after", "5"}}, milliseconds(5000)},
+      {{{"retry-after-ms", "soon"}, {"retry-after", "9223372036854775807"}}, k_longest_span},
+  };
+  for (const Row& row : rows) {
+    std::string headers;
+    for (const auto& [name, value] : row.headers) headers += name + ": " + value + "\n";
+    INFO(headers);
+    CHECK(requested_delay(HttpResponse{.status = 429, .headers = row.headers}, now) == row.delay);
+  }
+}
+
+TEST_CASE("waits in messages") {
+  CHECK(describe_wait(milliseconds(0)) == "0 ms");
+  CHECK(describe_wait(milliseconds(250)) == "250 ms");
+  CHECK(describe_wait(milliseconds(1000)) == "1 s");
+  CHECK(describe_wait(milliseconds(1001)) == "2 s");
+  CHECK(describe_wait(milliseconds(3'600'000)) == "3600 s");
+  CHECK(describe_wait(milliseconds(604'799'000)) == "604799 s");
+  CHECK(describe_wait(milliseconds(604'799'001)) == "7 days or more");
+  CHECK(describe_wait(k_longest_span) == "7 days or more");
 }
 
 }  // namespace
