@@ -91,6 +91,10 @@ void DatasetRecordStore::note_applied(const Change& change, const std::string& d
 
 Result<void> DatasetRecordStore::save() {
   if (!m_changed) return {};
+  return write();
+}
+
+Result<void> DatasetRecordStore::write() {
   boost::json::object datasets;
   for (const auto& [id, record] : m_records) {
     boost::json::object entry;

@@ -34,6 +34,8 @@ class DatasetRecordStore {
 
   // Writes the records back when they changed (atomically).
   [[nodiscard]] Result<void> save();
+  // Writes them whether or not they changed: before uploads, to learn that they can be kept.
+  [[nodiscard]] Result<void> write();
 
   [[nodiscard]] const std::filesystem::path& file() const { return m_file; }
 

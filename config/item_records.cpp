@@ -69,6 +69,10 @@ Result<void> ItemRecordStore::save_batched(std::size_t batch) {
 
 Result<void> ItemRecordStore::save() {
   if (m_unsaved == 0) return {};
+  return write();
+}
+
+Result<void> ItemRecordStore::write() {
   boost::json::object items;
   for (const auto& [id, record] : m_records) {
     boost::json::array keys;

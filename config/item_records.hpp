@@ -23,6 +23,8 @@ class ItemRecordStore {
 
   // Writes the records back when they changed (atomically).
   [[nodiscard]] Result<void> save();
+  // Writes them whether or not they changed: before uploads, to learn that they can be kept.
+  [[nodiscard]] Result<void> write();
   // The same, once `batch` changes are waiting: the whole file is rewritten each time, so saving
   // after every one of thousands of uploads would cost time in their square. A run cut short
   // loses at most the last batch: each such item is uploaded once more where the API's checksum

@@ -118,6 +118,12 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
          "Where cfsync keeps what it may forget (document digests, dataset uploads); default: "
          "$STATE_DIRECTORY, else .cfsync-state/ in the config's directory")
       ->type_name("PATH");
+  std::string lock_dir;
+  app.add_option("--lock-dir", lock_dir,
+                 "Where apply and run lock each account, so that one writes at a time on this "
+                 "machine whatever the state directory; default: $CFSYNC_LOCK_DIR, else "
+                 "/run/lock/cfsync (root, services), else $XDG_RUNTIME_DIR/cfsync")
+      ->type_name("DIR");
   bool apply_flag = false;
   app.add_flag("--apply", apply_flag, "Same as the apply command");
 
@@ -158,10 +164,15 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
                "with --wait, for documents to be indexed, e.g. 10m",
                "10m");
 
+  double shutdown_timeout_ms = 30'000;
+  add_duration(apply, "--shutdown-timeout", shutdown_timeout_ms,
+               "On SIGTERM or SIGINT, how long changes in flight may take to finish (none "
+               "starts after the signal; a second one exits at once), e.g. 30s",
+               "30s");
   double lock_timeout_ms = 0;
   add_duration(apply, "--lock-timeout", lock_timeout_ms,
-               "How long to wait for another cfsync writing to the same state directory (a "
-               "daemon, another apply), e.g. 2m",
+               "How long to wait for another cfsync writing to the same account or state "
+               "directory (a daemon, another apply), e.g. 2m",
                "0s");
   CLI::App* schema = app.add_subcommand(
       "schema",
@@ -188,8 +199,8 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
       "Keep the account equal to the configuration: reconcile now, every --interval, and "
       "whenever the configuration changes");
   add_duration(run, "--lock-timeout", lock_timeout_ms,
-               "How long each reconcile waits for another cfsync writing to the same state "
-               "directory (a failed wait is retried like any failed reconcile), e.g. 2m",
+               "How long each reconcile waits for another cfsync writing to the same account or "
+               "state directory (a failed wait is retried like any failed reconcile), e.g. 2m",
                "0s");
   double interval_ms = 300'000;
   add_duration(run, "--interval", interval_ms,
@@ -202,7 +213,6 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
                   "Serve /healthz, /readyz and /metrics (Prometheus) on ADDRESS:PORT, e.g. "
                   "127.0.0.1:9464")
       ->type_name("ADDRESS:PORT");
-  double shutdown_timeout_ms = 30'000;
   add_duration(run, "--shutdown-timeout", shutdown_timeout_ms,
                "On SIGTERM, how long requests in flight may take to finish, e.g. 30s", "30s");
   run->add_flag("--wait", options.wait,
@@ -305,6 +315,7 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   if (!token_file.empty()) options.token_file = token_file;
   if (!ca_file.empty()) options.ca_file = ca_file;
   if (!state_dir.empty()) options.state_dir = state_dir;
+  if (!lock_dir.empty()) options.lock_dir = lock_dir;
   options.wait_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(wait_timeout_ms));
   options.request_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(timeout_ms));
   options.max_response_bytes = static_cast<std::size_t>(max_response_bytes);

@@ -49,8 +49,10 @@ struct Options {
   std::optional<std::string> export_account;
   std::optional<std::filesystem::path> export_dir;
   bool with_documents = false;
-  // apply and run: how long to wait for another cfsync writing to the same state directory.
+  // apply and run: how long to wait for another cfsync writing to the same account or state
+  // directory, and where the accounts' locks are (default: lock_dir_of()).
   std::chrono::milliseconds lock_timeout{0};
+  std::optional<std::filesystem::path> lock_dir;
   // run: the daemon.
   std::chrono::milliseconds interval{300'000};  // between reconciles, ±10%
   bool once = false;                            // one reconcile, then exit

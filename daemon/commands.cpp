@@ -9,8 +9,11 @@
 #include "config/digest_cache.hpp"
 #include "config/item_records.hpp"
 #include "config/load.hpp"
+#include "config/state_file.hpp"
 #include "daemon/export.hpp"
+#include "daemon/interrupt.hpp"
 #include "daemon/lock.hpp"
+#include "daemon/mask_key.hpp"
 #include "daemon/progress.hpp"
 #include "daemon/report.hpp"
 #include "daemon/saved_plan.hpp"
@@ -38,12 +41,13 @@ constexpr int k_exit_drift = 3;
 // Item upload records are written after this many changes, and after the apply.
 constexpr std::size_t k_item_record_batch = 256;
 
-// After an apply that left nothing undone, the configuration is the one applied in full.
-void note_applied(const std::filesystem::path& state_dir, const std::string& account_id,
+// After an apply that left nothing undone, the configuration is the one applied in full. False
+// (logged) when that cannot be written: drift would then go unnoticed, so the run fails.
+bool note_applied(const std::filesystem::path& state_dir, const std::string& account_id,
                   const std::string& desired_sha256, spdlog::logger& log) {
-  if (auto recorded = record_applied(state_dir, account_id, desired_sha256); !recorded) {
-    log.warn("{}", recorded.error().message());
-  }
+  auto recorded = record_applied(state_dir, account_id, desired_sha256);
+  if (!recorded) log.error("{}", recorded.error().message());
+  return recorded.has_value();
 }
 
 std::optional<std::string> env(const char* name) {
@@ -98,6 +102,14 @@ std::filesystem::path state_dir_of(const Options& options, const Environment& en
   return config.root / ".cfsync-state";
 }
 
+std::filesystem::path lock_dir_of(const Options& options, const Environment& environment) {
+  if (options.lock_dir) return *options.lock_dir;
+  if (environment.lock_directory && !environment.lock_directory->empty()) {
+    return *environment.lock_directory;
+  }
+  return default_lock_dir(environment.root, environment.runtime_directory.value_or(""));
+}
+
 namespace {
 
 // Hashes the documents whose content the plan must compare, through the digest cache.
@@ -126,12 +138,21 @@ void attach_records(LiveDatasets& live, config::DatasetRecordStore& store) {
 
 // Remembers what each dataset change sent as soon as it is applied, so that a run cut short
 // does not upload the same file again.
+// Notes a failed write of the state directory once, at error level.
+void state_error(std::vector<std::string>& errors, const Error& error, spdlog::logger& log) {
+  if (std::find(errors.begin(), errors.end(), error.message()) != errors.end()) return;
+  log.error("{}", error.message());
+  errors.push_back(error.message());
+}
+
 void record_outcome(const Plan& plan, const api::ChangeOutcome& outcome,
-                    config::DatasetRecordStore& store, spdlog::logger& log) {
+                    config::DatasetRecordStore& store, std::vector<std::string>& errors,
+                    spdlog::logger& log) {
   store.note_applied(plan.changes.at(outcome.change), outcome.dataset_id, outcome.dataset_version,
                      !outcome.error);
-  // Without the record the next run sends once more; nothing worse. Unchanged: no write.
-  if (auto saved = store.save(); !saved) log.warn("{}", saved.error().message());
+  // Without the record the next run could only upload once more: the pass fails. Unchanged: no
+  // write.
+  if (auto saved = store.save(); !saved) state_error(errors, saved.error(), log);
 }
 
 // What this machine uploaded as each item goes into `live` for the plan.
@@ -148,7 +169,8 @@ void attach_item_records(std::vector<LiveInstance>& live, const config::ItemReco
 // applied, written in batches and once more after the apply, and forgets the items cfsync
 // deleted.
 void record_item_outcome(const Change& change, const api::ChangeOutcome& outcome,
-                         config::ItemRecordStore& store, spdlog::logger& log) {
+                         config::ItemRecordStore& store, std::vector<std::string>& errors,
+                         spdlog::logger& log) {
   const UploadItem* upload = std::get_if<UploadItem>(&change.payload);
   if (const auto* replace = std::get_if<ReplaceItem>(&change.payload)) {
     store.erase(replace->remove.item_id);
@@ -167,8 +189,20 @@ void record_item_outcome(const Change& change, const api::ChangeOutcome& outcome
   }
   // Without the record, an item whose checksum cannot be compared is uploaded once more.
   if (auto saved = store.save_batched(k_item_record_batch); !saved) {
-    log.warn("{}", saved.error().message());
+    state_error(errors, saved.error(), log);
   }
+}
+
+// Whether the plan sends content whose upload is recorded: to a dataset, as an item.
+bool uploads_to(const Plan& plan, bool items) {
+  return std::any_of(plan.changes.begin(), plan.changes.end(), [items](const Change& change) {
+    if (items) {
+      return std::holds_alternative<UploadItem>(change.payload) ||
+             std::holds_alternative<ReplaceItem>(change.payload);
+    }
+    return std::holds_alternative<CreateDataset>(change.payload) ||
+           std::holds_alternative<UploadDataset>(change.payload);
+  });
 }
 
 std::string declared(const DesiredState& desired) {
@@ -202,6 +236,9 @@ Environment Environment::from_process() {
   environment.api_key = env("CLOUDFLARE_API_KEY");
   environment.credentials_directory = env("CREDENTIALS_DIRECTORY");
   environment.state_directory = env("STATE_DIRECTORY");
+  environment.lock_directory = env("CFSYNC_LOCK_DIR");
+  environment.runtime_directory = env("XDG_RUNTIME_DIR");
+  environment.root = ::geteuid() == 0;
   environment.no_color = env("NO_COLOR").has_value();
   environment.stdout_is_terminal = ::isatty(STDOUT_FILENO) == 1;
   return environment;
@@ -262,6 +299,20 @@ Result<Pass> reconcile_pass(DesiredState& desired, const std::filesystem::path& 
     return refused;
   }
 
+  // state: each upload is recorded in the state directory, and one whose record could not be
+  // kept would be sent again by every run (a full or read-only disk). The records are written
+  // once before any upload, to know.
+  for (const bool items : {false, true}) {
+    if (!uploads_to(pass.plan, items)) continue;
+    auto written = items ? item_records.write() : records.write();
+    if (written) continue;
+    Error refused(ErrorKind::state,
+                  "refusing to apply: the state directory cannot be written, and cfsync records "
+                  "each upload there (without the record every run would upload again)");
+    refused.details.push_back(written.error().message());
+    return refused;
+  }
+
   // apply, recording each dataset upload at once.
   api::ApplyReport report;
   {
@@ -269,16 +320,23 @@ Result<Pass> reconcile_pass(DesiredState& desired, const std::filesystem::path& 
     report = provider.apply(
         pass.plan,
         [&](const api::ChangeOutcome& outcome) {
-          record_outcome(pass.plan, outcome, records, log);
+          record_outcome(pass.plan, outcome, records, pass.state_errors, log);
           const Change& change = pass.plan.changes.at(outcome.change);
           if (change.kind == ResourceKind::ai_search_item) {
-            record_item_outcome(change, outcome, item_records, log);
+            record_item_outcome(change, outcome, item_records, pass.state_errors, log);
           }
           progress.step();
         },
         stop);
   }
-  if (auto saved = item_records.save(); !saved) log.warn("{}", saved.error().message());
+  if (auto saved = item_records.save(); !saved) state_error(pass.state_errors, saved.error(), log);
+  if (stop && *stop) {
+    // Stopping: what went up is recorded; processing and indexing are the next run's to see.
+    log.warn("stopping: not waiting for dataset processing or indexing");
+    pass.waited = false;
+    pass.report = std::move(report);
+    return pass;
+  }
   // A wait that fails (the API unreachable) is an error, but what was applied is still reported.
   // Dataset uploads are not done until the API has processed them: always waited for.
   if (std::any_of(report.outcomes.begin(), report.outcomes.end(),
@@ -315,9 +373,6 @@ int run_command(const Options& options, const Environment& environment, std::ost
     return k_exit_ok;
   }
   if (options.command == Command::export_) return export_command(options, environment, out, logger);
-  const RenderOptions style{
-      .color = options.color && environment.stdout_is_terminal && !environment.no_color,
-      .show_sensitive = options.show_sensitive};
   // load desired: every configuration error is reported before anything is sent.
   auto config = load_config(options, environment);
   if (!config) {
@@ -331,16 +386,46 @@ int run_command(const Options& options, const Environment& environment, std::ost
     return k_exit_ok;
   }
   const std::filesystem::path state_dir = state_dir_of(options, environment, *config);
+  const bool apply = options.command == Command::apply;
+  // Signals: an apply stops between changes, never in the middle of one.
+  std::optional<Interrupt> interrupt;
+  if (apply) interrupt.emplace(options.shutdown_timeout, logger);
   // One writer per account on this machine: apply waits for a daemon's pass, and the reverse.
-  std::optional<StateLock> lock;
-  if (options.command == Command::apply) {
-    auto locked = StateLock::acquire(state_dir, options.lock_timeout);
+  std::optional<WriterLock> lock;
+  if (apply) {
+    auto locked = WriterLock::acquire(lock_dir_of(options, environment), desired.account_id,
+                                      state_dir, options.lock_timeout);
     if (!locked) {
       report_error(log, locked.error());
       return k_exit_error;
     }
     lock = std::move(*locked);
   }
+  // Another account's state directory is refused before its records could be misread. A plan
+  // that cannot write the claim (a read-only checkout) reads on.
+  if (auto claimed = claim_state_dir(state_dir, desired.account_id); !claimed) {
+    if (apply || claimed.error().kind() != ErrorKind::io) {
+      report_error(log, claimed.error());
+      return k_exit_error;
+    }
+    log.warn("{}", claimed.error().message());
+  }
+  // The key of the digests that stand for secrets in the plan. Without a state directory that
+  // keeps it, a plan is shown with a key of its own, but cannot be saved.
+  auto stored_key = MaskKey::load_or_create(state_dir);
+  if (!stored_key && (apply || options.plan_out)) {
+    report_error(log, stored_key.error());
+    return k_exit_error;
+  }
+  const MaskKey mask_key = stored_key ? *stored_key : MaskKey::ephemeral();
+  if (!stored_key) {
+    log.warn("{}; the digests in this plan are keyed for this run only",
+             stored_key.error().message());
+  }
+  const RenderOptions style{
+      .color = options.color && environment.stdout_is_terminal && !environment.no_color,
+      .show_sensitive = options.show_sensitive,
+      .mask_key = &mask_key};
 
   auto transport = open_transport(options, environment, logger);
   if (!transport) {
@@ -350,7 +435,6 @@ int run_command(const Options& options, const Environment& environment, std::ost
   // Every request goes through the client: paced under the rate limit, retried when worth it.
   std::unique_ptr<api::Client> client = make_client(**transport, options, logger);
 
-  const bool apply = options.command == Command::apply;
   // A saved plan: apply it only while the configuration and the account still yield it.
   std::optional<SavedPlan> saved;
   if (apply && options.plan_file) {
@@ -363,8 +447,13 @@ int run_command(const Options& options, const Environment& environment, std::ost
   }
   const std::string desired_sha256 = desired_digest(*config);
   const auto as_saved = [&](const Pass& pass) {
-    const std::string json = plan_json(pass.plan, desired.account_id, {});
-    return SavedPlan{desired.account_id, desired_sha256, pass.live_digest, sha256_hex(json), json};
+    const std::string json = plan_json(pass.plan, desired.account_id, {.mask_key = &mask_key});
+    return SavedPlan{desired.account_id,
+                     mask_key.id(),
+                     mask_key.digest(desired_sha256),
+                     mask_key.digest(pass.live_digest),
+                     mask_key.digest(json),
+                     json};
   };
   std::vector<std::string> moved;
   const bool drift = last_applied(state_dir, desired.account_id) == desired_sha256;
@@ -380,9 +469,12 @@ int run_command(const Options& options, const Environment& environment, std::ost
           out << plan_text(computed.plan, desired.account_id, style)
               << (computed.plan.empty() ? "" : "\n");
         }
+        interrupt->writing();
         return true;
       },
-      nullptr, logger);
+      interrupt ? interrupt->stop() : nullptr, logger);
+  const bool stopped = interrupt && interrupt->stop()->load();
+  if (interrupt) interrupt->done();
   if (!pass) {
     report_error(log, pass.error());
     return k_exit_error;
@@ -414,11 +506,11 @@ int run_command(const Options& options, const Environment& environment, std::ost
     return k_exit_ok;
   }
   if (!pass->report) {  // nothing to do; the text plan said so
-    note_applied(state_dir, desired.account_id, desired_sha256, log);
     if (options.output == OutputFormat::json) {
       out << apply_json(plan, api::ApplyReport{}, desired.account_id, style);
     }
-    return k_exit_ok;
+    return note_applied(state_dir, desired.account_id, desired_sha256, log) ? k_exit_ok
+                                                                            : k_exit_error;
   }
   const api::ClientStats stats = client->stats();
   log.info("{} API requests, {} retries, {} answered 429, {} given up", stats.requests,
@@ -426,9 +518,11 @@ int run_command(const Options& options, const Environment& environment, std::ost
   out << (options.output == OutputFormat::json
               ? apply_json(plan, *pass->report, desired.account_id, style)
               : apply_text(plan, *pass->report, style));
-  if (!pass->report->ok() || !pass->waited) return k_exit_error;
-  note_applied(state_dir, desired.account_id, desired_sha256, log);
-  return k_exit_ok;
+  if (!pass->report->ok() || !pass->waited || !pass->state_errors.empty() || stopped) {
+    return k_exit_error;
+  }
+  return note_applied(state_dir, desired.account_id, desired_sha256, log) ? k_exit_ok
+                                                                          : k_exit_error;
 }
 
 }  // namespace cfsync::daemon

@@ -30,6 +30,9 @@ struct Environment {
   std::optional<std::string> api_key;                // CLOUDFLARE_API_KEY
   std::optional<std::string> credentials_directory;  // CREDENTIALS_DIRECTORY (systemd)
   std::optional<std::string> state_directory;        // STATE_DIRECTORY (systemd)
+  std::optional<std::string> lock_directory;         // CFSYNC_LOCK_DIR
+  std::optional<std::string> runtime_directory;      // XDG_RUNTIME_DIR
+  bool root = false;                                 // the effective user is root
   bool no_color = false;                             // NO_COLOR is set
   bool stdout_is_terminal = false;
 
@@ -49,6 +52,10 @@ void report_error(spdlog::logger& log, const Error& error);
                                                  const Environment& environment,
                                                  const config::Config& config);
 
+// Where the per-account locks are: --lock-dir, else $CFSYNC_LOCK_DIR, else default_lock_dir().
+[[nodiscard]] std::filesystem::path lock_dir_of(const Options& options,
+                                                const Environment& environment);
+
 // The HTTP transport, with the credentials the options and environment name.
 [[nodiscard]] Result<std::unique_ptr<api::Transport>> open_transport(
     const Options& options, const Environment& environment, std::shared_ptr<spdlog::logger> log);
@@ -64,6 +71,9 @@ struct Pass {
   std::string live_digest;                 // of what was read (CloudflareProvider::live_digest)
   std::optional<api::ApplyReport> report;  // when it was applied
   bool waited = true;                      // false: waiting for processing or indexing failed
+  // What could not be written to the state directory during the apply (upload records): the
+  // pass failed, even if every change was applied, as the next one cannot know what went up.
+  std::vector<std::string> state_errors;
 };
 
 // Reads the live state `desired` asks about, plans, and, when `before_apply` says so for a

@@ -87,6 +87,12 @@ struct Metrics::Impl {
                                .Help("Configuration loads that failed (unreadable or invalid).")
                                .Register(registry)
                                .Add({})),
+        state_write_errors(prometheus::BuildCounter()
+                               .Name("cfsync_state_write_errors_total")
+                               .Help("Passes that could not write what they must remember to the "
+                                     "state directory (upload records).")
+                               .Register(registry)
+                               .Add({})),
         config_valid(prometheus::BuildGauge()
                          .Name("cfsync_config_valid")
                          .Help("Whether the configuration last loaded was valid (1) or not (0).")
@@ -109,6 +115,7 @@ struct Metrics::Impl {
   prometheus::Counter& api_rate_limited;
   prometheus::Gauge& budget_remaining;
   prometheus::Counter& config_load_errors;
+  prometheus::Counter& state_write_errors;
   prometheus::Gauge& config_valid;
 
   std::mutex totals_mutex;  // guards the two totals below
@@ -162,6 +169,8 @@ void Metrics::client_totals(std::uint64_t retries, std::uint64_t rate_limited,
 }
 
 void Metrics::config_load_error() { m_impl->config_load_errors.Increment(); }
+
+void Metrics::state_write_error() { m_impl->state_write_errors.Increment(); }
 
 void Metrics::config_valid(bool valid) { m_impl->config_valid.Set(valid ? 1 : 0); }
 

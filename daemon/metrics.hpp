@@ -32,6 +32,7 @@ class Metrics {
   // the advance, as Prometheus reads a counter reset.
   void client_totals(std::uint64_t retries, std::uint64_t rate_limited, std::int64_t budget_left);
   void config_load_error();
+  void state_write_error();
   void config_valid(bool valid);
 
   // The text exposition format (version 0.0.4), for GET /metrics.

@@ -3,7 +3,6 @@
 #include "daemon/printable.hpp"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -82,10 +81,13 @@ std::string shown(const FieldValue& value, RenderOptions options) {
     std::string operator()(const std::string& s) const { return json_quoted(s); }
     std::string operator()(const StringList& list) const { return listed(list, true); }
     std::string operator()(const Masked& value) const {
-      return digest_of(Protected::regex(value.value));
+      return digest_of(Protected::regex(value.value), options.mask_key);
+    }
+    std::string operator()(const Content& value) const {
+      return digest_of(value, options.mask_key);
     }
     std::string operator()(const Protected& value) const {
-      if (!options.show_sensitive) return digest_of(value);
+      if (!options.show_sensitive) return digest_of(value, options.mask_key);
       if (value.form == Protected::Form::words) return listed(lines_of(value.value.reveal()), true);
       return json_quoted(value.value.reveal());
     }
@@ -106,10 +108,13 @@ json::value json_value(const FieldValue& value, RenderOptions options) {
       return out;
     }
     json::value operator()(const Masked& value) const {
-      return json::string(digest_of(Protected::regex(value.value)));
+      return json::string(digest_of(Protected::regex(value.value), options.mask_key));
+    }
+    json::value operator()(const Content& value) const {
+      return json::string(digest_of(value, options.mask_key));
     }
     json::value operator()(const Protected& value) const {
-      if (!options.show_sensitive) return json::string(digest_of(value));
+      if (!options.show_sensitive) return json::string(digest_of(value, options.mask_key));
       if (value.form == Protected::Form::text) return json::string(value.value.reveal());
       return (*this)(lines_of(value.value.reveal()));
     }
@@ -118,7 +123,8 @@ json::value json_value(const FieldValue& value, RenderOptions options) {
 }
 
 bool is_sensitive(const FieldValue& value) {
-  return std::holds_alternative<Masked>(value) || std::holds_alternative<Protected>(value);
+  return std::holds_alternative<Masked>(value) || std::holds_alternative<Protected>(value) ||
+         std::holds_alternative<Content>(value);
 }
 
 // `dlp profile "Employee IDs"`, `entry "Visa" of predefined profile "Credit Card Numbers"`.
@@ -327,17 +333,22 @@ json::object processing_json(const api::ProcessingReport& processing) {
 
 }  // namespace
 
-std::string digest_of(const Protected& value) {
-  const std::string& text = value.value.reveal();
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned int i = 0; i < 4 && i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
+std::string digest_of(const Protected& value, const MaskKey* key) {
   const std::size_t size = value.size();
   const bool words_form = value.form == Protected::Form::words;
-  return fmt::format("sha256:{}… ({} {}{})", hex, size, words_form ? "word" : "char",
-                     size == 1 ? "" : "s");
+  const std::string length =
+      fmt::format("({} {}{})", size, words_form ? "word" : "char", size == 1 ? "" : "s");
+  if (key == nullptr) return length;
+  return fmt::format("hmac:{}… {}", key->digest(value.value.reveal()).substr(0, 8), length);
+}
+
+std::string digest_of(const Content& value, const MaskKey* key) {
+  std::string out = key ? "hmac:" + key->digest(value.sha256).substr(0, 8) + "…" : "";
+  if (value.size) {
+    out += fmt::format("{}({} byte{})", out.empty() ? "" : " ", *value.size,
+                       *value.size == 1 ? "" : "s");
+  }
+  return out.empty() ? "(content)" : out;
 }
 
 std::string plan_text(const Plan& plan, const std::string& account_id, RenderOptions options) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "api/provider.hpp"
+#include "daemon/mask_key.hpp"
 #include "reconcile/plan.hpp"
 
 #include <string>
@@ -12,6 +13,9 @@ namespace cfsync::daemon {
 struct RenderOptions {
   bool color = false;           // ANSI colours (text only)
   bool show_sensitive = false;  // regexes and word lists in clear instead of a digest
+  // The key of the digests that stand for secret values; without one they show their length
+  // only.
+  const MaskKey* mask_key = nullptr;
 };
 
 [[nodiscard]] std::string plan_text(const Plan& plan, const std::string& account_id,
@@ -24,7 +28,10 @@ struct RenderOptions {
 [[nodiscard]] std::string apply_json(const Plan& plan, const api::ApplyReport& report,
                                      const std::string& account_id, RenderOptions options);
 
-// How a protected value reads when it is not shown: "sha256:1a2b3c4d… (23 chars)".
-[[nodiscard]] std::string digest_of(const Protected& value);
+// How a protected value reads when it is not shown: "hmac:1a2b3c4d… (23 chars)", the first 32
+// bits of its HMAC-SHA256 under `key` (null: "(23 chars)" alone).
+[[nodiscard]] std::string digest_of(const Protected& value, const MaskKey* key);
+// How a file's content reads: "hmac:1a2b3c4d… (2048 bytes)", keyed like digest_of.
+[[nodiscard]] std::string digest_of(const Content& value, const MaskKey* key);
 
 }  // namespace cfsync::daemon

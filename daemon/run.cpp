@@ -95,6 +95,7 @@ class Daemon {
   std::string m_last_good_print;  // its desired_digest(), taken when it was loaded
   std::string m_config_error;     // the newest configuration's problem, or ""
   std::optional<Clock::time_point> m_last_success;
+  bool m_last_failed = false;  // the last pass failed: not ready until one succeeds
   std::string m_last_summary = "starting";
   bool m_ready_sent = false;
   std::optional<std::filesystem::path> m_watch_again;  // set by a reconcile that loaded a config
@@ -137,10 +138,15 @@ HttpAnswer Daemon::answer(std::string_view path) {
     std::lock_guard lock(m_mutex);
     const auto limit = 2 * m_options.interval;
     const bool recent = m_last_success && Clock::now() - *m_last_success <= limit;
-    if (recent && m_config_error.empty()) return {.body = "ready: " + m_last_summary + "\n"};
+    if (recent && !m_last_failed && m_config_error.empty()) {
+      return {.body = "ready: " + m_last_summary + "\n"};
+    }
     std::string why = m_config_error.empty() ? "" : "configuration error: " + m_config_error + "\n";
-    if (!recent)
+    if (m_last_failed) {
+      why += "the last reconcile failed: " + m_last_summary + "\n";
+    } else if (!recent) {
       why += "no successful reconcile in the last two intervals: " + m_last_summary + "\n";
+    }
     return {.status = 503, .body = why};
   }
   return {.status = 404, .body = "not found\n"};
@@ -199,8 +205,16 @@ Outcome Daemon::reconcile() {
   if (send_ready) systemd::notify("READY=1");
   const std::filesystem::path state_dir = state_dir_of(m_options, m_environment, config);
   // lock: only while this pass may write, so that an `apply` can run between passes.
-  auto locked = StateLock::acquire(state_dir, m_options.lock_timeout);
-  if (!locked) return {"failure", locked.error().message()};
+  auto locked = WriterLock::acquire(lock_dir_of(m_options, m_environment),
+                                    config.desired.account_id, state_dir, m_options.lock_timeout);
+  if (!locked) {
+    log.error("{}", locked.error().message());
+    return {"failure", locked.error().message()};
+  }
+  if (auto claimed = claim_state_dir(state_dir, config.desired.account_id); !claimed) {
+    log.error("{}", claimed.error().message());
+    return {"failure", claimed.error().message()};
+  }
 
   // Drift: changes planned against the very configuration last applied in full are live edits
   // made elsewhere. (With a new configuration, its changes and drift are not told apart.)
@@ -212,6 +226,7 @@ Outcome Daemon::reconcile() {
   if (!pass) {
     log.error("reconcile failed: {}", pass.error().describe());
     for (const std::string& line : pass.error().details) log.error("{}", line);
+    if (pass.error().kind() == ErrorKind::state) m_metrics.state_write_error();
     return {"failure", pass.error().describe()};
   }
   const Plan& plan = pass->plan;
@@ -233,10 +248,17 @@ Outcome Daemon::reconcile() {
     }
   }
   if (pass->report && !pass->report->ok()) ok = false;
-  if (ok) {
+  bool state_failed = !pass->state_errors.empty();  // each was logged as it happened
+  if (ok && !state_failed) {
     if (auto recorded = record_applied(state_dir, config.desired.account_id, print); !recorded) {
-      log.warn("{}", recorded.error().message());
+      log.error("{}", recorded.error().message());
+      state_failed = true;
     }
+  }
+  if (state_failed) {
+    // Applied, perhaps, but not remembered: the next pass cannot trust what it would read.
+    ok = false;
+    m_metrics.state_write_error();
   }
   if (outcome.drift > 0) {
     log.warn("corrected {} change(s) made outside cfsync (drift)", outcome.drift);
@@ -263,12 +285,14 @@ void Daemon::record(const Outcome& outcome, Clock::duration took) {
   {
     std::lock_guard lock(m_mutex);
     m_last_summary = summary;
+    m_last_failed = outcome.result == "failure";
     if (outcome.result == "success") {
       m_last_success = Clock::now();
       m_metrics.last_success(std::chrono::system_clock::now());
     }
   }
-  m_logger->info("reconcile: {}", summary);
+  m_logger->log(outcome.result == "success" ? spdlog::level::info : spdlog::level::err,
+                "reconcile: {}", summary);
   systemd::notify("STATUS=" + summary);
 }
 

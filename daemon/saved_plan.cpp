@@ -18,7 +18,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int k_format_version = 1;
+constexpr int k_format_version = 2;  // 1: unkeyed SHA-256 digests
 
 // A path as the configuration's root sees it, so that two checkouts of one commit agree.
 std::string below_root(const std::filesystem::path& file, const std::filesystem::path& root) {
@@ -67,10 +67,11 @@ std::string desired_digest(const config::Config& config) {
 }
 
 Result<void> write_saved_plan(const std::filesystem::path& file, const SavedPlan& saved) {
-  json::object out{{"format_version", k_format_version},  {"kind", "cfsync saved plan"},
-                   {"account_id", saved.account_id},      {"desired_sha256", saved.desired_sha256},
-                   {"live_sha256", saved.live_sha256},    {"plan_sha256", saved.plan_sha256},
-                   {"plan", json::parse(saved.plan_json)}};
+  json::object out{
+      {"format_version", k_format_version},     {"kind", "cfsync saved plan"},
+      {"account_id", saved.account_id},         {"key_id", saved.key_id},
+      {"desired_digest", saved.desired_digest}, {"live_digest", saved.live_digest},
+      {"plan_digest", saved.plan_digest},       {"plan", json::parse(saved.plan_json)}};
   return config::write_atomically(file, json::serialize(out) + "\n", "the saved plan");
 }
 
@@ -93,9 +94,10 @@ Result<SavedPlan> read_saved_plan(const std::filesystem::path& file) {
   }
   SavedPlan saved;
   for (auto [key, target] : {std::pair{"account_id", &saved.account_id},
-                             {"desired_sha256", &saved.desired_sha256},
-                             {"live_sha256", &saved.live_sha256},
-                             {"plan_sha256", &saved.plan_sha256}}) {
+                             {"key_id", &saved.key_id},
+                             {"desired_digest", &saved.desired_digest},
+                             {"live_digest", &saved.live_digest},
+                             {"plan_digest", &saved.plan_digest}}) {
     std::string_view value;
     if (root[key].get_string().get(value) != simdjson::SUCCESS) {
       return wrong(std::string("has no \"") + key + "\"");
@@ -105,8 +107,14 @@ Result<SavedPlan> read_saved_plan(const std::filesystem::path& file) {
   return saved;
 }
 
-std::optional<std::string> last_applied(const std::filesystem::path& state_dir,
-                                        const std::string& account_id) {
+namespace {
+
+struct LastApply {
+  std::string account_id;
+  std::string desired_sha256;
+};
+
+std::optional<LastApply> read_last_apply(const std::filesystem::path& state_dir) {
   std::ifstream in(state_dir / "last-apply.json", std::ios::binary);
   if (!in) return std::nullopt;
   std::ostringstream text;
@@ -116,11 +124,25 @@ std::optional<std::string> last_applied(const std::filesystem::path& state_dir,
   std::string_view account, digest;
   if (parser.parse(text.str()).get(root) != simdjson::SUCCESS ||
       root["account_id"].get_string().get(account) != simdjson::SUCCESS ||
-      root["desired_sha256"].get_string().get(digest) != simdjson::SUCCESS ||
-      account != account_id) {
+      root["desired_sha256"].get_string().get(digest) != simdjson::SUCCESS) {
     return std::nullopt;
   }
-  return std::string(digest);
+  return LastApply{std::string(account), std::string(digest)};
+}
+
+}  // namespace
+
+std::optional<std::string> last_applied(const std::filesystem::path& state_dir,
+                                        const std::string& account_id) {
+  auto last = read_last_apply(state_dir);
+  if (!last || last->account_id != account_id) return std::nullopt;
+  return last->desired_sha256;
+}
+
+std::optional<std::string> last_applied_account(const std::filesystem::path& state_dir) {
+  auto last = read_last_apply(state_dir);
+  if (!last) return std::nullopt;
+  return last->account_id;
 }
 
 Result<void> record_applied(const std::filesystem::path& state_dir, const std::string& account_id,
@@ -136,16 +158,23 @@ std::vector<std::string> saved_plan_drift(const SavedPlan& saved, const SavedPla
   if (saved.account_id != now.account_id) {
     moved.push_back("it was made for account " + saved.account_id + ", not " + now.account_id);
   }
-  if (saved.plan_sha256 == now.plan_sha256 && moved.empty()) return moved;
-  if (saved.desired_sha256 != now.desired_sha256) {
+  if (saved.key_id != now.key_id) {
+    // Digests under another key say nothing about what moved.
+    moved.push_back("it was made with another state directory (its digests are keyed by key " +
+                    saved.key_id + ", this one's is " + now.key_id +
+                    "): apply it with the --state-dir `cfsync plan --out` used, or plan again");
+    return moved;
+  }
+  if (saved.plan_digest == now.plan_digest && moved.empty()) return moved;
+  if (saved.desired_digest != now.desired_digest) {
     moved.emplace_back("the configuration changed since the plan was saved");
   }
-  if (saved.live_sha256 != now.live_sha256) {
+  if (saved.live_digest != now.live_digest) {
     moved.emplace_back(
         "the account changed since the plan was saved (an apply, or an edit "
         "in the dashboard)");
   }
-  if (saved.plan_sha256 != now.plan_sha256) {
+  if (saved.plan_digest != now.plan_digest) {
     moved.emplace_back(
         "the plan computed now differs from the saved one: run `cfsync plan --out` "
         "again and review it");

@@ -13,11 +13,14 @@
 
 namespace cfsync::daemon {
 
+// The digests are keyed (MaskKey of the state directory): a saved plan is no oracle for the
+// secrets it was computed from, and is applied with the state directory it was made with.
 struct SavedPlan {
   std::string account_id;
-  std::string desired_sha256;  // desired_digest() of the configuration
-  std::string live_sha256;     // CloudflareProvider::live_digest() of what populate read
-  std::string plan_sha256;     // of the plan's JSON rendering (masked, as in the file)
+  std::string key_id;          // MaskKey::id() of the key of the digests below
+  std::string desired_digest;  // of desired_digest() of the configuration
+  std::string live_digest;     // of CloudflareProvider::live_digest() of what populate read
+  std::string plan_digest;     // of the plan's JSON rendering (masked, as in the file)
   std::string plan_json;       // that rendering, kept in the file for the reviewer
 };
 
@@ -36,6 +39,9 @@ struct SavedPlan {
 // state directory, if one is recorded: a plan against the same configuration is drift.
 [[nodiscard]] std::optional<std::string> last_applied(const std::filesystem::path& state_dir,
                                                       const std::string& account_id);
+// The account the last apply from this state directory was made to, if one is recorded.
+[[nodiscard]] std::optional<std::string> last_applied_account(
+    const std::filesystem::path& state_dir);
 // Records it; a record that cannot be written only loses the drift class of the next plan.
 [[nodiscard]] Result<void> record_applied(const std::filesystem::path& state_dir,
                                           const std::string& account_id,

@@ -26,15 +26,8 @@ std::string in_quotes(std::string_view text) {
   return out;
 }
 
-// How a digest is shown: enough to tell two files apart, short enough to read.
-std::string short_digest(const std::string& sha256) {
-  return "sha256:" + sha256.substr(0, 8) + "…";
-}
-
-// A file's content as a plan shows it: its digest and length, never a cell.
-std::string shown_content(const DatasetFile& file) {
-  return short_digest(file.sha256) + " (" + std::to_string(file.size) + " bytes)";
-}
+// A file's content as a plan shows it: a keyed digest and its length, never a cell.
+Content shown_content(const DatasetFile& file) { return {file.sha256, file.size}; }
 
 std::int64_t count(std::uint64_t cells) { return static_cast<std::int64_t>(cells); }
 
@@ -88,9 +81,8 @@ bool is_latest_upload(const DatasetFile& file, const LiveDataset& live,
 // version (the live columns are the latest version's), else the whole file.
 std::string failed_part(const DesiredDataset& desired, const DatasetFile& file,
                         const LiveDataset& live) {
-  const std::string digest = short_digest(file.sha256);
   if (desired.kind == DatasetKind::word_list) {
-    return "the word list (" + digest + ", " + std::to_string(file.cells) +
+    return "the word list (" + std::to_string(file.cells) +
            (file.cells == 1 ? " entry)" : " entries)");
   }
   std::string columns;
@@ -100,8 +92,8 @@ std::string failed_part(const DesiredDataset& desired, const DatasetFile& file,
     columns += (columns.empty() ? "" : ", ") + in_quotes(column.header_name);
     ++failed;
   }
-  if (failed == 0) return "the file (" + digest + ")";
-  return (failed == 1 ? "column " : "columns ") + columns + " of the file (" + digest + ")";
+  if (failed == 0) return "the file";
+  return (failed == 1 ? "column " : "columns ") + columns + " of the file";
 }
 
 // Why the file must go up again, or nothing when the account holds it already.
@@ -159,7 +151,7 @@ Change upload_change(const DesiredDataset& desired, const DatasetFile& file,
   }
   for (FieldChange& field : counts) change.fields.push_back(std::move(field));
   FieldChange content{"content", std::monostate{}, shown_content(file)};
-  if (record) content.before = short_digest(record->sha256);
+  if (record) content.before = Content{record->sha256, std::nullopt};
   change.fields.push_back(std::move(content));
   change.payload = std::move(upload);
   return change;

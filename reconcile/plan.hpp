@@ -6,6 +6,7 @@
 #include "reconcile/model.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -53,11 +54,19 @@ struct Protected {
   friend bool operator==(const Protected&, const Protected&) = default;
 };
 
+// A file's content, known by its SHA-256 (hex): plans show a keyed digest of it and its length,
+// so that two contents can be told apart and none can be guessed.
+struct Content {
+  std::string sha256;
+  std::optional<std::uint64_t> size;  // bytes; unset when unknown (what an upload record keeps)
+  friend bool operator==(const Content&, const Content&) = default;
+};
+
 using StringList = std::vector<std::string>;
 
 // A field's value as shown in a plan; monostate is null (not set, disabled, absent).
-using FieldValue =
-    std::variant<std::monostate, bool, std::int64_t, std::string, StringList, Masked, Protected>;
+using FieldValue = std::variant<std::monostate, bool, std::int64_t, std::string, StringList, Masked,
+                                Protected, Content>;
 
 struct FieldChange {
   std::string field;  // path as in the configuration: "payload_logging.masking_level"

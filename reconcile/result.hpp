@@ -19,6 +19,7 @@ enum class ErrorKind {
   usage,     // bad command-line input or settings
   plan,      // the live state cannot be reconciled safely (ambiguous, conflicting)
   apply,     // a change could not be applied
+  state,     // the state directory cannot keep what cfsync must remember (upload records)
 };
 
 struct ApiMessage {

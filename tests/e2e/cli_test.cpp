@@ -298,7 +298,7 @@ dlp:
   }
   std::ifstream in(saved);
   everything += std::string(std::istreambuf_iterator<char>(in), {});
-  CHECK(everything.find("sha256:") != std::string::npos);
+  CHECK(everything.find("hmac:") != std::string::npos);
   for (const std::string& secret : secrets) {
     CAPTURE(secret);
     CHECK(everything.find(secret) == std::string::npos);

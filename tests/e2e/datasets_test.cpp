@@ -234,7 +234,7 @@ TEST_CASE("a failed column is reported by name, and the next plan names it witho
   CHECK(plan.exit_code == 0);
   CHECK(plan.out.find("Warning: dataset \"customer-records\": version 2 of this content failed: "
                       "processing "
-                      "failed for column \"account\" of the file (sha256:614f2924…); cfsync "
+                      "failed for column \"account\" of the file; cfsync "
                       "uploads it again once the file changes, or with apply --retry-failed") !=
         std::string::npos);
   CHECK(datasets.made(false) == std::vector<std::string>{"GET /datasets"});
@@ -250,7 +250,7 @@ TEST_CASE("failed content is uploaded again only once the file changes, or with 
 
   const std::string failure =
       "dataset \"blocked-terms\": version 1 of this content failed: processing failed for the "
-      "word list (sha256:4c9f60d7…, 2 entries); cfsync uploads it again once the file changes, or "
+      "word list (2 entries); cfsync uploads it again once the file changes, or "
       "with apply --retry-failed";
   datasets.emulator().reset_log();
   const ProcessResult plan = datasets.cfsync({"plan", "--detailed-exitcode"});

@@ -12,6 +12,8 @@
 namespace cfsync::test {
 namespace {
 
+namespace fs = std::filesystem;
+
 const std::string k_header = std::string("account_id: ") + k_account + "\n";
 
 const std::string k_employee_ids = R"(
@@ -266,7 +268,21 @@ TEST_CASE("plans mask regexes and word lists unless --show-sensitive") {
   Account account;
   account.write(profiles_config(k_employee_ids));
   const ProcessResult masked = account.cfsync({"plan"});
-  CHECK(masked.out.find("sha256:") != std::string::npos);
+  // Keyed by the state directory: the same digest from it every time, another from another
+  // directory, and never the plain SHA-256 (of EMP-[0-9]{6}: eefa11aa…) a guess could be tested
+  // against.
+  const std::string line = "hmac:";
+  const std::size_t at = masked.out.find(line);
+  REQUIRE(at != std::string::npos);
+  const std::string digest = masked.out.substr(at + line.size(), 8);
+  CHECK(account.cfsync({"plan"}).out.find(line + digest) != std::string::npos);
+  const TempDir other;
+  const ProcessResult elsewhere = account.cfsync({"plan", "--state-dir", other.path().string()});
+  CHECK(elsewhere.out.find(line) != std::string::npos);
+  CHECK(elsewhere.out.find(line + digest) == std::string::npos);
+  CHECK(masked.out.find("eefa11aa") == std::string::npos);
+  CHECK(fs::status(other.path() / "mask.key").permissions() ==
+        (fs::perms::owner_read | fs::perms::owner_write));
   CHECK(masked.out.find("EMP-") == std::string::npos);
   CHECK(masked.out.find("lanyard") == std::string::npos);
   const ProcessResult shown = account.cfsync({"plan", "--show-sensitive"});
@@ -360,6 +376,16 @@ TEST_CASE(
     const ProcessResult refused = account.cfsync({"apply", file});
     CHECK(refused.exit_code == 1);
     CHECK(refused.err.find("the account changed since the plan was saved") != std::string::npos);
+    CHECK(writes(account.emulator().requests()).empty());
+  }
+  SUBCASE("another state directory: refused, as its key cannot check the plan's digests") {
+    const TempDir other;
+    account.emulator().reset_log();
+    const ProcessResult refused =
+        account.cfsync({"apply", file, "--state-dir", other.path().string()});
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.err.find("it was made with another state directory (its digests are keyed by "
+                           "key ") != std::string::npos);
     CHECK(writes(account.emulator().requests()).empty());
   }
   SUBCASE("the configuration edited meanwhile: refused, nothing written") {

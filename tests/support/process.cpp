@@ -1,5 +1,7 @@
 #include "tests/support/process.hpp"
 
+#include "tests/support/temp_dir.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -15,6 +17,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 extern char** environ;
 
@@ -24,13 +27,22 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Each test process locks accounts in a directory of its own: tests running at once use the
+// same account ids, and must not wait for each other in /run/lock/cfsync.
+const std::string& lock_dir() {
+  static const TempDir dir;
+  static const std::string path = (dir.path() / "locks").string();
+  return path;
+}
+
 std::vector<std::string> child_environment(const Environment& extra) {
   std::vector<std::string> out;
+  if (!extra.contains("CFSYNC_LOCK_DIR")) out.push_back("CFSYNC_LOCK_DIR=" + lock_dir());
   for (char** entry = environ; *entry != nullptr; ++entry) {
     const std::string_view text(*entry);
     const std::string_view name = text.substr(0, text.find('='));
     if (name.starts_with("CLOUDFLARE_") || name == "CREDENTIALS_DIRECTORY" ||
-        extra.contains(std::string(name))) {
+        name == "CFSYNC_LOCK_DIR" || extra.contains(std::string(name))) {
       continue;
     }
     out.emplace_back(text);
@@ -47,8 +59,9 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
 }
 
 // Starts argv with stdout (and stderr, when err_fd is given) on pipes; stdin is /dev/null.
-pid_t spawn(const std::vector<std::string>& argv, const Environment& env, int& out_fd,
-            int* err_fd) {
+// `merge_stderr`: stderr on stdout's pipe.
+pid_t spawn(const std::vector<std::string>& argv, const Environment& env, int& out_fd, int* err_fd,
+            bool merge_stderr = false) {
   int out_pipe[2];
   int err_pipe[2] = {-1, -1};
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
@@ -60,6 +73,7 @@ pid_t spawn(const std::vector<std::string>& argv, const Environment& env, int& o
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
   if (err_fd != nullptr) posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
+  if (merge_stderr) posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDERR_FILENO);
 
   std::vector<std::string> args = argv;
   std::vector<std::string> environment = child_environment(env);
@@ -137,8 +151,45 @@ ProcessResult run(const std::vector<std::string>& argv, const Environment& env,
   return result;
 }
 
-BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv, const Environment& env) {
-  m_pid = spawn(argv, env, m_stdout, nullptr);
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv, const Environment& env,
+                                     bool merge_stderr) {
+  m_pid = spawn(argv, env, m_stdout, nullptr, merge_stderr);
+}
+
+void BackgroundProcess::signal(int number) const {
+  if (m_pid > 0) ::kill(m_pid, number);
+}
+
+ProcessResult BackgroundProcess::finish(std::chrono::seconds timeout) {
+  ProcessResult result;
+  const auto started = Clock::now();
+  const auto deadline = started + timeout;
+  result.out = std::exchange(m_pending, {});
+  bool killed = false;
+  while (m_stdout >= 0) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0 && !killed) {
+      ::kill(m_pid, SIGKILL);
+      killed = true;
+    }
+    pollfd fd{m_stdout, POLLIN, 0};
+    if (::poll(&fd, 1, killed ? 1000 : static_cast<int>(left.count())) <= 0) continue;
+    char buffer[4096];
+    const ssize_t n = ::read(m_stdout, buffer, sizeof buffer);
+    if (n > 0) {
+      result.out.append(buffer, static_cast<std::size_t>(n));
+    } else {
+      ::close(m_stdout);
+      m_stdout = -1;
+    }
+  }
+  int status = 0;
+  ::waitpid(m_pid, &status, 0);
+  m_pid = -1;
+  result.exit_code = exit_code_of(status);
+  result.wall_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return result;
 }
 
 BackgroundProcess::~BackgroundProcess() { stop(); }

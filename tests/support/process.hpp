@@ -21,14 +21,17 @@ struct ProcessResult {
   double wall_seconds = 0;
 };
 
-// The child gets this process's environment without any CLOUDFLARE_* variable, plus `env`.
+// The child gets this process's environment without any CLOUDFLARE_* variable, plus `env`, and
+// CFSYNC_LOCK_DIR set to a directory of this test process unless `env` names one.
 // It is killed when it outlives `timeout`.
 [[nodiscard]] ProcessResult run(const std::vector<std::string>& argv, const Environment& env = {},
                                 std::chrono::seconds timeout = std::chrono::seconds(60));
 
 class BackgroundProcess {
  public:
-  BackgroundProcess(const std::vector<std::string>& argv, const Environment& env = {});
+  // `merge_stderr`: stderr goes to the same pipe as stdout (read_line and finish see both).
+  BackgroundProcess(const std::vector<std::string>& argv, const Environment& env = {},
+                    bool merge_stderr = false);
   ~BackgroundProcess();
   BackgroundProcess(const BackgroundProcess&) = delete;
   BackgroundProcess& operator=(const BackgroundProcess&) = delete;
@@ -37,6 +40,10 @@ class BackgroundProcess {
   [[nodiscard]] std::string read_line(std::chrono::milliseconds timeout);
   // SIGTERM, then SIGKILL if it does not exit within a few seconds; returns the exit code.
   int stop();
+  void signal(int number) const;
+  // Waits for the process to exit by itself (SIGKILL after `timeout`): its exit code, the rest
+  // of its output in `out`, and the wall time from this call.
+  ProcessResult finish(std::chrono::seconds timeout);
   [[nodiscard]] pid_t pid() const { return m_pid; }
 
  private:

@@ -1,5 +1,6 @@
 // The command line as users type it.
 #include "daemon/cli.hpp"
+#include "daemon/commands.hpp"
 
 #include <doctest/doctest.h>
 
@@ -27,6 +28,21 @@ TEST_CASE("commands and the --apply alias") {
   CHECK(parsed({"--apply", "-c", "x.yaml"}).config == "x.yaml");
   CHECK(std::get<int>(parse({"--apply", "plan"})) == 1);
   CHECK(std::get<int>(parse({})) == 1);
+}
+
+TEST_CASE("the accounts' locks: --lock-dir, else $CFSYNC_LOCK_DIR, else one place per user") {
+  Environment root{.root = true};
+  root.runtime_directory = "/run/user/0";
+  CHECK(lock_dir_of(parsed({"apply"}), root) == "/run/lock/cfsync");
+  Environment user;
+  user.runtime_directory = "/run/user/1000";
+  CHECK(lock_dir_of(parsed({"apply"}), user) == "/run/user/1000/cfsync");
+  // A service without a login session (a systemd dynamic user) shares root's place.
+  CHECK(lock_dir_of(parsed({"apply"}), Environment{}) == "/run/lock/cfsync");
+  user.lock_directory = "/srv/locks";
+  CHECK(lock_dir_of(parsed({"apply"}), user) == "/srv/locks");
+  CHECK(lock_dir_of(parsed({"apply", "--lock-dir", "/tmp/l"}), user) == "/tmp/l");
+  CHECK(parsed({"apply", "--shutdown-timeout", "5s"}).shutdown_timeout == std::chrono::seconds(5));
 }
 
 TEST_CASE("plan --out, -o, and Terraform's -out") {

@@ -9,6 +9,9 @@ namespace {
 
 constexpr const char* k_account = "023e105f4ecef8ad9ca31a8372d0c353";
 const Sensitive k_key("c2VjcmV0LWtleS1ub3QtdG8tc2hvdw==");
+// The state directory's key of the digests that stand for secrets.
+const MaskKey k_mask = MaskKey::of(std::string(32, 'k'));
+const RenderOptions k_keyed{.mask_key = &k_mask};
 
 Plan sample_plan() {
   Change change;
@@ -24,14 +27,14 @@ Plan sample_plan() {
 }
 
 TEST_CASE("text plan: each field old to new, and a summary") {
-  CHECK(plan_text(sample_plan(), k_account, {}) ==
+  CHECK(plan_text(sample_plan(), k_account, k_keyed) ==
         "cfsync will make these changes to account 023e105f4ecef8ad9ca31a8372d0c353:\n"
         "\n"
         "  # dlp settings will be updated in place\n"
         "  ~ dlp_settings {\n"
         "      ~ ocr                           = false → true\n"
         "      ~ payload_logging.masking_level = \"default\" → \"full\"\n"
-        "      ~ payload_logging.public_key    = null → sha256:d08f0738… (32 chars)\n"
+        "      ~ payload_logging.public_key    = null → hmac:8ac723df… (32 chars)\n"
         "    }\n"
         "\n"
         "Plan: 0 to create, 1 to update, 0 to delete.\n");
@@ -49,7 +52,7 @@ TEST_CASE("colour only when asked") {
 }
 
 TEST_CASE("JSON plan: the documented shape, secrets masked") {
-  const std::string text = plan_json(sample_plan(), k_account, {});
+  const std::string text = plan_json(sample_plan(), k_account, k_keyed);
   CHECK(text.find(k_key.reveal()) == std::string::npos);
   simdjson::dom::parser parser;
   const simdjson::dom::element root = parser.parse(text);
@@ -66,7 +69,7 @@ TEST_CASE("JSON plan: the documented shape, secrets masked") {
   CHECK(bool(fields.at(0)["after"]) == true);
   CHECK(fields.at(0)["sensitive"].error() == simdjson::NO_SUCH_FIELD);
   CHECK(fields.at(2)["before"].is_null());
-  CHECK(std::string_view(fields.at(2)["after"]) == "sha256:d08f0738… (32 chars)");
+  CHECK(std::string_view(fields.at(2)["after"]) == "hmac:8ac723df… (32 chars)");
   CHECK(bool(fields.at(2)["sensitive"]) == true);
   CHECK(int64_t(root["summary"]["update"]) == 1);
 }
@@ -94,7 +97,9 @@ TEST_CASE("apply report: what was done, what failed, and the totals") {
 }
 
 TEST_CASE("control characters from the API or the configuration never reach the terminal raw") {
-  const std::string hostile = "\x1b]0;pwned\x07\x1b[2J\r\xc2\x9b" "31m\xff";
+  const std::string hostile =
+      "\x1b]0;pwned\x07\x1b[2J\r\xc2\x9b"
+      "31m\xff";
   Change change;
   change.kind = ResourceKind::dlp_profile_entry;
   change.name = "e" + hostile;
@@ -150,21 +155,37 @@ Plan profile_plan() {
   return plan;
 }
 
-TEST_CASE("a protected value reads as a short digest with its size") {
-  CHECK(digest_of(Protected::regex(Sensitive("EMP-[0-9]{6}"))) == "sha256:eefa11aa… (12 chars)");
-  CHECK(digest_of(Protected::words({"badge"})).ends_with("(1 word)"));
-  CHECK(digest_of(Protected::regex(Sensitive("x"))).ends_with("(1 char)"));
+TEST_CASE("a protected value reads as a digest keyed by the state directory, with its size") {
+  const Protected regex = Protected::regex(Sensitive("EMP-[0-9]{6}"));
+  // HMAC-SHA256 under the key: nobody without it can test a guess against the plan.
+  CHECK(digest_of(regex, &k_mask) == "hmac:80baac1c… (12 chars)");
+  const MaskKey other = MaskKey::of(std::string(32, 'j'));
+  CHECK(digest_of(regex, &other) == "hmac:d8746374… (12 chars)");
+  // Not the plain SHA-256 anyone could compute (sha256("EMP-[0-9]{6}") begins eefa11aa).
+  CHECK(digest_of(regex, &k_mask).find("eefa11aa") == std::string::npos);
+  CHECK(digest_of(regex, nullptr) == "(12 chars)");
+  CHECK(digest_of(Protected::words({"badge"}), &k_mask).ends_with("(1 word)"));
+  CHECK(digest_of(Protected::regex(Sensitive("x")), &k_mask).ends_with("(1 char)"));
+  CHECK(digest_of(Content{std::string(64, 'b'), 2048}, &k_mask) == "hmac:03536e31… (2048 bytes)");
+  CHECK(digest_of(Content{std::string(64, 'a'), std::nullopt}, &k_mask) == "hmac:de0e03c5…");
+}
+
+TEST_CASE("a key's id names it without giving it away") {
+  CHECK(k_mask.id() == "b87bdc9b8bb27565");
+  CHECK(MaskKey::ephemeral().id() != MaskKey::ephemeral().id());
+  CHECK_FALSE(MaskKey::ephemeral().persistent());
 }
 
 TEST_CASE("text plan for entries, lists and unmanaged profiles, regexes as digests") {
-  const std::string text = plan_text(profile_plan(), k_account, {});
+  const std::string text = plan_text(profile_plan(), k_account, k_keyed);
   INFO(text);
   CHECK(
       text.find("  # entry \"Employee number\" of dlp profile \"Employee IDs\" will be updated in "
                 "place\n"
                 "  ~ dlp_profile_entry \"Employee IDs\" / \"Employee number\" {\n"
-                "      ~ regex = sha256:eefa11aa… (12 chars) → sha256:") != std::string::npos);
-  CHECK(text.find("+ entries[\"W\"].words = sha256:") != std::string::npos);
+                "      ~ regex = hmac:80baac1c… (12 chars) → hmac:ae970ff0… (12 chars)\n") !=
+      std::string::npos);
+  CHECK(text.find("+ entries[\"W\"].words = hmac:") != std::string::npos);
   // Field names are padded to the longest in their block.
   const std::size_t padding = std::string_view("entries[\"W\"].words").size() - 9;
   CHECK(text.find("+ data_tags" + std::string(padding, ' ') + " = [\"t-1\", \"t-2\"]") !=
@@ -188,7 +209,7 @@ TEST_CASE("--show-sensitive shows regexes and word lists") {
 }
 
 TEST_CASE("JSON plan: parent, sensitive digests, unmanaged") {
-  const std::string text = plan_json(profile_plan(), k_account, {});
+  const std::string text = plan_json(profile_plan(), k_account, k_keyed);
   CHECK(text.find("EMP-") == std::string::npos);
   simdjson::dom::parser parser;
   const simdjson::dom::element root = parser.parse(text);
@@ -196,7 +217,7 @@ TEST_CASE("JSON plan: parent, sensitive digests, unmanaged") {
   CHECK(std::string_view(entry["kind"]) == "dlp_profile_entry");
   CHECK(std::string_view(entry["parent"]) == "Employee IDs");
   CHECK(std::string_view(entry["id"]) == "e-1");
-  CHECK(std::string_view(entry["fields"].at(0)["before"]) == "sha256:eefa11aa… (12 chars)");
+  CHECK(std::string_view(entry["fields"].at(0)["before"]) == "hmac:80baac1c… (12 chars)");
   CHECK(bool(entry["fields"].at(0)["sensitive"]));
   CHECK(root["changes"].at(1)["parent"].is_null());
   CHECK(std::string_view(root["unmanaged"].at(0)["name"]) == "Legacy");
@@ -280,7 +301,8 @@ Plan dataset_plan() {
                 .action = Action::update,
                 .reason = "new version: the file changed since version 3 was uploaded"};
   upload.fields = {{"columns[\"email\"].num_cells", std::int64_t{2}, std::int64_t{3}},
-                   {"content", std::string("sha256:aaaaaaaa…"), std::string("sha256:bbbbbbbb…")}};
+                   {"content", Content{std::string(64, 'a'), std::nullopt},
+                    Content{std::string(64, 'b'), 2048}}};
   upload.payload = UploadDataset{.id = "ds-2"};
   Plan plan{{upload}};
   plan.unmanaged.push_back({ResourceKind::dlp_dataset, "old-terms", "ds-9"});
@@ -288,14 +310,14 @@ Plan dataset_plan() {
 }
 
 TEST_CASE("a dataset upload says why, unmanaged datasets name their prune setting") {
-  CHECK(plan_text(dataset_plan(), k_account, {}) ==
+  CHECK(plan_text(dataset_plan(), k_account, k_keyed) ==
         "cfsync will make these changes to account 023e105f4ecef8ad9ca31a8372d0c353:\n"
         "\n"
         "  # dataset \"customer-records\" will be updated in place (new version: the file changed "
         "since version 3 was uploaded)\n"
         "  ~ dlp_dataset \"customer-records\" {\n"
         "      ~ columns[\"email\"].num_cells = 2 → 3\n"
-        "      ~ content                    = \"sha256:aaaaaaaa…\" → \"sha256:bbbbbbbb…\"\n"
+        "      ~ content                    = hmac:de0e03c5… → hmac:03536e31… (2048 bytes)\n"
         "    }\n"
         "\n"
         "Not in the configuration, left alone (set prune.datasets: true to delete them):\n"

@@ -88,12 +88,11 @@ TEST_CASE("a missing word list is created with its content") {
   CHECK(change.action == Action::create);
   CHECK(change.kind == ResourceKind::dlp_dataset);
   CHECK(change.fields ==
-        std::vector<FieldChange>{
-            {"kind", std::monostate{}, std::string("word_list")},
-            {"description", std::monostate{}, std::string("Terms")},
-            {"case_sensitive", std::monostate{}, false},
-            {"num_cells", std::monostate{}, std::int64_t{3}},
-            {"content", std::monostate{}, std::string("sha256:aaaaaaaa… (20 bytes)")}});
+        std::vector<FieldChange>{{"kind", std::monostate{}, std::string("word_list")},
+                                 {"description", std::monostate{}, std::string("Terms")},
+                                 {"case_sensitive", std::monostate{}, false},
+                                 {"num_cells", std::monostate{}, std::int64_t{3}},
+                                 {"content", std::monostate{}, Content{k_digest, 20}}});
   REQUIRE(std::holds_alternative<CreateDataset>(change.payload));
   CHECK(std::get<CreateDataset>(change.payload).dataset.name == "blocked-terms");
 }
@@ -155,8 +154,8 @@ TEST_CASE("an upload shows the counts and digests that differ") {
   CHECK(change.action == Action::update);
   CHECK(change.id == "ds-1");
   CHECK(change.fields == std::vector<FieldChange>{{"num_cells", std::int64_t{3}, std::int64_t{5}},
-                                                  {"content", std::string("sha256:bbbbbbbb…"),
-                                                   std::string("sha256:aaaaaaaa… (20 bytes)")}});
+                                                  {"content", Content{k_other_digest, std::nullopt},
+                                                   Content{k_digest, 20}}});
   CHECK(std::get<UploadDataset>(change.payload).id == "ds-1");
 }
 
@@ -174,8 +173,7 @@ TEST_CASE("an EDM column added: existing columns keep their entry, the new one h
         std::vector<FieldChange>{
             {"columns", StringList{"email", "account"}, StringList{"email", "account", "phone"}},
             {"columns[\"phone\"].num_cells", std::monostate{}, std::int64_t{1}},
-            {"content", std::string("sha256:aaaaaaaa…"),
-             std::string("sha256:bbbbbbbb… (64 bytes)")}});
+            {"content", Content{k_digest, std::nullopt}, Content{k_other_digest, 64}}});
   CHECK(std::get<UploadDataset>(change.payload).entry_ids ==
         std::vector<std::string>{"e-1", "e-2", ""});
 
@@ -303,7 +301,7 @@ TEST_CASE("content whose recorded upload failed is a warning until the file chan
   CHECK(out.plan.warnings ==
         std::vector<std::string>{
             "dataset \"blocked-terms\": version 3 of this content failed: processing failed for "
-            "the word list (sha256:aaaaaaaa…, 3 entries); cfsync uploads it again once the file "
+            "the word list (3 entries); cfsync uploads it again once the file "
             "changes, or with apply --retry-failed"});
 
   // --retry-failed: the same bytes once more, saying so.
@@ -331,7 +329,7 @@ TEST_CASE("content whose recorded upload failed is a warning until the file chan
             .plan.warnings ==
         std::vector<std::string>{
             "dataset \"customer-records\": version 2 of this content failed: processing failed "
-            "for columns \"account\", \"phone\" of the file (sha256:aaaaaaaa…); cfsync uploads it "
+            "for columns \"account\", \"phone\" of the file; cfsync uploads it "
             "again once the file changes, or with apply --retry-failed"});
 }
 
