@@ -149,6 +149,8 @@ Result<LiveProfile> read_custom_profile(dom::object object, std::string_view whe
   CFSYNC_TRY_VOID(read_settings(object, where, profile));
   CFSYNC_TRY(auto description, optional_string_member(object, "description", where));
   profile.description = description.value_or("");
+  CFSYNC_TRY(auto created_at, optional_string_member(object, "created_at", where));
+  profile.created_at = created_at.value_or("");
   CFSYNC_TRY(profile.shared_entries, read_shared_entries(object, where));
   CFSYNC_TRY(profile.data_classes, string_array_member(object, "data_classes", where));
   CFSYNC_TRY(profile.data_tags, string_array_member(object, "data_tags", where));

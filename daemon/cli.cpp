@@ -137,6 +137,9 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   plan->add_flag("--retry-failed", options.retry_failed,
                  "Plan what `apply --retry-failed` does: upload again a dataset file whose last "
                  "upload failed processing");
+  plan->add_flag("--dedupe", options.dedupe,
+                 "Plan what `apply --dedupe` does: delete copies of a declared profile, keeping "
+                 "the oldest");
   std::string plan_out;
   plan->add_option("-o,--out", plan_out,
                    "Also save the plan to FILE, with digests of the configuration and the live "
@@ -158,6 +161,10 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   apply->add_flag("--retry-failed", options.retry_failed,
                   "Upload again, unchanged, a dataset file whose last upload failed processing "
                   "(without it, such a file is a warning of the plan until it changes)");
+  apply->add_flag("--dedupe", options.dedupe,
+                  "Of live custom profiles that share a declared name and are alike in what the "
+                  "configuration declares (made twice by two writers), keep the oldest and delete "
+                  "the others, within the safety limits");
   double wait_timeout_ms = 600'000;
   add_duration(apply, "--wait-timeout", wait_timeout_ms,
                "How long apply waits for uploaded datasets to be processed (always) and, "

@@ -41,6 +41,9 @@ struct Options {
   bool force = false;  // apply: past the safety limits
   // plan, apply: upload again a dataset file whose last upload failed processing.
   bool retry_failed = false;
+  // plan, apply: of live custom profiles that share a declared name and are alike in what the
+  // configuration declares (two writers at once), keep the oldest and delete the others.
+  bool dedupe = false;
   std::optional<std::filesystem::path> plan_out;   // plan --out: save the plan there
   std::optional<std::filesystem::path> plan_file;  // apply PLAN_FILE: apply exactly that plan
   std::chrono::milliseconds wait_timeout{600'000};

@@ -274,6 +274,7 @@ Result<Pass> reconcile_pass(DesiredState& desired, const std::filesystem::path& 
     attach_records(*live.datasets, records);
     live.datasets->retry_failed = options.retry_failed;
   }
+  if (live.profiles) live.profiles->dedupe = options.dedupe;
   // records: what this machine uploaded as each AI Search item.
   config::ItemRecordStore item_records = config::ItemRecordStore::open(state_dir);
   if (live.ai_search_instances) attach_item_records(*live.ai_search_instances, item_records);

@@ -114,6 +114,7 @@ struct LiveOther {
 struct LiveProfile {
   std::string id;
   std::string name;
+  std::string created_at;   // RFC 3339, as the API wrote it; "" when it did not
   std::string description;  // null reads as ""
   int allowed_match_count = 0;
   Confidence confidence_threshold = Confidence::low;  // the server's default when absent
@@ -148,6 +149,9 @@ struct LiveProfiles {
   std::vector<LiveProfile> custom;
   std::vector<LivePredefinedProfile> predefined;
   std::vector<LiveOther> others;  // integration profiles, and profiles of no or unknown type
+  // apply --dedupe: of custom profiles that share a declared name and are identical in what the
+  // configuration declares, keep the oldest and delete the others.
+  bool dedupe = false;
 };
 
 }  // namespace cfsync

@@ -1,6 +1,8 @@
 // Custom profiles, their entries, and predefined profiles: desired + live -> changes.
 #include "reconcile/planner.hpp"
 
+#include "reconcile/instant.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -498,6 +500,43 @@ void mark_shared_deletes(const DesiredState& desired, const LiveProfiles& live, 
   }
 }
 
+// What a change does, without the ids that tell two copies apart: the same for every copy of a
+// profile that the configuration would leave alike.
+struct Effect {
+  ResourceKind kind;
+  Action action;
+  std::string name;
+  std::vector<FieldChange> fields;
+  friend bool operator==(const Effect&, const Effect&) = default;
+};
+
+std::vector<Effect> effects_of_update(const DesiredProfile& desired, const LiveProfile& live) {
+  Plan scratch;
+  std::vector<std::string> problems;
+  ProfilePlanner(scratch, problems).update(desired, live);
+  std::vector<Effect> out;
+  for (Change& change : scratch.changes) {
+    out.push_back({change.kind, change.action, change.name, std::move(change.fields)});
+  }
+  return out;
+}
+
+// Which of several live profiles with one name --dedupe keeps: the oldest by created_at (ids
+// break a tie), or nothing when a created_at cannot be read.
+const LiveProfile* oldest(const std::vector<LiveProfile>& profiles) {
+  const LiveProfile* kept = nullptr;
+  std::optional<Instant> kept_at;
+  for (const LiveProfile& profile : profiles) {
+    const std::optional<Instant> at = parse_instant(profile.created_at);
+    if (!at) return nullptr;
+    if (!kept || *at < *kept_at || (*at == *kept_at && profile.id < kept->id)) {
+      kept = &profile;
+      kept_at = at;
+    }
+  }
+  return kept;
+}
+
 }  // namespace
 
 void plan_profiles(const DesiredState& desired, const LiveProfiles& live, Plan& plan,
@@ -509,19 +548,51 @@ void plan_profiles(const DesiredState& desired, const LiveProfiles& live, Plan& 
   std::set<std::string> declared;
   for (const DesiredProfile& profile : desired.profiles) declared.insert(profile.name);
 
-  // Two live profiles with one name: only a problem where cfsync would have to pick one.
+  ProfilePlanner planner(plan, problems);
+  // Two live profiles with one name: only a problem where cfsync would have to pick one. Copies
+  // (two writers at once) that the configuration would leave alike can go with --dedupe.
+  std::map<std::string, const LiveProfile*> kept;
   for (const auto& [name, profiles] : live_by_name) {
     if (profiles.size() < 2 || !(declared.contains(name) || desired.prune.profiles)) continue;
     std::string ids;
     for (const LiveProfile& profile : profiles) ids += (ids.empty() ? "" : " and ") + profile.id;
-    problems.push_back("two live custom profiles are named " + quoted(name) + " (ids " + ids +
-                       "); cfsync will not guess which one the configuration means: rename or "
-                       "delete one of them in the dashboard");
+    const std::string both =
+        "two live custom profiles are named " + quoted(name) + " (ids " + ids + ")";
+    if (!declared.contains(name)) {
+      problems.push_back(both +
+                         "; cfsync will not guess which one to delete: delete them in "
+                         "the dashboard, or declare the profile");
+      continue;
+    }
+    const DesiredProfile& profile =
+        *std::find_if(desired.profiles.begin(), desired.profiles.end(),
+                      [&](const DesiredProfile& candidate) { return candidate.name == name; });
+    const std::vector<Effect> first = effects_of_update(profile, profiles.front());
+    const bool alike = std::all_of(
+        profiles.begin() + 1, profiles.end(),
+        [&](const LiveProfile& other) { return effects_of_update(profile, other) == first; });
+    const LiveProfile* keep = alike ? oldest(profiles) : nullptr;
+    if (!live.dedupe || !keep) {
+      problems.push_back(
+          both + "; cfsync will not guess which one the configuration means: " +
+          (!alike  ? std::string("they differ in what the configuration declares, so rename or "
+                                  "delete one of them in the dashboard")
+           : !keep ? std::string("their created_at cannot be read, so delete the copies in the "
+                                 "dashboard")
+                   : std::string("they are alike in what the configuration declares, so "
+                                 "`cfsync apply --dedupe` keeps the oldest and deletes the "
+                                 "others (or delete them in the dashboard)")));
+      continue;
+    }
+    kept[name] = keep;
   }
 
-  ProfilePlanner planner(plan, problems);
   for (const DesiredProfile& profile : desired.profiles) {
     const auto found = live_by_name.find(profile.name);
+    if (const auto keep = kept.find(profile.name); keep != kept.end()) {
+      planner.update(profile, *keep->second);
+      continue;
+    }
     if (found == live_by_name.end()) {
       if (const LiveOther* other = named(live.others, profile.name)) {
         problems.push_back("dlp profile " + quoted(profile.name) + " " +
@@ -537,6 +608,14 @@ void plan_profiles(const DesiredState& desired, const LiveProfiles& live, Plan& 
     plan_predefined(profile, live.predefined, plan, problems);
   }
   // Deletes come last: a failure earlier in the apply leaves everything in place.
+  for (const auto& [name, keep] : kept) {
+    for (const LiveProfile& copy : live_by_name.at(name)) {
+      if (copy.id == keep->id) continue;
+      planner.remove(copy);
+      plan.changes.back().reason = "a copy of profile " + keep->id + ", created " +
+                                   keep->created_at + " (--dedupe keeps the oldest)";
+    }
+  }
   for (const auto& [name, profiles] : live_by_name) {
     if (declared.contains(name)) continue;
     for (const LiveProfile& profile : profiles) {

@@ -9,6 +9,10 @@
 #include <doctest/doctest.h>
 #include <simdjson.h>
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
 namespace cfsync::test {
 namespace {
 
@@ -224,6 +228,37 @@ TEST_CASE("two live profiles with a declared name: exit 1 naming both ids, nothi
   CHECK(result.exit_code == 1);
   CHECK(result.err.find("(ids " + first + " and " + second + ")") != std::string::npos);
   CHECK(writes(account.emulator().requests()).empty());
+}
+
+TEST_CASE("copies made by two writers: the plan points at --dedupe, which keeps the oldest") {
+  Account account;
+  const std::string oldest = account.create_directly(R"({"name": "Employee IDs"})");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // created_at has milliseconds
+  const std::string copy = account.create_directly(R"({"name": "Employee IDs"})");
+  account.write(
+      profiles_config("\n    - name: Employee IDs\n      entries:\n"
+                      "        - name: Employee number\n"
+                      "          regex: 'EMP-[0-9]{6}'\n"));
+  const ProcessResult stuck = account.cfsync({"plan"});
+  CHECK(stuck.exit_code == 1);
+  CHECK(stuck.err.find("`cfsync apply --dedupe` keeps the oldest and deletes the others") !=
+        std::string::npos);
+
+  account.emulator().reset_log();
+  const ProcessResult deduped = account.cfsync({"apply", "--dedupe"});
+  INFO(deduped.out);
+  CHECK_MESSAGE(deduped.exit_code == 0, deduped.err);
+  CHECK(deduped.out.find("(a copy of profile " + oldest) != std::string::npos);
+  const std::vector<LoggedRequest> made = writes(account.emulator().requests());
+  CHECK(std::count_if(made.begin(), made.end(), [&](const LoggedRequest& request) {
+          return request.method == "DELETE" && request.path.ends_with("/profiles/custom/" + copy);
+        }) == 1);
+  const HttpReply live = http_request(account.emulator().port(), "GET",
+                                      std::string("/accounts/") + k_account + "/dlp/profiles",
+                                      {{"Authorization", std::string("Bearer ") + k_token}});
+  CHECK(live.body.find(oldest) != std::string::npos);
+  CHECK(live.body.find(copy) == std::string::npos);
+  account.check_converged();
 }
 
 TEST_CASE("an invalid regex: exit 1 before any request, the regex not repeated") {

@@ -323,6 +323,69 @@ TEST_CASE("two live profiles with a declared name: a problem naming both ids") {
   CHECK(out.plan.empty());
 }
 
+TEST_CASE("copies of a declared profile: the problem points at --dedupe, which keeps the oldest") {
+  LiveProfile older = live_employee_ids();
+  older.id = "p-7";
+  older.created_at = "2026-11-30T09:00:00.5+01:00";  // 08:00:00.5 UTC
+  LiveProfile newer = live_employee_ids();
+  newer.id = "p-2";
+  newer.created_at = "2026-11-30T08:00:01Z";
+  newer.entries.at(1).id = "e-9";  // its own entries: only ids differ
+  const DesiredState desired = with_profiles({employee_ids()});
+
+  const Outcome stuck = run(desired, {.custom = {newer, older}});
+  CHECK(stuck.plan.empty());
+  CHECK(stuck.problems ==
+        std::vector<std::string>{
+            "two live custom profiles are named \"Employee IDs\" (ids p-2 and p-7); cfsync will "
+            "not guess which one the configuration means: they are alike in what the "
+            "configuration declares, so `cfsync apply --dedupe` keeps the oldest and deletes the "
+            "others (or delete them in the dashboard)"});
+
+  const Outcome deduped = run(desired, {.custom = {newer, older}, .dedupe = true});
+  CHECK(deduped.problems.empty());
+  REQUIRE(deduped.plan.changes.size() == 1);
+  const Change& removed = deduped.plan.changes.front();
+  CHECK(removed.action == Action::delete_);
+  CHECK(removed.id == "p-2");
+  CHECK(removed.reason ==
+        "a copy of profile p-7, created 2026-11-30T09:00:00.5+01:00 (--dedupe keeps the oldest)");
+
+  // The kept one is then planned like any other: a change the configuration asks for is made
+  // to it alone.
+  DesiredState changed = desired;
+  changed.profiles.front().allowed_match_count = 5;
+  const Outcome updated = run(changed, {.custom = {newer, older}, .dedupe = true});
+  REQUIRE(updated.plan.changes.size() == 2);
+  CHECK(updated.plan.changes.at(0).action == Action::update);
+  CHECK(updated.plan.changes.at(0).id == "p-7");
+  CHECK(updated.plan.changes.at(1).id == "p-2");
+}
+
+TEST_CASE("--dedupe leaves copies that differ, or whose age is unknown, to a person") {
+  LiveProfile first = live_employee_ids();
+  first.created_at = "2026-11-30T08:00:00Z";
+  LiveProfile second = live_employee_ids();
+  second.id = "p-2";
+  second.created_at = "2026-11-30T08:00:01Z";
+  second.entries.at(1).regex = Sensitive("EMP-[0-9]{7}");
+  const DesiredState desired = with_profiles({employee_ids()});
+  const Outcome differ = run(desired, {.custom = {first, second}, .dedupe = true});
+  CHECK(differ.plan.empty());
+  REQUIRE(differ.problems.size() == 1);
+  CHECK(differ.problems.front().ends_with(
+      "they differ in what the configuration declares, so rename or delete one of them in the "
+      "dashboard"));
+
+  second.entries.at(1).regex = Sensitive("EMP-[0-9]{6}");
+  second.created_at = "yesterday";
+  const Outcome unknown = run(desired, {.custom = {first, second}, .dedupe = true});
+  CHECK(unknown.plan.empty());
+  REQUIRE(unknown.problems.size() == 1);
+  CHECK(unknown.problems.front().ends_with(
+      "their created_at cannot be read, so delete the copies in the dashboard"));
+}
+
 TEST_CASE("two live profiles with an undeclared name are left alone unless pruning") {
   LiveProfile first{.id = "x-1", .name = "Legacy"};
   LiveProfile second{.id = "x-2", .name = "Legacy"};
