@@ -251,10 +251,7 @@ HttpRequest delete_item_request(std::string_view account_id, const DeleteItem& r
 }
 
 Result<LiveItem> parse_item_response(const HttpResponse& response) {
-  dom::parser parser;
-  CFSYNC_TRY(dom::element result, open_envelope(parser, response));
-  CFSYNC_TRY(dom::object object, object_at(result, "result"));
-  return read_item(object, "result");
+  return read_result(response, read_item);
 }
 
 std::string_view media_type_of(std::string_view key) {

@@ -93,11 +93,6 @@ Result<std::vector<T>> parse_array(const HttpResponse& response, std::string_vie
   return out;
 }
 
-Result<dom::object> result_object(dom::parser& parser, const HttpResponse& response) {
-  CFSYNC_TRY(dom::element result, open_envelope(parser, response));
-  return object_at(result, "result");
-}
-
 }  // namespace
 
 HttpRequest list_datasets_request(std::string_view account_id) {
@@ -181,9 +176,7 @@ Result<std::vector<LiveDataset>> parse_datasets_response(const HttpResponse& res
 }
 
 Result<LiveDataset> parse_dataset_response(const HttpResponse& response) {
-  dom::parser parser;
-  CFSYNC_TRY(dom::object result, result_object(parser, response));
-  return read_dataset(result, "result");
+  return read_result(response, read_dataset);
 }
 
 Result<DatasetCreation> parse_creation_response(const HttpResponse& response) {
@@ -201,9 +194,9 @@ Result<DatasetCreation> parse_creation_response(const HttpResponse& response) {
 }
 
 Result<std::int64_t> parse_new_version_response(const HttpResponse& response) {
-  dom::parser parser;
-  CFSYNC_TRY(dom::object result, result_object(parser, response));
-  return int_member(result, "version", "result");
+  return read_result(response, [](dom::object result, std::string_view where) {
+    return int_member(result, "version", where);
+  });
 }
 
 Result<std::vector<LiveDatasetColumn>> parse_columns_response(const HttpResponse& response) {
@@ -211,9 +204,7 @@ Result<std::vector<LiveDatasetColumn>> parse_columns_response(const HttpResponse
 }
 
 Result<LiveDatasetColumn> parse_column_response(const HttpResponse& response) {
-  dom::parser parser;
-  CFSYNC_TRY(dom::object result, result_object(parser, response));
-  return read_column(result, "result");
+  return read_result(response, read_column);
 }
 
 }  // namespace cfsync::api

@@ -393,23 +393,18 @@ HttpRequest toggle_entry_request(std::string_view account_id, const TogglePredef
 
 Result<LiveProfile> parse_profile_response(const HttpResponse& response) {
   dom::parser parser;
-  CFSYNC_TRY(dom::element result, open_envelope(parser, response));
-  CFSYNC_TRY(dom::object object, object_at(result, "result"));
+  CFSYNC_TRY(dom::object object, result_object(parser, response));
   bool has_entries = false;
   return read_custom_profile(object, "result", has_entries);
 }
 
 Result<LivePredefinedProfile> parse_predefined_response(const HttpResponse& response) {
-  dom::parser parser;
-  CFSYNC_TRY(dom::element result, open_envelope(parser, response));
-  CFSYNC_TRY(dom::object object, object_at(result, "result"));
-  return read_predefined_profile(object, "result");
+  return read_result(response, read_predefined_profile);
 }
 
 Result<LiveEntry> parse_entry_response(const HttpResponse& response) {
   dom::parser parser;
-  CFSYNC_TRY(dom::element result, open_envelope(parser, response));
-  CFSYNC_TRY(dom::object object, object_at(result, "result"));
+  CFSYNC_TRY(dom::object object, result_object(parser, response));
   LiveProfile holder;
   CFSYNC_TRY_VOID(read_entry_into(object, "result", holder));
   if (!holder.entries.empty()) return std::move(holder.entries.front());

@@ -37,8 +37,7 @@ HttpRequest patch_settings_request(std::string_view account_id, const DesiredDlp
 
 Result<LiveDlpSettings> parse_settings_response(const HttpResponse& response) {
   simdjson::dom::parser parser;
-  CFSYNC_TRY(simdjson::dom::element element, open_envelope(parser, response));
-  CFSYNC_TRY(simdjson::dom::object result, object_at(element, "result"));
+  CFSYNC_TRY(simdjson::dom::object result, result_object(parser, response));
 
   LiveDlpSettings live;
   CFSYNC_TRY(live.ai_context_analysis, bool_member(result, "ai_context_analysis", "result"));

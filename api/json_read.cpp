@@ -31,6 +31,11 @@ Error unexpected(std::string message) {
   return Error(ErrorKind::protocol, "unexpected response: " + std::move(message));
 }
 
+Result<dom::object> result_object(dom::parser& parser, const HttpResponse& response) {
+  CFSYNC_TRY(dom::element result, open_envelope(parser, response));
+  return object_at(result, "result");
+}
+
 Result<dom::object> read_envelope(dom::parser& parser, const HttpResponse& response) {
   const bool ok_status = response.status >= 200 && response.status < 300;
   dom::element document;

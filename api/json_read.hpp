@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace cfsync::api {
@@ -28,6 +29,19 @@ namespace cfsync::api {
 // The envelope's `result` (which may be null), for responses that must carry one.
 [[nodiscard]] Result<simdjson::dom::element> open_envelope(simdjson::dom::parser& parser,
                                                            const HttpResponse& response);
+
+// The envelope's `result`, which must be an object: the prologue of most single-object answers.
+[[nodiscard]] Result<simdjson::dom::object> result_object(simdjson::dom::parser& parser,
+                                                          const HttpResponse& response);
+
+// The result object of `response` read by `read(object, "result")`.
+template <class Read>
+[[nodiscard]] auto read_result(const HttpResponse& response, Read&& read)
+    -> decltype(read(std::declval<simdjson::dom::object>(), std::string_view())) {
+  simdjson::dom::parser parser;
+  CFSYNC_TRY(simdjson::dom::object result, result_object(parser, response));
+  return read(result, "result");
+}
 
 // Typed members of a result object; `where` names the object in messages ("result").
 [[nodiscard]] Result<simdjson::dom::object> object_at(simdjson::dom::element element,

@@ -15,6 +15,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace spdlog {
@@ -71,12 +73,25 @@ struct ApplyReport {
   [[nodiscard]] bool ok() const;
 };
 
+// What the families wait for after an apply, and how long.
+struct AfterApply {
+  std::chrono::milliseconds timeout{0};
+  Clock* clock = &system_clock();
+  bool wait_for_indexing = false;  // --wait: until what was uploaded is indexed
+};
+
+class DigestingTransport;
+class FamilyProvider;
+struct ProviderContext;
+
+// Reads and writes the account, one part per resource family (api/provider_family.hpp).
 class CloudflareProvider {
  public:
   // `max_in_flight` changes are applied at once (Schedule keeps the order that matters); 1
   // applies them one by one in plan order.
   CloudflareProvider(Transport& transport, std::string account_id,
                      std::shared_ptr<spdlog::logger> logger, std::size_t max_in_flight = 1);
+  ~CloudflareProvider();
 
   // Reads only what `desired` declares: no settings declared, no settings request.
   [[nodiscard]] Result<LiveState> populate(const DesiredState& desired);
@@ -93,10 +108,7 @@ class CloudflareProvider {
                                                   const std::string& item_id);
 
   // How long apply may wait for the API (a key a queued delete still holds), on `clock`.
-  void set_wait(std::chrono::milliseconds timeout, Clock& clock) {
-    m_wait_timeout = timeout;
-    m_clock = &clock;
-  }
+  void set_wait(std::chrono::milliseconds timeout, Clock& clock);
 
   // Applies every change and checks what the API reports back against what was sent. A change
   // that fails does not stop the others, except those of its lane after a failed create.
@@ -107,82 +119,22 @@ class CloudflareProvider {
                                   const std::function<void(const ChangeOutcome&)>& applied = {},
                                   const std::atomic<bool>* stop = nullptr);
 
-  // Polls the items `report`'s uploads made until each is completed, errored or skipped, or
-  // until `timeout`; backs off from a quarter of a second to five seconds between rounds.
-  // Polls each dataset `report` uploaded to until its version is complete or failed, or until
-  // `timeout`; same back-off.
-  [[nodiscard]] Result<ProcessingReport> wait_for_datasets(const Plan& plan,
-                                                           const ApplyReport& report,
-                                                           std::chrono::milliseconds timeout,
-                                                           Clock& clock);
-
-  [[nodiscard]] Result<IndexingReport> wait_for_indexing(const Plan& plan,
-                                                         const ApplyReport& report,
-                                                         std::chrono::milliseconds timeout,
-                                                         Clock& clock);
+  // After `apply`, what the API still does on its own: dataset processing (always waited for:
+  // an upload is not done before), and with `options.wait_for_indexing` the indexing of uploaded
+  // documents; each polled with a back-off from a quarter of a second to five seconds, until
+  // `options.timeout`. Fills `report.processing` and `report.indexing`; returns what could not
+  // be waited for (the API unreachable), each error saying which wait.
+  [[nodiscard]] std::vector<Error> after_apply(const Plan& plan, ApplyReport& report,
+                                               const AfterApply& options);
 
  private:
-  [[nodiscard]] Result<LiveState> read_live(const DesiredState& desired);
-  [[nodiscard]] Result<LiveDlpSettings> read_settings();
-  [[nodiscard]] Result<LiveProfiles> read_profiles();
-  // Every uploaded item of an instance, page after page.
-  [[nodiscard]] Result<LiveInstance> read_instance(const std::string& namespace_name,
-                                                   const std::string& instance_id);
-  [[nodiscard]] Result<LiveDatasets> read_datasets();
-  [[nodiscard]] Result<LiveDataset> read_dataset(const std::string& id);
-  [[nodiscard]] Result<HttpResponse> send(const HttpRequest& request);
-  // A create or upload: when its answer is lost, `landed` looks for what it would have made.
-  [[nodiscard]] Result<std::optional<HttpResponse>> send_unique(const HttpRequest& request,
-                                                                const Transport::Landed& landed);
+  [[nodiscard]] FamilyProvider& part_of(ResourceKind kind);
   [[nodiscard]] ChangeOutcome apply_one(const Change& change, std::size_t index);
 
-  // One request per payload (two for a replace); each checks what the API answered against what
-  // it was asked, and notes what it made in `outcome`.
-  [[nodiscard]] Result<void> write(const DesiredDlpSettings& patch, ChangeOutcome& outcome);
-  [[nodiscard]] Result<void> write(const CreateProfile& create, ChangeOutcome& outcome);
-  [[nodiscard]] Result<void> write(const UpdateProfile& update, ChangeOutcome& outcome);
-  [[nodiscard]] Result<void> write(const DeleteProfile& remove, ChangeOutcome& outcome);
-  [[nodiscard]] Result<void> write(const CreateEntry& create, ChangeOutcome& outcome);
-  [[nodiscard]] Result<void> write(const UpdateEntry& update, ChangeOutcome& outcome);
-  [[nodiscard]] Result<void> write(const DeleteEntry& remove, ChangeOutcome& outcome);
-  [[nodiscard]] Result<void> write(const UpdatePredefinedProfile& update, ChangeOutcome& outcome);
-  [[nodiscard]] Result<void> write(const TogglePredefinedEntry& toggle, ChangeOutcome& outcome);
-  [[nodiscard]] Result<void> write(const UploadItem& upload, ChangeOutcome& outcome);
-  [[nodiscard]] Result<void> write(const DeleteItem& remove, ChangeOutcome& outcome);
-  [[nodiscard]] Result<void> write(const ReplaceItem& replace, ChangeOutcome& outcome);
-  [[nodiscard]] Result<void> write(const CreateDataset& create, ChangeOutcome& outcome);
-  [[nodiscard]] Result<void> write(const UpdateDataset& update, ChangeOutcome& outcome);
-  [[nodiscard]] Result<void> write(const UploadDataset& upload, ChangeOutcome& outcome);
-  [[nodiscard]] Result<void> write(const DeleteDataset& remove, ChangeOutcome& outcome);
-  // The content of `dataset` into `version` of dataset `id`: the file, or its columns (with
-  // the live entry_id of each, or empty for a new one).
-  [[nodiscard]] Result<void> upload_content(const std::string& id, std::int64_t version,
-                                            const DesiredDataset& dataset,
-                                            const std::vector<std::string>& entry_ids);
-  // A 409 on upload: re-list the key and decide whether the item there is this document.
-  [[nodiscard]] Result<void> resolve_conflict(const UploadItem& upload, ChangeOutcome& outcome);
-  // What holds the upload's key, from one listing of it: an item with this document's size and
-  // metadata, and whether a deleted item (next_action "DELETE") still holds it.
-  struct KeyHolders {
-    std::optional<LiveItem> same;
-    bool deleted = false;
-    bool any = false;  // any item has the key
-  };
-  [[nodiscard]] Result<KeyHolders> key_holders(const UploadItem& upload);
-  // A replace's upload when its key is still held by the item it deleted: tried again until the
-  // key is freed, within the wait timeout.
-  [[nodiscard]] Result<void> upload_when_key_freed(const UploadItem& upload,
-                                                   ChangeOutcome& outcome);
-
-  Transport& m_transport;
-  std::string m_account_id;
-  std::shared_ptr<spdlog::logger> m_logger;
+  std::unique_ptr<DigestingTransport> m_transport;
+  std::unique_ptr<ProviderContext> m_context;
+  std::vector<std::pair<std::string_view, std::unique_ptr<FamilyProvider>>> m_parts;
   std::size_t m_max_in_flight = 1;
-  // How long an upload waits for a deleted item to free its key, and the clock it waits on.
-  std::chrono::milliseconds m_wait_timeout{0};
-  Clock* m_clock = &system_clock();
-  bool m_populating = false;  // send() notes what it reads into m_reads
-  std::string m_reads;        // "target\nsha256(body)\n" per answer read by populate
   std::string m_live_digest;
 };
 

@@ -1,9 +1,11 @@
-// CloudflareProvider, the dataset half: reading datasets, creating them, uploading new versions
-// (a word list in one request, an EDM file column by column) and waiting for processing.
+// The DLP datasets family's part of CloudflareProvider: reading datasets, creating them,
+// uploading new versions (a word list in one request, an EDM file column by column) and waiting
+// for processing.
 #include "api/dlp_datasets.hpp"
 #include "api/json_read.hpp"
-#include "api/provider.hpp"
+#include "api/provider_family.hpp"
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -39,6 +41,54 @@ ProcessedDataset processed(const LiveDataset& live, std::string name, std::int64
   return out;
 }
 
+class DatasetsProvider final : public FamilyProvider {
+ public:
+  using FamilyProvider::FamilyProvider;
+
+  Result<void> populate(const DesiredState& desired, LiveState& live) override {
+    if (!desired.manages_datasets()) return {};
+    auto datasets = read_datasets();
+    if (!datasets) return datasets.error().context("reading dlp datasets: ");
+    live.datasets = std::move(*datasets);
+    return {};
+  }
+
+  Result<void> write(const Change& change, ChangeOutcome& outcome) override {
+    return dispatch(*this, change, outcome);
+  }
+
+  // Dataset uploads are not done until the API has processed them: always waited for.
+  Result<void> after_apply(const Plan& plan, ApplyReport& report,
+                           const AfterApply& options) override {
+    if (std::none_of(report.outcomes.begin(), report.outcomes.end(),
+                     [](const ChangeOutcome& outcome) { return outcome.dataset_version; })) {
+      return {};
+    }
+    auto processing = wait_for_processing(plan, report, options.timeout, *options.clock);
+    if (!processing) return processing.error().context("waiting for dataset processing: ");
+    report.processing = std::move(*processing);
+    return {};
+  }
+
+  Result<void> apply(const CreateDataset& create, ChangeOutcome& outcome);
+  Result<void> apply(const UpdateDataset& update, ChangeOutcome& outcome);
+  Result<void> apply(const UploadDataset& upload, ChangeOutcome& outcome);
+  Result<void> apply(const DeleteDataset& remove, ChangeOutcome& outcome);
+
+ private:
+  Result<LiveDatasets> read_datasets();
+  Result<LiveDataset> read_dataset(const std::string& id);
+  // The content of `dataset` into `version` of dataset `id`: the file, or its columns (with
+  // the live entry_id of each, or empty for a new one).
+  Result<void> upload_content(const std::string& id, std::int64_t version,
+                              const DesiredDataset& dataset,
+                              const std::vector<std::string>& entry_ids);
+  // Polls each dataset `report` uploaded to until its version is complete or failed, or until
+  // `timeout`.
+  Result<ProcessingReport> wait_for_processing(const Plan& plan, const ApplyReport& report,
+                                               std::chrono::milliseconds timeout, Clock& clock);
+};
+
 }  // namespace
 
 bool ProcessingReport::ok() const {
@@ -47,22 +97,22 @@ bool ProcessingReport::ok() const {
   });
 }
 
-Result<LiveDatasets> CloudflareProvider::read_datasets() {
-  CFSYNC_TRY(HttpResponse response, send(list_datasets_request(m_account_id)));
+Result<LiveDatasets> DatasetsProvider::read_datasets() {
+  CFSYNC_TRY(HttpResponse response, send(list_datasets_request(account_id())));
   CFSYNC_TRY(std::vector<LiveDataset> datasets, parse_datasets_response(response));
   return LiveDatasets{std::move(datasets), {}};
 }
 
-Result<LiveDataset> CloudflareProvider::read_dataset(const std::string& id) {
-  CFSYNC_TRY(HttpResponse response, send(read_dataset_request(m_account_id, id)));
+Result<LiveDataset> DatasetsProvider::read_dataset(const std::string& id) {
+  CFSYNC_TRY(HttpResponse response, send(read_dataset_request(account_id(), id)));
   return parse_dataset_response(response);
 }
 
-Result<void> CloudflareProvider::write(const CreateDataset& create, ChangeOutcome& outcome) {
+Result<void> DatasetsProvider::apply(const CreateDataset& create, ChangeOutcome& outcome) {
   DatasetCreation created;
   CFSYNC_TRY(
       std::optional<HttpResponse> response,
-      send_unique(create_dataset_request(m_account_id, create.dataset), [&]() -> Result<bool> {
+      send_unique(create_dataset_request(account_id(), create.dataset), [&]() -> Result<bool> {
         CFSYNC_TRY(LiveDatasets live, read_datasets());
         for (LiveDataset& dataset : live.datasets) {
           if (dataset.name != create.dataset.name) continue;
@@ -90,8 +140,8 @@ Result<void> CloudflareProvider::write(const CreateDataset& create, ChangeOutcom
   return {};
 }
 
-Result<void> CloudflareProvider::write(const UpdateDataset& update, ChangeOutcome& /*outcome*/) {
-  CFSYNC_TRY(HttpResponse response, send(update_dataset_request(m_account_id, update)));
+Result<void> DatasetsProvider::apply(const UpdateDataset& update, ChangeOutcome& /*outcome*/) {
+  CFSYNC_TRY(HttpResponse response, send(update_dataset_request(account_id(), update)));
   CFSYNC_TRY(LiveDataset updated, parse_dataset_response(response));
   std::vector<std::string> different;
   if (update.description && updated.description.value_or("") != *update.description) {
@@ -102,21 +152,16 @@ Result<void> CloudflareProvider::write(const UpdateDataset& update, ChangeOutcom
       updated.case_sensitive != update.case_sensitive) {
     different.emplace_back("case_sensitive");
   }
-  if (!different.empty()) {
-    std::string names;
-    for (const std::string& name : different) names += (names.empty() ? "" : ", ") + name;
-    return Error(ErrorKind::apply,
-                 "the API accepted the change but still reports different " + names);
-  }
+  if (!different.empty()) return not_applied(fmt::format("{}", fmt::join(different, ", ")));
   return {};
 }
 
-Result<void> CloudflareProvider::write(const UploadDataset& upload, ChangeOutcome& outcome) {
+Result<void> DatasetsProvider::apply(const UploadDataset& upload, ChangeOutcome& outcome) {
   outcome.dataset_id = upload.id;
   std::int64_t version = 0;
   // A lost answer: an empty latest version is as good as the one asked for.
   CFSYNC_TRY(std::optional<HttpResponse> response,
-             send_unique(new_version_request(m_account_id, upload.id), [&]() -> Result<bool> {
+             send_unique(new_version_request(account_id(), upload.id), [&]() -> Result<bool> {
                CFSYNC_TRY(LiveDataset live, read_dataset(upload.id));
                if (!live.latest_version || live.latest_status != UploadStatus::empty) return false;
                const bool untouched = std::all_of(
@@ -138,14 +183,14 @@ Result<void> CloudflareProvider::write(const UploadDataset& upload, ChangeOutcom
   return {};
 }
 
-Result<void> CloudflareProvider::upload_content(const std::string& id, std::int64_t version,
-                                                const DesiredDataset& dataset,
-                                                const std::vector<std::string>& entry_ids) {
+Result<void> DatasetsProvider::upload_content(const std::string& id, std::int64_t version,
+                                              const DesiredDataset& dataset,
+                                              const std::vector<std::string>& entry_ids) {
   const DatasetFile& file = *dataset.file;  // uploads are planned only for datasets with a file
   if (dataset.kind == DatasetKind::word_list) {
     CFSYNC_TRY(
         std::optional<HttpResponse> response,
-        send_unique(upload_version_request(m_account_id, id, version, file), [&]() -> Result<bool> {
+        send_unique(upload_version_request(account_id(), id, version, file), [&]() -> Result<bool> {
           CFSYNC_TRY(LiveDataset live, read_dataset(id));
           return std::any_of(
               live.uploads.begin(), live.uploads.end(), [&](const LiveDatasetUpload& upload) {
@@ -154,12 +199,12 @@ Result<void> CloudflareProvider::upload_content(const std::string& id, std::int6
         }));
     if (!response) return {};
     CFSYNC_TRY(LiveDataset after, parse_dataset_response(*response));
-    m_logger->debug("dataset {}: version {} uploaded, {} bytes, {} cells", dataset.name, version,
-                    file.size, after.num_cells);
+    log().debug("dataset {}: version {} uploaded, {} bytes, {} cells", dataset.name, version,
+                file.size, after.num_cells);
     return {};
   }
   CFSYNC_TRY(HttpResponse response,
-             send(define_columns_request(m_account_id, id, version, file, entry_ids)));
+             send(define_columns_request(account_id(), id, version, file, entry_ids)));
   CFSYNC_TRY(std::vector<LiveDatasetColumn> columns, parse_columns_response(response));
   if (columns.size() != file.columns.size()) {
     return unexpected(std::to_string(file.columns.size()) + " columns were declared, " +
@@ -173,7 +218,7 @@ Result<void> CloudflareProvider::upload_content(const std::string& id, std::int6
     }
     const std::string& entry_id = columns[i].entry_id;
     auto sent = send_unique(
-        upload_column_request(m_account_id, id, version, entry_id, file, i), [&]() -> Result<bool> {
+        upload_column_request(account_id(), id, version, entry_id, file, i), [&]() -> Result<bool> {
           CFSYNC_TRY(LiveDataset live, read_dataset(id));
           return live.latest_version == version &&
                  std::any_of(live.columns.begin(), live.columns.end(),
@@ -186,8 +231,8 @@ Result<void> CloudflareProvider::upload_content(const std::string& id, std::int6
     if (sent) {
       auto answered = parse_column_response(**sent);
       if (answered) {
-        m_logger->debug("dataset {}: column {} of version {} uploaded, {} bytes, {} cells",
-                        dataset.name, column.name, version, column.bytes, answered->num_cells);
+        log().debug("dataset {}: column {} of version {} uploaded, {} bytes, {} cells",
+                    dataset.name, column.name, version, column.bytes, answered->num_cells);
         continue;
       }
       return answered.error().context("uploading column " + in_quotes(column.name) + ": ");
@@ -197,20 +242,12 @@ Result<void> CloudflareProvider::upload_content(const std::string& id, std::int6
   return {};
 }
 
-Result<void> CloudflareProvider::write(const DeleteDataset& remove, ChangeOutcome& /*outcome*/) {
-  CFSYNC_TRY(HttpResponse response, send(delete_dataset_request(m_account_id, remove)));
-  if (response.status == 404) {
-    m_logger->debug("dataset {}: already deleted", remove.id);  // what the change wanted
-    return {};
-  }
-  // The spec declares no body for this 200: an empty one is success.
-  if (response.status >= 200 && response.status < 300 && response.body.empty()) return {};
-  simdjson::dom::parser parser;
-  CFSYNC_TRY_VOID(read_envelope(parser, response));
-  return {};
+Result<void> DatasetsProvider::apply(const DeleteDataset& remove, ChangeOutcome& /*outcome*/) {
+  CFSYNC_TRY(HttpResponse response, send(delete_dataset_request(account_id(), remove)));
+  return check_deleted(response, log(), "dataset " + remove.id);
 }
 
-Result<ProcessingReport> CloudflareProvider::wait_for_datasets(const Plan& plan,
+Result<ProcessingReport> DatasetsProvider::wait_for_processing(const Plan& plan,
                                                                const ApplyReport& report,
                                                                std::chrono::milliseconds timeout,
                                                                Clock& clock) {
@@ -243,6 +280,10 @@ Result<ProcessingReport> CloudflareProvider::wait_for_datasets(const Plan& plan,
   processing.timed_out = true;
   for (auto& [id, dataset] : pending) processing.datasets.push_back(std::move(dataset));
   return processing;
+}
+
+std::unique_ptr<FamilyProvider> make_dlp_datasets_provider(ProviderContext& context) {
+  return std::make_unique<DatasetsProvider>(context);
 }
 
 }  // namespace cfsync::api

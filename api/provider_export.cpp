@@ -3,6 +3,7 @@
 #include "api/ai_search.hpp"
 #include "api/json_read.hpp"
 #include "api/provider.hpp"
+#include "api/provider_family.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -30,15 +31,19 @@ Result<std::vector<std::string>> all_names(
 }  // namespace
 
 Result<std::vector<DesiredInstance>> CloudflareProvider::list_instances() {
+  Transport& transport = m_context->transport;
+  const std::string& account_id = m_context->account_id;
   auto namespaces = all_names(
-      [this](int page) { return send(list_namespaces_request(m_account_id, page)); }, "name");
+      [&](int page) { return transport.send(list_namespaces_request(account_id, page)); }, "name");
   if (!namespaces) {
     return namespaces.error().context("listing AI Search namespaces: ");
   }
   std::vector<DesiredInstance> instances;
   for (const std::string& namespace_name : *namespaces) {
     auto ids = all_names(
-        [&](int page) { return send(list_instances_request(m_account_id, namespace_name, page)); },
+        [&](int page) {
+          return transport.send(list_instances_request(account_id, namespace_name, page));
+        },
         "id");
     if (!ids) {
       return ids.error().context("listing the AI Search instances of namespace " + namespace_name +
@@ -48,7 +53,8 @@ Result<std::vector<DesiredInstance>> CloudflareProvider::list_instances() {
       instances.push_back({.namespace_name = namespace_name, .id = std::move(id)});
     }
   }
-  m_logger->debug("{} AI Search instances in {} namespaces", instances.size(), namespaces->size());
+  m_context->logger->debug("{} AI Search instances in {} namespaces", instances.size(),
+                           namespaces->size());
   return instances;
 }
 
@@ -56,7 +62,8 @@ Result<std::string> CloudflareProvider::download_item(const std::string& namespa
                                                       const std::string& instance_id,
                                                       const std::string& item_id) {
   CFSYNC_TRY(HttpResponse response,
-             send(download_item_request(m_account_id, namespace_name, instance_id, item_id)));
+             m_context->transport.send(download_item_request(m_context->account_id, namespace_name,
+                                                             instance_id, item_id)));
   if (response.status / 100 != 2) {
     // The failure is a JSON envelope like any other; reading it gives the API's errors.
     simdjson::dom::parser parser;

@@ -1,5 +1,7 @@
 #include "api/settings.hpp"
 
+#include "reconcile/file.hpp"
+
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
@@ -33,14 +35,12 @@ std::string trimmed(std::string_view text) {
 }
 
 Result<Sensitive> read_token_file(const fs::path& path, std::string_view source) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream content;
-  if (in) content << in.rdbuf();
-  if (!in) {
+  const Result<std::string> content = read_file(path);
+  if (!content) {
     return Error(ErrorKind::io,
                  std::string(source) + ": cannot read API token file \"" + path.string() + "\"");
   }
-  std::string token = trimmed(content.view());
+  std::string token = trimmed(*content);
   if (token.empty()) {
     return Error(ErrorKind::usage,
                  std::string(source) + ": API token file \"" + path.string() + "\" is empty");

@@ -1,7 +1,7 @@
 #include "config/dataset_scan.hpp"
 
-#include "config/digest.hpp"
 #include "reconcile/csv.hpp"
+#include "reconcile/digest.hpp"
 
 #include <simdjson.h>
 
@@ -235,7 +235,7 @@ Result<DatasetFile> scan_dataset(const fs::path& path, std::string display, Data
   std::ifstream in(path, std::ios::binary);
   if (!in) return unreadable(std::strerror(errno));
 
-  Digest sha256(EVP_sha256());
+  Digest sha256 = Digest::sha256();
   Utf8Lines utf8;
   WordListCounter words;
   EdmCounter edm;

@@ -1,7 +1,7 @@
 #include "config/digest_cache.hpp"
 
-#include "config/digest.hpp"
 #include "config/state_file.hpp"
+#include "reconcile/digest.hpp"
 
 #include <simdjson.h>
 #include <sys/stat.h>
@@ -47,11 +47,11 @@ Result<FileIdentity> identify(const fs::path& file) {
 
 // The file's digests in each of `algorithms`, from one read.
 Result<std::vector<std::string>> hash_file(const fs::path& file,
-                                           const std::vector<const EVP_MD*>& algorithms) {
+                                           const std::vector<std::string>& algorithms) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return Error(ErrorKind::io, "cannot read \"" + file.string() + "\"");
   std::vector<Digest> digests;
-  for (const EVP_MD* algorithm : algorithms) digests.emplace_back(algorithm);
+  for (const std::string& algorithm : algorithms) digests.push_back(*Digest::named(algorithm));
   std::array<char, k_read_chunk> buffer;
   while (in) {
     in.read(buffer.data(), buffer.size());
@@ -127,7 +127,7 @@ Result<std::string> DigestCache::digest(const fs::path& file, std::string_view a
 Result<Digests> DigestCache::digests(const fs::path& file,
                                      const std::vector<std::string_view>& algorithms) {
   for (std::string_view algorithm : algorithms) {
-    if (Digest::algorithm_named(algorithm) == nullptr) {
+    if (!Digest::named(algorithm)) {
       return Error(ErrorKind::usage, "unknown digest algorithm \"" + std::string(algorithm) + "\"");
     }
   }
@@ -138,17 +138,15 @@ Result<Digests> DigestCache::digests(const fs::path& file,
     entry = Entry{identity.size, identity.mtime_ns, identity.inode, {}};
   }
   std::vector<std::string> missing;
-  std::vector<const EVP_MD*> mds;
   for (std::string_view algorithm : algorithms) {
     if (entry.digests.contains(std::string(algorithm)) ||
         std::find(missing.begin(), missing.end(), algorithm) != missing.end()) {
       continue;
     }
     missing.emplace_back(algorithm);
-    mds.push_back(Digest::algorithm_named(algorithm));
   }
   if (!missing.empty()) {
-    CFSYNC_TRY(std::vector<std::string> hex, hash_file(file, mds));
+    CFSYNC_TRY(std::vector<std::string> hex, hash_file(file, missing));
     ++m_files_read;
     for (std::size_t i = 0; i < missing.size(); ++i) entry.digests[missing[i]] = hex[i];
     m_changed = true;

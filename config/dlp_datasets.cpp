@@ -2,6 +2,7 @@
 // loaded, so that a malformed file stops the run before any request.
 #include "config/dataset_scan.hpp"
 #include "config/document.hpp"
+#include "config/keys.hpp"
 
 #include <array>
 
@@ -11,8 +12,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::array<std::string_view, 6> k_dataset_keys = {"name", "description",    "kind",
-                                                            "file", "case_sensitive", "secret"};
 constexpr std::array<std::string_view, 2> k_kind_names = {"word_list", "edm"};
 
 // Scans the file named at `node`: a problem with it is reported there.
@@ -38,7 +37,7 @@ std::optional<DatasetFile> read_file(const yaml::Node& node, const std::string& 
 
 std::optional<DesiredDataset> read_dataset(const yaml::Node& item, const std::string& path,
                                            Reader& reader, Merge& merge) {
-  if (!reader.mapping(item, path, k_dataset_keys) || item.is_null()) {
+  if (!reader.mapping(item, path, keys::dataset) || item.is_null()) {
     if (item.is_null()) reader.error(item, path + ": expected a mapping with a name");
     return std::nullopt;
   }
@@ -111,7 +110,8 @@ std::optional<DesiredDataset> read_dataset(const yaml::Node& item, const std::st
 
 }  // namespace
 
-void read_dlp_datasets(const yaml::Node& node, Reader& reader, Merge& merge) {
+void read_dlp_datasets(const yaml::Node& /*key*/, const yaml::Node& node, Reader& reader,
+                       Merge& merge) {
   constexpr std::string_view path = "dlp.datasets";
   if (!reader.sequence(node, path)) return;
   for (std::size_t i = 0; i < node.size(); ++i) {
@@ -119,7 +119,7 @@ void read_dlp_datasets(const yaml::Node& node, Reader& reader, Merge& merge) {
     if (item.is_map() && item["name"] && item["name"].is_scalar() &&
         !item["name"].scalar().empty()) {
       const std::string& name = item["name"].scalar();
-      auto [seen, inserted] = merge.dataset_at.emplace(name, reader.place(item));
+      auto [seen, inserted] = merge.declared_at["dlp.datasets"].emplace(name, reader.place(item));
       if (!inserted) {
         reader.error(item,
                      std::string(path) + ": \"" + name + "\" is declared twice: here and at " +

@@ -1,5 +1,6 @@
 // dlp.settings: the account-level DLP settings.
 #include "config/document.hpp"
+#include "config/keys.hpp"
 #include "reconcile/model.hpp"
 
 #include <array>
@@ -8,10 +9,6 @@ namespace cfsync::config {
 
 namespace {
 
-constexpr std::array<std::string_view, 3> k_settings_keys = {"ai_context_analysis", "ocr",
-                                                             "payload_logging"};
-constexpr std::array<std::string_view, 3> k_payload_logging_keys = {"masking_level", "public_key",
-                                                                    "public_key_file"};
 constexpr std::size_t k_max_key_file_bytes = 64 * 1024;
 
 std::string trimmed(std::string_view text) {
@@ -58,7 +55,7 @@ std::optional<Sensitive> read_public_key_file(const yaml::Node& node, std::strin
 
 void read_payload_logging(const yaml::Node& node, std::string_view path, Reader& reader,
                           Merge& merge, DesiredDlpSettings& out) {
-  if (!reader.mapping(node, path, k_payload_logging_keys) || node.is_null()) return;
+  if (!reader.mapping(node, path, keys::payload_logging) || node.is_null()) return;
   if (const yaml::Node level = node["masking_level"]) {
     if (auto index =
             reader.one_of(level, join_path(path, "masking_level"), masking_level_names())) {
@@ -83,13 +80,14 @@ void read_payload_logging(const yaml::Node& node, std::string_view path, Reader&
 void read_dlp_settings(const yaml::Node& key, const yaml::Node& node, Reader& reader,
                        Merge& merge) {
   constexpr std::string_view path = "dlp.settings";
-  if (merge.dlp_settings_at) {
-    reader.error(key, "dlp.settings is declared twice: here and at " + merge.dlp_settings_at->text,
+  auto& declared = merge.declared_at["dlp.settings"];
+  if (const auto first = declared.find(""); first != declared.end()) {
+    reader.error(key, "dlp.settings is declared twice: here and at " + first->second.text,
                  Problem::declared_twice);
     return;
   }
-  merge.dlp_settings_at = reader.place(key);
-  if (!reader.mapping(node, path, k_settings_keys)) return;
+  declared.emplace("", reader.place(key));
+  if (!reader.mapping(node, path, keys::settings)) return;
 
   DesiredDlpSettings settings;
   if (!node.is_null()) {

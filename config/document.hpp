@@ -22,27 +22,29 @@ struct Merge {
   std::optional<Place> account_id_at;  // where a valid account_id was declared
   bool account_id_declared = false;    // valid or not
   bool unreadable_file = false;        // a file was not valid YAML: what it declares is unknown
-  std::optional<Place> dlp_settings_at;
   std::optional<Place> prune_at;
   std::optional<Place> safety_at;
-  std::map<std::string, Place> profile_at;        // custom profiles by name
-  std::map<std::string, Place> predefined_at;     // predefined profiles by id or name
-  std::map<std::string, Place> instance_at;       // AI Search instances by namespace/id
-  std::map<std::string, Place> dataset_at;        // datasets by name
+  // Where each section's objects were first declared, by section ("dlp.profiles") and by the
+  // name that identifies one (a profile's name, an instance's namespace/id); a singleton
+  // section ("dlp.settings") under "".
+  std::map<std::string, std::map<std::string, Place>, std::less<>> declared_at;
   std::vector<std::filesystem::path> referenced;  // files named by the configuration
   std::vector<DocumentTree> document_trees;       // the documents: directories walked
 };
 
 void read_document(const yaml::Node& document, Reader& reader, Merge& merge);
 
-// Section readers, one per resource family.
-// `key` is the mapping key that names the section, for locations.
+// Section readers, one per part of the configuration (load.cpp's k_sections lists them).
+// `key` is the mapping key that names the section, for locations; `node` its value. Lists merge
+// across files; a name declared twice is an error naming both places.
+using SectionReader = void (*)(const yaml::Node& key, const yaml::Node& node, Reader& reader,
+                               Merge& merge);
 void read_dlp_settings(const yaml::Node& key, const yaml::Node& node, Reader& reader, Merge& merge);
-// Lists merge across files; a name declared twice is an error naming both places.
-void read_dlp_profiles(const yaml::Node& node, Reader& reader, Merge& merge);
-void read_dlp_predefined_profiles(const yaml::Node& node, Reader& reader, Merge& merge);
-void read_dlp_datasets(const yaml::Node& node, Reader& reader, Merge& merge);
-void read_ai_search(const yaml::Node& node, Reader& reader, Merge& merge);
+void read_dlp_profiles(const yaml::Node& key, const yaml::Node& node, Reader& reader, Merge& merge);
+void read_dlp_predefined_profiles(const yaml::Node& key, const yaml::Node& node, Reader& reader,
+                                  Merge& merge);
+void read_dlp_datasets(const yaml::Node& key, const yaml::Node& node, Reader& reader, Merge& merge);
+void read_ai_search(const yaml::Node& key, const yaml::Node& node, Reader& reader, Merge& merge);
 
 // A file named in the configuration: relative to the YAML file that names it, and inside the
 // config root once symlinks are resolved. Reports and returns nothing otherwise.

@@ -19,12 +19,6 @@ namespace cfsync::config {
 
 namespace {
 
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 // A plain scalar the configuration reader would take for something other than text.
 bool reads_as_other_type(std::string_view text) {
   if (text.empty()) return true;

@@ -1,7 +1,9 @@
 #include "config/load.hpp"
 
 #include "config/document.hpp"
+#include "config/keys.hpp"
 #include "config/yaml_reader.hpp"
+#include "reconcile/family.hpp"
 #include "reconcile/safety.hpp"
 
 #include <fcntl.h>
@@ -13,6 +15,8 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <vector>
 
 namespace cfsync::config {
 
@@ -20,24 +24,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::array<std::string_view, 5> k_top_keys = {"account_id", "dlp", "ai_search", "prune",
-                                                        "safety"};
-constexpr std::array<std::string_view, 3> k_safety_limit_keys = {"max_delete_percent",
-                                                                 "max_delete_count", "allow_empty"};
-constexpr std::array<std::string_view, 4> k_dlp_keys = {"settings", "profiles",
-                                                        "predefined_profiles", "datasets"};
-constexpr std::array<std::string_view, 2> k_prune_keys = {"profiles", "datasets"};
-
-bool is_account_id(std::string_view text) {
-  return text.size() == 32 && std::all_of(text.begin(), text.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
 constexpr std::string_view k_account_id_expected =
     "expected a 32-character lower-case hex account id";
 
-void read_account_id(const yaml::Node& node, Reader& reader, Merge& merge) {
+void read_account_id(const yaml::Node& /*key*/, const yaml::Node& node, Reader& reader,
+                     Merge& merge) {
   merge.account_id_declared = true;
   auto id = reader.string(node, "account_id");
   if (!id) return;
@@ -65,7 +56,7 @@ void read_prune(const yaml::Node& key, const yaml::Node& node, Reader& reader, M
     return;
   }
   merge.prune_at = reader.place(key);
-  if (!reader.mapping(node, "prune", k_prune_keys) || node.is_null()) return;
+  if (!reader.mapping(node, "prune", keys::prune) || node.is_null()) return;
   if (const yaml::Node profiles = node["profiles"]) {
     merge.desired.prune.profiles = reader.boolean(profiles, "prune.profiles").value_or(false);
   }
@@ -88,8 +79,8 @@ void read_safety(const yaml::Node& key, const yaml::Node& node, Reader& reader, 
     const yaml::Node limits = node[std::string(kind)];
     if (!limits) continue;
     const std::string path = join_path("safety", kind);
-    if (!reader.mapping(limits, path, k_safety_limit_keys) || limits.is_null()) continue;
-    SafetyLimits& out = merge.desired.safety[std::string(kind)];
+    if (!reader.mapping(limits, path, keys::safety_limits) || limits.is_null()) continue;
+    SafetyLimits& out = merge.desired.safety[reconcile::kind_named(kind)->kind];
     if (const yaml::Node percent = limits["max_delete_percent"]) {
       if (auto value = reader.integer(percent, join_path(path, "max_delete_percent"), 0, 100)) {
         out.max_delete_percent = *value;
@@ -107,11 +98,54 @@ void read_safety(const yaml::Node& key, const yaml::Node& node, Reader& reader, 
   }
 }
 
+// The sections of a document, in the order they are read: where each is (a top-level key, or a
+// key of a group such as `dlp:`) and its reader.
+struct Section {
+  std::string_view group;  // "" for a top-level key
+  std::string_view key;
+  SectionReader read;
+};
+
+constexpr Section k_sections[] = {
+    {"", "account_id", read_account_id},
+    {"dlp", "settings", read_dlp_settings},
+    {"dlp", "profiles", read_dlp_profiles},
+    {"dlp", "predefined_profiles", read_dlp_predefined_profiles},
+    {"dlp", "datasets", read_dlp_datasets},
+    {"", "ai_search", read_ai_search},
+    {"", "prune", read_prune},
+    {"", "safety", read_safety},
+};
+
+// The keys a mapping may hold: the sections of `group`, or the top-level keys and groups.
+std::vector<std::string_view> section_keys(std::string_view group) {
+  std::vector<std::string_view> keys;
+  for (const Section& section : k_sections) {
+    const std::string_view key = group.empty() && !section.group.empty() ? section.group
+                                 : section.group == group                ? section.key
+                                                                         : std::string_view();
+    if (!key.empty() && std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      keys.push_back(key);
+    }
+  }
+  return keys;
+}
+
 struct Layout {
   std::vector<SourceFile> files;  // in the order they are merged
   fs::path root;                  // as named: the directory, or the file's directory
   bool directory = false;         // a directory's *.yaml files, not one file
 };
+
+}  // namespace
+
+bool is_account_id(std::string_view text) {
+  return text.size() == 32 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+namespace {
 
 Result<Layout> list_files(const fs::path& path) {
   std::error_code ec;
@@ -214,26 +248,23 @@ std::string byte_size(std::uint64_t bytes) {
 }  // namespace
 
 void read_document(const yaml::Node& document, Reader& reader, Merge& merge) {
-  if (!reader.mapping(document, "", k_top_keys) || document.is_null()) return;
-  if (const yaml::Node id = document["account_id"]) read_account_id(id, reader, merge);
-  if (const yaml::Node dlp = document["dlp"]) {
-    if (reader.mapping(dlp, "dlp", k_dlp_keys) && !dlp.is_null()) {
-      if (const yaml::Node settings = dlp["settings"]) {
-        read_dlp_settings(key_node(dlp, "settings"), settings, reader, merge);
+  if (!reader.mapping(document, "", section_keys("")) || document.is_null()) return;
+  std::map<std::string_view, bool> group_read;  // "dlp": whether it is a mapping to read
+  for (const Section& section : k_sections) {
+    yaml::Node parent = document;
+    if (!section.group.empty()) {
+      parent = document[section.group];
+      if (!parent) continue;
+      auto [group, first] = group_read.try_emplace(section.group, false);
+      if (first) {
+        group->second =
+            reader.mapping(parent, section.group, section_keys(section.group)) && !parent.is_null();
       }
-      if (const yaml::Node profiles = dlp["profiles"]) read_dlp_profiles(profiles, reader, merge);
-      if (const yaml::Node predefined = dlp["predefined_profiles"]) {
-        read_dlp_predefined_profiles(predefined, reader, merge);
-      }
-      if (const yaml::Node datasets = dlp["datasets"]) read_dlp_datasets(datasets, reader, merge);
+      if (!group->second) continue;
     }
-  }
-  if (const yaml::Node ai_search = document["ai_search"]) read_ai_search(ai_search, reader, merge);
-  if (const yaml::Node prune = document["prune"]) {
-    read_prune(key_node(document, "prune"), prune, reader, merge);
-  }
-  if (const yaml::Node safety = document["safety"]) {
-    read_safety(key_node(document, "safety"), safety, reader, merge);
+    if (const yaml::Node node = parent[section.key]) {
+      section.read(key_node(parent, section.key), node, reader, merge);
+    }
   }
 }
 

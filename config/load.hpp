@@ -52,4 +52,7 @@ struct Config {
 // itself cannot be read).
 [[nodiscard]] Result<Config> load(const LoadOptions& options);
 
+// A Cloudflare account id: 32 lower-case hex characters.
+[[nodiscard]] bool is_account_id(std::string_view text);
+
 }  // namespace cfsync::config

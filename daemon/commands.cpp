@@ -5,22 +5,22 @@
 #include "api/provider.hpp"
 #include "api/settings.hpp"
 #include "api/transport.hpp"
-#include "config/dataset_records.hpp"
-#include "config/digest_cache.hpp"
-#include "config/item_records.hpp"
 #include "config/load.hpp"
 #include "config/state_file.hpp"
 #include "daemon/export.hpp"
 #include "daemon/interrupt.hpp"
 #include "daemon/lock.hpp"
 #include "daemon/mask_key.hpp"
+#include "daemon/pass_family.hpp"
 #include "daemon/progress.hpp"
 #include "daemon/report.hpp"
 #include "daemon/saved_plan.hpp"
 #include "daemon/schema.hpp"
+#include "reconcile/family.hpp"
 #include "reconcile/planner.hpp"
 #include "reconcile/safety.hpp"
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <unistd.h>
@@ -38,8 +38,6 @@ constexpr int k_exit_ok = 0;
 constexpr int k_exit_error = 1;
 constexpr int k_exit_changes = 2;
 constexpr int k_exit_drift = 3;
-// Item upload records are written after this many changes, and after the apply.
-constexpr std::size_t k_item_record_batch = 256;
 
 // After an apply that left nothing undone, the configuration is the one applied in full. False
 // (logged) when that cannot be written: drift would then go unnoticed, so the run fails.
@@ -112,118 +110,11 @@ std::filesystem::path lock_dir_of(const Options& options, const Environment& env
 
 namespace {
 
-// Hashes the documents whose content the plan must compare, through the digest cache.
-Result<void> hash_documents(DesiredState& desired, const LiveState& live,
-                            const std::filesystem::path& state_dir, spdlog::logger& log) {
-  const auto needs = reconcile::digests_needed(desired, *live.ai_search_instances);
-  config::DigestCache cache = config::DigestCache::open(state_dir);
-  CFSYNC_TRY_VOID(config::fill_digests(desired, needs, cache));
-  log.debug("{} documents hashed, {} read from disk", needs.size(), cache.files_read());
-  // A cache that cannot be written costs a re-hash next time, nothing more.
-  if (auto saved = cache.save(); !saved) log.warn("{}", saved.error().message());
-  return {};
-}
-
-// Records of datasets that no longer exist are dropped; the rest go into `live` for the plan.
-void attach_records(LiveDatasets& live, config::DatasetRecordStore& store) {
-  std::set<std::string> ids;
-  for (const LiveDataset& dataset : live.datasets) ids.insert(dataset.id);
-  std::vector<std::string> gone;
-  for (const auto& [id, record] : store.records()) {
-    if (!ids.contains(id)) gone.push_back(id);
-  }
-  for (const std::string& id : gone) store.erase(id);
-  live.records = store.records();
-}
-
-// Remembers what each dataset change sent as soon as it is applied, so that a run cut short
-// does not upload the same file again.
-// Notes a failed write of the state directory once, at error level.
-void state_error(std::vector<std::string>& errors, const Error& error, spdlog::logger& log) {
-  if (std::find(errors.begin(), errors.end(), error.message()) != errors.end()) return;
-  log.error("{}", error.message());
-  errors.push_back(error.message());
-}
-
-void record_outcome(const Plan& plan, const api::ChangeOutcome& outcome,
-                    config::DatasetRecordStore& store, std::vector<std::string>& errors,
-                    spdlog::logger& log) {
-  store.note_applied(plan.changes.at(outcome.change), outcome.dataset_id, outcome.dataset_version,
-                     !outcome.error);
-  // Without the record the next run could only upload once more: the pass fails. Unchanged: no
-  // write.
-  if (auto saved = store.save(); !saved) state_error(errors, saved.error(), log);
-}
-
-// What this machine uploaded as each item goes into `live` for the plan.
-void attach_item_records(std::vector<LiveInstance>& live, const config::ItemRecordStore& store) {
-  for (LiveInstance& instance : live) {
-    for (LiveItem& item : instance.items) {
-      const auto found = store.records().find(item.id);
-      if (found != store.records().end()) item.record = found->second;
-    }
-  }
-}
-
-// Remembers what each upload sent (its content's SHA-256, size and metadata keys) as it is
-// applied, written in batches and once more after the apply, and forgets the items cfsync
-// deleted.
-void record_item_outcome(const Change& change, const api::ChangeOutcome& outcome,
-                         config::ItemRecordStore& store, std::vector<std::string>& errors,
-                         spdlog::logger& log) {
-  const UploadItem* upload = std::get_if<UploadItem>(&change.payload);
-  if (const auto* replace = std::get_if<ReplaceItem>(&change.payload)) {
-    store.erase(replace->remove.item_id);
-    upload = &replace->upload;
-  } else if (const auto* remove = std::get_if<DeleteItem>(&change.payload)) {
-    store.erase(remove->item_id);
-  }
-  const DesiredDocument* document = upload != nullptr ? &upload->document : nullptr;
-  if (document != nullptr && document->digests && !outcome.error && !outcome.item_id.empty()) {
-    const auto sha256 = document->digests->find("sha256");
-    if (sha256 != document->digests->end()) {
-      ItemRecord record{.sha256 = sha256->second, .size = document->size};
-      for (const auto& [key, value] : document->metadata) record.metadata_keys.push_back(key);
-      store.set(outcome.item_id, std::move(record));
-    }
-  }
-  // Without the record, an item whose checksum cannot be compared is uploaded once more.
-  if (auto saved = store.save_batched(k_item_record_batch); !saved) {
-    state_error(errors, saved.error(), log);
-  }
-}
-
-// Whether the plan sends content whose upload is recorded: to a dataset, as an item.
-bool uploads_to(const Plan& plan, bool items) {
-  return std::any_of(plan.changes.begin(), plan.changes.end(), [items](const Change& change) {
-    if (items) {
-      return std::holds_alternative<UploadItem>(change.payload) ||
-             std::holds_alternative<ReplaceItem>(change.payload);
-    }
-    return std::holds_alternative<CreateDataset>(change.payload) ||
-           std::holds_alternative<UploadDataset>(change.payload);
-  });
-}
-
 std::string declared(const DesiredState& desired) {
   std::vector<std::string> parts;
-  if (desired.dlp_settings) parts.emplace_back("dlp settings");
-  if (!desired.profiles.empty()) {
-    parts.push_back(std::to_string(desired.profiles.size()) + " dlp profile(s)");
-  }
-  if (!desired.predefined_profiles.empty()) {
-    parts.push_back(std::to_string(desired.predefined_profiles.size()) + " predefined profile(s)");
-  }
-  if (!desired.datasets.empty()) {
-    parts.push_back(std::to_string(desired.datasets.size()) + " dataset(s)");
-  }
-  if (!desired.ai_search_instances.empty()) {
-    parts.push_back(std::to_string(desired.ai_search_instances.size()) + " AI Search instance(s)");
-  }
+  for (const reconcile::Family* family : reconcile::families()) family->declared(desired, parts);
   if (parts.empty()) return "nothing to manage";
-  std::string out;
-  for (const std::string& part : parts) out += (out.empty() ? "" : ", ") + part;
-  return out;
+  return fmt::format("{}", fmt::join(parts, ", "));
 }
 
 }  // namespace
@@ -258,6 +149,38 @@ std::unique_ptr<api::Client> make_client(api::Transport& transport, const Option
       std::move(logger));
 }
 
+namespace {
+
+using PassFamilies = std::vector<std::pair<std::string_view, std::unique_ptr<PassFamily>>>;
+
+PassFamily* pass_family_of(PassFamilies& families, ResourceKind kind) {
+  const std::string_view name = reconcile::family_of(kind).name;
+  for (auto& [family, part] : families) {
+    if (family == name) return part.get();
+  }
+  return nullptr;
+}
+
+// The writes, each outcome passed to its family's part as soon as it is known.
+api::ApplyReport apply(api::CloudflareProvider& provider, PassFamilies& families, const Plan& plan,
+                       StateErrors& errors, const std::atomic<bool>* stop, spdlog::logger& log) {
+  Progress progress(plan.changes.size(), log, status_line_of(log));
+  api::ApplyReport report = provider.apply(
+      plan,
+      [&](const api::ChangeOutcome& outcome) {
+        const Change& change = plan.changes.at(outcome.change);
+        if (PassFamily* part = pass_family_of(families, change.kind)) {
+          part->applied(change, outcome, errors);
+        }
+        progress.step();
+      },
+      stop);
+  for (auto& [family, part] : families) part->after_apply(errors);
+  return report;
+}
+
+}  // namespace
+
 Result<Pass> reconcile_pass(DesiredState& desired, const std::filesystem::path& state_dir,
                             api::Transport& client, const Options& options, bool drift,
                             const std::function<bool(const Pass&)>& before_apply,
@@ -266,21 +189,11 @@ Result<Pass> reconcile_pass(DesiredState& desired, const std::filesystem::path& 
   spdlog::logger& log = *logger;
   api::CloudflareProvider provider(client, desired.account_id, logger, options.max_in_flight);
   provider.set_wait(options.wait_timeout, api::system_clock());
-  // populate live: only what the configuration declares is read.
+  PassFamilies families = make_pass_families(state_dir, log);
+  // populate: only what the configuration declares is read; then what this machine knows.
   CFSYNC_TRY(LiveState live, provider.populate(desired));
-  // records: what this machine uploaded to each dataset.
-  config::DatasetRecordStore records = config::DatasetRecordStore::open(state_dir);
-  if (live.datasets) {
-    attach_records(*live.datasets, records);
-    live.datasets->retry_failed = options.retry_failed;
-  }
-  if (live.profiles) live.profiles->dedupe = options.dedupe;
-  // records: what this machine uploaded as each AI Search item.
-  config::ItemRecordStore item_records = config::ItemRecordStore::open(state_dir);
-  if (live.ai_search_instances) attach_item_records(*live.ai_search_instances, item_records);
-  // hash: every document, by the algorithm of its item's checksum and by SHA-256.
-  if (live.ai_search_instances) {
-    CFSYNC_TRY_VOID(hash_documents(desired, live, state_dir, log));
+  for (auto& [family, part] : families) {
+    CFSYNC_TRY_VOID(part->prepare(desired, live, options));
   }
   // plan: the pure diff.
   Pass pass;
@@ -288,10 +201,10 @@ Result<Pass> reconcile_pass(DesiredState& desired, const std::filesystem::path& 
   if (drift) {
     for (Change& change : pass.plan.changes) change.origin = Origin::drift;
   }
+  // safety: before any write, a plan that takes away too much is refused.
   pass.safety = reconcile::safety_problems(pass.plan, desired, live);
   pass.live_digest = provider.live_digest();
   if (!before_apply || !before_apply(pass) || pass.plan.empty()) return pass;
-  // safety: before any write, a plan that takes away too much is refused.
   if (!pass.safety.empty() && !options.force) {
     Error refused(ErrorKind::plan,
                   "refusing to apply: the plan fails the safety checks, before any write (see "
@@ -299,76 +212,215 @@ Result<Pass> reconcile_pass(DesiredState& desired, const std::filesystem::path& 
     refused.details = pass.safety;
     return refused;
   }
-
-  // state: each upload is recorded in the state directory, and one whose record could not be
-  // kept would be sent again by every run (a full or read-only disk). The records are written
-  // once before any upload, to know.
-  for (const bool items : {false, true}) {
-    if (!uploads_to(pass.plan, items)) continue;
-    auto written = items ? item_records.write() : records.write();
-    if (written) continue;
-    Error refused(ErrorKind::state,
-                  "refusing to apply: the state directory cannot be written, and cfsync records "
-                  "each upload there (without the record every run would upload again)");
-    refused.details.push_back(written.error().message());
-    return refused;
+  // state: what the apply will record can be written, or nothing is.
+  for (auto& [family, part] : families) {
+    CFSYNC_TRY_VOID(part->before_apply(pass.plan));
   }
-
-  // apply, recording each dataset upload at once.
-  api::ApplyReport report;
-  {
-    Progress progress(pass.plan.changes.size(), log, status_line_of(log));
-    report = provider.apply(
-        pass.plan,
-        [&](const api::ChangeOutcome& outcome) {
-          record_outcome(pass.plan, outcome, records, pass.state_errors, log);
-          const Change& change = pass.plan.changes.at(outcome.change);
-          if (change.kind == ResourceKind::ai_search_item) {
-            record_item_outcome(change, outcome, item_records, pass.state_errors, log);
-          }
-          progress.step();
-        },
-        stop);
-  }
-  if (auto saved = item_records.save(); !saved) state_error(pass.state_errors, saved.error(), log);
+  // apply
+  StateErrors errors(log);
+  pass.report = apply(provider, families, pass.plan, errors, stop, log);
+  pass.state_errors = errors.take();
   if (stop && *stop) {
     // Stopping: what went up is recorded; processing and indexing are the next run's to see.
     log.warn("stopping: not waiting for dataset processing or indexing");
     pass.waited = false;
-    pass.report = std::move(report);
     return pass;
   }
-  // A wait that fails (the API unreachable) is an error, but what was applied is still reported.
-  // Dataset uploads are not done until the API has processed them: always waited for.
-  if (std::any_of(report.outcomes.begin(), report.outcomes.end(),
-                  [](const api::ChangeOutcome& outcome) { return outcome.dataset_version; })) {
-    auto processing =
-        provider.wait_for_datasets(pass.plan, report, options.wait_timeout, api::system_clock());
-    if (processing) {
-      report.processing = std::move(*processing);
-    } else {
-      report_error(log, processing.error().context("waiting for dataset processing: "));
-      pass.waited = false;
-    }
+  // after-apply: dataset processing, and indexing with --wait. A wait that fails (the API
+  // unreachable) is an error, but what was applied is still reported.
+  const api::AfterApply waits{.timeout = options.wait_timeout,
+                              .clock = &api::system_clock(),
+                              .wait_for_indexing = options.wait};
+  for (const Error& failed : provider.after_apply(pass.plan, *pass.report, waits)) {
+    report_error(log, failed);
+    pass.waited = false;
   }
-  // wait: until what was uploaded is indexed, when asked.
-  if (options.wait) {
-    auto indexing =
-        provider.wait_for_indexing(pass.plan, report, options.wait_timeout, api::system_clock());
-    if (!indexing) {
-      report_error(log, indexing.error().context("waiting for indexing: "));
-      pass.waited = false;
-    } else if (!indexing->items.empty()) {
-      report.indexing = std::move(*indexing);
-    }
-  }
-  pass.report = std::move(report);
   return pass;
 }
 
+namespace {
+
+// `plan` or `apply` of a loaded configuration, step by step.
+class PlanOrApply {
+ public:
+  PlanOrApply(const Options& options, const Environment& environment, config::Config& config,
+              std::ostream& out, const std::shared_ptr<spdlog::logger>& logger)
+      : m_options(options),
+        m_environment(environment),
+        m_config(config),
+        m_desired(config.desired),
+        m_out(out),
+        m_logger(logger),
+        m_log(*logger),
+        m_state_dir(state_dir_of(options, environment, config)),
+        m_apply(options.command == Command::apply) {}
+
+  // The exit code; errors are logged.
+  int run() {
+    auto code = run_steps();
+    if (!code) {
+      report_error(m_log, code.error());
+      return k_exit_error;
+    }
+    return *code;
+  }
+
+ private:
+  Result<int> run_steps() {
+    CFSYNC_TRY_VOID(take_state());
+    CFSYNC_TRY(std::unique_ptr<api::Transport> transport,
+               open_transport(m_options, m_environment, m_logger));
+    // Every request goes through the client: paced under the rate limit, retried when worth it.
+    const std::unique_ptr<api::Client> client = make_client(*transport, m_options, m_logger);
+    // A saved plan: apply it only while the configuration and the account still yield it.
+    if (m_apply && m_options.plan_file) {
+      CFSYNC_TRY(m_saved, read_saved_plan(*m_options.plan_file));
+    }
+    m_desired_sha256 = desired_digest(m_config);
+    m_drift = last_applied(m_state_dir, m_desired.account_id) == m_desired_sha256;
+    auto pass = reconcile_pass(
+        m_desired, m_state_dir, *client, m_options, m_drift,
+        [this](const Pass& computed) { return go_ahead(computed); },
+        m_interrupt ? m_interrupt->stop() : nullptr, m_logger);
+    const bool stopped = m_interrupt && m_interrupt->stop()->load();
+    if (m_interrupt) m_interrupt->done();
+    if (!pass) return pass.error();
+    if (!m_moved.empty()) {
+      Error refused(ErrorKind::plan, "refusing to apply " + m_options.plan_file->string() +
+                                         ": it is not the plan the account needs now");
+      refused.details = std::move(m_moved);
+      return refused;
+    }
+    if (!m_apply) return show_plan(*pass);
+    return show_apply(*pass, client->stats(), stopped);
+  }
+
+  // Signals, the account's lock, the state directory's claim, and the key of the digests that
+  // stand for secrets in the plan.
+  Result<void> take_state() {
+    // Signals: an apply stops between changes, never in the middle of one.
+    if (m_apply) m_interrupt.emplace(m_options.shutdown_timeout, m_logger);
+    // One writer per account on this machine: apply waits for a daemon's pass, and the reverse.
+    if (m_apply) {
+      CFSYNC_TRY(WriterLock lock,
+                 WriterLock::acquire(lock_dir_of(m_options, m_environment), m_desired.account_id,
+                                     m_state_dir, m_options.lock_timeout));
+      m_lock.emplace(std::move(lock));
+    }
+    // Another account's state directory is refused before its records could be misread. A plan
+    // that cannot write the claim (a read-only checkout) reads on.
+    if (auto claimed = claim_state_dir(m_state_dir, m_desired.account_id); !claimed) {
+      if (m_apply || claimed.error().kind() != ErrorKind::io) return claimed.error();
+      m_log.warn("{}", claimed.error().message());
+    }
+    // Without a state directory that keeps the key, a plan is shown with a key of its own, but
+    // cannot be saved.
+    auto stored_key = MaskKey::load_or_create(m_state_dir);
+    if (!stored_key && (m_apply || m_options.plan_out)) return stored_key.error();
+    if (!stored_key) {
+      m_log.warn("{}; the digests in this plan are keyed for this run only",
+                 stored_key.error().message());
+    }
+    m_mask_key.emplace(stored_key ? *stored_key : MaskKey::ephemeral());
+    m_style = {
+        .color = m_options.color && m_environment.stdout_is_terminal && !m_environment.no_color,
+        .show_sensitive = m_options.show_sensitive,
+        .mask_key = &*m_mask_key};
+    return {};
+  }
+
+  // Whether the computed plan is applied: by apply only, and a saved plan only while it is
+  // still the plan the account needs.
+  bool go_ahead(const Pass& computed) {
+    if (!m_apply) return false;
+    if (m_saved) {
+      m_moved = saved_plan_drift(*m_saved, as_saved(computed));
+      if (!m_moved.empty()) return false;
+    }
+    if (m_options.output == OutputFormat::text) {
+      m_out << plan_text(computed.plan, m_desired.account_id, m_style)
+            << (computed.plan.empty() ? "" : "\n");
+    }
+    m_interrupt->writing();
+    return true;
+  }
+
+  SavedPlan as_saved(const Pass& pass) const {
+    const std::string json = plan_json(pass.plan, m_desired.account_id, {.mask_key = &*m_mask_key});
+    return SavedPlan{m_desired.account_id,
+                     m_mask_key->id(),
+                     m_mask_key->digest(m_desired_sha256),
+                     m_mask_key->digest(pass.live_digest),
+                     m_mask_key->digest(json),
+                     json};
+  }
+
+  Result<int> show_plan(const Pass& pass) {
+    if (m_options.plan_out) {
+      CFSYNC_TRY_VOID(write_saved_plan(*m_options.plan_out, as_saved(pass)));
+      m_log.info("plan saved to {}; `cfsync apply {}` applies exactly it",
+                 m_options.plan_out->string(), m_options.plan_out->string());
+    }
+    for (const std::string& line : pass.safety) {
+      m_log.warn("apply would refuse this plan without --force: {}", line);
+    }
+    const Plan& plan = pass.plan;
+    m_out << (m_options.output == OutputFormat::json
+                  ? plan_json(plan, m_desired.account_id, m_style)
+                  : plan_text(plan, m_desired.account_id, m_style));
+    if (m_options.drift_exitcode && m_drift && !plan.empty()) return k_exit_drift;
+    if (m_options.detailed_exitcode && !plan.empty()) return k_exit_changes;
+    return k_exit_ok;
+  }
+
+  Result<int> show_apply(const Pass& pass, const api::ClientStats& stats, bool stopped) {
+    const Plan& plan = pass.plan;
+    if (!pass.report) {  // nothing to do; the text plan said so
+      if (m_options.output == OutputFormat::json) {
+        m_out << apply_json(plan, api::ApplyReport{}, m_desired.account_id, m_style);
+      }
+      return noted();
+    }
+    m_log.info("{} API requests, {} retries, {} answered 429, {} given up", stats.requests,
+               stats.retries, stats.rate_limited, stats.gave_up);
+    m_out << (m_options.output == OutputFormat::json
+                  ? apply_json(plan, *pass.report, m_desired.account_id, m_style)
+                  : apply_text(plan, *pass.report, m_style));
+    if (!pass.report->ok() || !pass.waited || !pass.state_errors.empty() || stopped) {
+      return k_exit_error;
+    }
+    return noted();
+  }
+
+  // After an apply that left nothing undone, the configuration is the one applied in full.
+  int noted() {
+    return note_applied(m_state_dir, m_desired.account_id, m_desired_sha256, m_log) ? k_exit_ok
+                                                                                    : k_exit_error;
+  }
+
+  const Options& m_options;
+  const Environment& m_environment;
+  config::Config& m_config;
+  DesiredState& m_desired;
+  std::ostream& m_out;
+  const std::shared_ptr<spdlog::logger>& m_logger;
+  spdlog::logger& m_log;
+  const std::filesystem::path m_state_dir;
+  const bool m_apply;
+  std::optional<Interrupt> m_interrupt;
+  std::optional<WriterLock> m_lock;
+  std::optional<MaskKey> m_mask_key;
+  RenderOptions m_style;
+  std::optional<SavedPlan> m_saved;
+  std::string m_desired_sha256;
+  bool m_drift = false;
+  std::vector<std::string> m_moved;  // why a saved plan is no longer the one to apply
+};
+
+}  // namespace
+
 int run_command(const Options& options, const Environment& environment, std::ostream& out,
                 const std::shared_ptr<spdlog::logger>& logger) {
-  spdlog::logger& log = *logger;
   if (options.command == Command::schema) {
     out << config_schema();
     return k_exit_ok;
@@ -377,153 +429,15 @@ int run_command(const Options& options, const Environment& environment, std::ost
   // load desired: every configuration error is reported before anything is sent.
   auto config = load_config(options, environment);
   if (!config) {
-    report_error(log, config.error());
+    report_error(*logger, config.error());
     return k_exit_error;
   }
-  DesiredState& desired = config->desired;
   if (options.command == Command::validate) {
     out << "Configuration is valid: " << config->files.size() << " file(s), account "
-        << desired.account_id << ", declares " << declared(desired) << ".\n";
+        << config->desired.account_id << ", declares " << declared(config->desired) << ".\n";
     return k_exit_ok;
   }
-  const std::filesystem::path state_dir = state_dir_of(options, environment, *config);
-  const bool apply = options.command == Command::apply;
-  // Signals: an apply stops between changes, never in the middle of one.
-  std::optional<Interrupt> interrupt;
-  if (apply) interrupt.emplace(options.shutdown_timeout, logger);
-  // One writer per account on this machine: apply waits for a daemon's pass, and the reverse.
-  std::optional<WriterLock> lock;
-  if (apply) {
-    auto locked = WriterLock::acquire(lock_dir_of(options, environment), desired.account_id,
-                                      state_dir, options.lock_timeout);
-    if (!locked) {
-      report_error(log, locked.error());
-      return k_exit_error;
-    }
-    lock = std::move(*locked);
-  }
-  // Another account's state directory is refused before its records could be misread. A plan
-  // that cannot write the claim (a read-only checkout) reads on.
-  if (auto claimed = claim_state_dir(state_dir, desired.account_id); !claimed) {
-    if (apply || claimed.error().kind() != ErrorKind::io) {
-      report_error(log, claimed.error());
-      return k_exit_error;
-    }
-    log.warn("{}", claimed.error().message());
-  }
-  // The key of the digests that stand for secrets in the plan. Without a state directory that
-  // keeps it, a plan is shown with a key of its own, but cannot be saved.
-  auto stored_key = MaskKey::load_or_create(state_dir);
-  if (!stored_key && (apply || options.plan_out)) {
-    report_error(log, stored_key.error());
-    return k_exit_error;
-  }
-  const MaskKey mask_key = stored_key ? *stored_key : MaskKey::ephemeral();
-  if (!stored_key) {
-    log.warn("{}; the digests in this plan are keyed for this run only",
-             stored_key.error().message());
-  }
-  const RenderOptions style{
-      .color = options.color && environment.stdout_is_terminal && !environment.no_color,
-      .show_sensitive = options.show_sensitive,
-      .mask_key = &mask_key};
-
-  auto transport = open_transport(options, environment, logger);
-  if (!transport) {
-    report_error(log, transport.error());
-    return k_exit_error;
-  }
-  // Every request goes through the client: paced under the rate limit, retried when worth it.
-  std::unique_ptr<api::Client> client = make_client(**transport, options, logger);
-
-  // A saved plan: apply it only while the configuration and the account still yield it.
-  std::optional<SavedPlan> saved;
-  if (apply && options.plan_file) {
-    auto read = read_saved_plan(*options.plan_file);
-    if (!read) {
-      report_error(log, read.error());
-      return k_exit_error;
-    }
-    saved = std::move(*read);
-  }
-  const std::string desired_sha256 = desired_digest(*config);
-  const auto as_saved = [&](const Pass& pass) {
-    const std::string json = plan_json(pass.plan, desired.account_id, {.mask_key = &mask_key});
-    return SavedPlan{desired.account_id,
-                     mask_key.id(),
-                     mask_key.digest(desired_sha256),
-                     mask_key.digest(pass.live_digest),
-                     mask_key.digest(json),
-                     json};
-  };
-  std::vector<std::string> moved;
-  const bool drift = last_applied(state_dir, desired.account_id) == desired_sha256;
-  auto pass = reconcile_pass(
-      desired, state_dir, *client, options, drift,
-      [&](const Pass& computed) {
-        if (!apply) return false;
-        if (saved) {
-          moved = saved_plan_drift(*saved, as_saved(computed));
-          if (!moved.empty()) return false;
-        }
-        if (options.output == OutputFormat::text) {
-          out << plan_text(computed.plan, desired.account_id, style)
-              << (computed.plan.empty() ? "" : "\n");
-        }
-        interrupt->writing();
-        return true;
-      },
-      interrupt ? interrupt->stop() : nullptr, logger);
-  const bool stopped = interrupt && interrupt->stop()->load();
-  if (interrupt) interrupt->done();
-  if (!pass) {
-    report_error(log, pass.error());
-    return k_exit_error;
-  }
-  if (!moved.empty()) {
-    Error refused(ErrorKind::plan, "refusing to apply " + options.plan_file->string() +
-                                       ": it is not the plan the account needs now");
-    refused.details = std::move(moved);
-    report_error(log, refused);
-    return k_exit_error;
-  }
-  if (!apply && options.plan_out) {
-    if (auto written = write_saved_plan(*options.plan_out, as_saved(*pass)); !written) {
-      report_error(log, written.error());
-      return k_exit_error;
-    }
-    log.info("plan saved to {}; `cfsync apply {}` applies exactly it", options.plan_out->string(),
-             options.plan_out->string());
-  }
-  const Plan& plan = pass->plan;
-  if (!apply) {
-    for (const std::string& line : pass->safety) {
-      log.warn("apply would refuse this plan without --force: {}", line);
-    }
-    out << (options.output == OutputFormat::json ? plan_json(plan, desired.account_id, style)
-                                                 : plan_text(plan, desired.account_id, style));
-    if (options.drift_exitcode && drift && !plan.empty()) return k_exit_drift;
-    if (options.detailed_exitcode && !plan.empty()) return k_exit_changes;
-    return k_exit_ok;
-  }
-  if (!pass->report) {  // nothing to do; the text plan said so
-    if (options.output == OutputFormat::json) {
-      out << apply_json(plan, api::ApplyReport{}, desired.account_id, style);
-    }
-    return note_applied(state_dir, desired.account_id, desired_sha256, log) ? k_exit_ok
-                                                                            : k_exit_error;
-  }
-  const api::ClientStats stats = client->stats();
-  log.info("{} API requests, {} retries, {} answered 429, {} given up", stats.requests,
-           stats.retries, stats.rate_limited, stats.gave_up);
-  out << (options.output == OutputFormat::json
-              ? apply_json(plan, *pass->report, desired.account_id, style)
-              : apply_text(plan, *pass->report, style));
-  if (!pass->report->ok() || !pass->waited || !pass->state_errors.empty() || stopped) {
-    return k_exit_error;
-  }
-  return note_applied(state_dir, desired.account_id, desired_sha256, log) ? k_exit_ok
-                                                                          : k_exit_error;
+  return PlanOrApply(options, environment, *config, out, logger).run();
 }
 
 }  // namespace cfsync::daemon

@@ -25,12 +25,6 @@ constexpr int k_exit_ok = 0;
 constexpr int k_exit_error = 1;
 constexpr std::string_view k_key_file = "keys/payload-log.pub";
 
-bool is_account_id(std::string_view id) {
-  return id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
 int fail(spdlog::logger& log, const Error& error) {
   report_error(log, error);
   return k_exit_error;
@@ -166,25 +160,12 @@ std::string summary(const config::ExportInput& input) {
 
 }  // namespace
 
-int export_command(const Options& options, const Environment& environment, std::ostream& out,
-                   const std::shared_ptr<spdlog::logger>& logger) {
-  spdlog::logger& log = *logger;
-  const std::string account_id = options.export_account.value_or("");
-  if (!is_account_id(account_id)) {
-    return fail(log, Error(ErrorKind::usage,
-                           "export: --account must be 32 lower-case hex "
-                           "characters (the id in the dashboard's URL)"));
-  }
-  if (options.export_dir) {
-    if (auto ready = prepare_dir(*options.export_dir); !ready) return fail(log, ready.error());
-  }
-  auto transport = open_transport(options, environment, logger);
-  if (!transport) return fail(log, transport.error());
-  std::unique_ptr<api::Client> client = make_client(**transport, options, logger);
-  api::CloudflareProvider provider(*client, account_id, logger, options.max_in_flight);
+namespace {
 
-  // Everything cfsync manages is asked for: the settings, every profile and dataset (as prune
-  // would), every instance's uploaded items.
+// Everything cfsync manages, as the account holds it: the settings, every profile and dataset
+// (as prune would ask), every instance's uploaded items.
+Result<LiveState> read_everything(api::CloudflareProvider& provider, const std::string& account_id,
+                                  spdlog::logger& log) {
   auto instances = provider.list_instances();
   if (!instances && instances.error().http_status == 403) {
     // A token for DLP alone: the rest of the account is still worth exporting.
@@ -192,7 +173,7 @@ int export_command(const Options& options, const Environment& environment, std::
              instances.error().describe());
     instances = std::vector<DesiredInstance>{};
   }
-  if (!instances) return fail(log, instances.error());
+  if (!instances) return instances.error();
   // Names from the API become directories (--with-documents): one that does not match the spec's
   // own pattern ("../x") is never followed.
   std::erase_if(*instances, [&log](const DesiredInstance& instance) {
@@ -207,12 +188,17 @@ int export_command(const Options& options, const Environment& environment, std::
                           .dlp_settings = DesiredDlpSettings{},
                           .ai_search_instances = std::move(*instances),
                           .prune = {.profiles = true, .datasets = true}};
-  auto live = provider.populate(everything);
-  if (!live) return fail(log, live.error());
+  return provider.populate(everything);
+}
 
+// What the YAML is made from; with --with-documents, the items' content is written under `root`,
+// and with --dir, the payload-logging key beside the configuration.
+Result<config::ExportInput> export_input(api::CloudflareProvider& provider, LiveState live,
+                                         const Options& options, const std::string& account_id,
+                                         spdlog::logger& log) {
   config::ExportInput input{.account_id = account_id};
   const fs::path root = options.export_dir.value_or(fs::path());
-  for (LiveInstance& instance : *live->ai_search_instances) {
+  for (LiveInstance& instance : *live.ai_search_instances) {
     // Deleted items still holding their key (next_action "DELETE") are gone.
     std::erase_if(instance.items, [](const LiveItem& item) { return item.deleting; });
     if (instance.items.empty()) continue;
@@ -221,54 +207,81 @@ int export_command(const Options& options, const Environment& environment, std::
                                       .items = instance.items.size()};
     if (options.with_documents) {
       exported.dir = "ai-search/" + instance.namespace_name + "/" + instance.id;
-      if (auto done =
-              download_items(provider, instance, root, options.max_in_flight, exported, log);
-          !done) {
-        return fail(log, done.error());
-      }
+      CFSYNC_TRY_VOID(
+          download_items(provider, instance, root, options.max_in_flight, exported, log));
     }
     input.instances.push_back(std::move(exported));
   }
-  live->ai_search_instances.reset();
-  input.live = std::move(*live);
+  live.ai_search_instances.reset();
+  input.live = std::move(live);
   const Sensitive& key = input.live.dlp_settings->public_key;
   if (options.export_dir && !key.empty() && config::key_exportable(key)) {
     const fs::path file = root / k_key_file;
-    if (auto written = config::write_atomically(file, key.reveal() + "\n", "the payload key");
-        !written) {
-      return fail(log, written.error());
-    }
+    CFSYNC_TRY_VOID(config::write_atomically(file, key.reveal() + "\n", "the payload key"));
     fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
     input.public_key_file = std::string(k_key_file);
   }
+  return input;
+}
 
-  const config::Exported exported = config::render_export(input);
+// The YAML written to --dir, or printed; either way loaded back first.
+Result<void> write_export(const config::Exported& exported, const config::ExportInput& input,
+                          const Options& options, std::ostream& out, spdlog::logger& log) {
   if (options.export_dir) {
+    const fs::path root = *options.export_dir;
     const fs::path file = root / "cfsync.yaml";
-    if (auto written = config::write_atomically(file, exported.yaml, "the configuration");
-        !written) {
-      return fail(log, written.error());
-    }
-    if (auto loads = check_loads(file); !loads) return fail(log, loads.error());
+    CFSYNC_TRY_VOID(config::write_atomically(file, exported.yaml, "the configuration"));
+    CFSYNC_TRY_VOID(check_loads(file));
     for (const std::string& warning : exported.warnings) log.warn("{}", warning);
     out << "Wrote " << file.string() << ": " << summary(input)
         << ".\nCheck it with: cfsync plan -c " << root.string() << "\n";
-    return k_exit_ok;
+    return {};
   }
   // Checked in a scratch directory before anything is printed.
   std::string scratch = (fs::temp_directory_path() / "cfsync-export-XXXXXX").string();
   if (::mkdtemp(scratch.data()) == nullptr) {
-    return fail(log, Error(ErrorKind::io, "export: cannot create a scratch directory"));
+    return Error(ErrorKind::io, "export: cannot create a scratch directory");
   }
   auto written = config::write_atomically(fs::path(scratch) / "cfsync.yaml", exported.yaml,
                                           "the configuration");
   Result<void> loads = written ? check_loads(fs::path(scratch) / "cfsync.yaml") : written;
   std::error_code ec;
   fs::remove_all(scratch, ec);
-  if (!loads) return fail(log, loads.error());
+  CFSYNC_TRY_VOID(loads);
   for (const std::string& warning : exported.warnings) log.warn("{}", warning);
   out << exported.yaml;
   log.info("exported {}", summary(input));
+  return {};
+}
+
+Result<void> export_account(const Options& options, const Environment& environment,
+                            std::ostream& out, const std::shared_ptr<spdlog::logger>& logger) {
+  const std::string account_id = options.export_account.value_or("");
+  if (!config::is_account_id(account_id)) {
+    return Error(ErrorKind::usage,
+                 "export: --account must be 32 lower-case hex characters (the id in the "
+                 "dashboard's URL)");
+  }
+  if (options.export_dir) {
+    CFSYNC_TRY_VOID(prepare_dir(*options.export_dir));
+  }
+  CFSYNC_TRY(std::unique_ptr<api::Transport> transport,
+             open_transport(options, environment, logger));
+  std::unique_ptr<api::Client> client = make_client(*transport, options, logger);
+  api::CloudflareProvider provider(*client, account_id, logger, options.max_in_flight);
+  CFSYNC_TRY(LiveState live, read_everything(provider, account_id, *logger));
+  CFSYNC_TRY(config::ExportInput input,
+             export_input(provider, std::move(live), options, account_id, *logger));
+  return write_export(config::render_export(input), input, options, out, *logger);
+}
+
+}  // namespace
+
+int export_command(const Options& options, const Environment& environment, std::ostream& out,
+                   const std::shared_ptr<spdlog::logger>& logger) {
+  if (auto exported = export_account(options, environment, out, logger); !exported) {
+    return fail(*logger, exported.error());
+  }
   return k_exit_ok;
 }
 

@@ -2,6 +2,7 @@
 
 #include "config/state_file.hpp"
 #include "daemon/saved_plan.hpp"
+#include "reconcile/file.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -138,8 +139,8 @@ WriterLock::~WriterLock() { release(); }
 Result<void> claim_state_dir(const fs::path& state_dir, const std::string& account_id) {
   const fs::path file = state_dir / "account";
   std::optional<std::string> owner;
-  if (std::ifstream in{file, std::ios::binary}) {
-    std::string text{std::istreambuf_iterator<char>(in), {}};
+  if (Result<std::string> read = read_file(file)) {
+    std::string text = std::move(*read);
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
     owner = text;
   } else {

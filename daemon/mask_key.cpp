@@ -1,6 +1,8 @@
 #include "daemon/mask_key.hpp"
 
 #include "config/state_file.hpp"
+#include "reconcile/digest.hpp"
+#include "reconcile/file.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -27,23 +29,12 @@ std::string random_bytes() {
   return bytes;
 }
 
-std::string hex(const unsigned char* bytes, std::size_t length) {
-  static constexpr char k_digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(length * 2);
-  for (std::size_t i = 0; i < length; ++i) {
-    out += k_digits[bytes[i] >> 4];
-    out += k_digits[bytes[i] & 0x0f];
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<MaskKey> MaskKey::load_or_create(const std::filesystem::path& state_dir) {
   const std::filesystem::path file = state_dir / "mask.key";
-  if (std::ifstream in{file, std::ios::binary}) {
-    std::string bytes{std::istreambuf_iterator<char>(in), {}};
+  if (Result<std::string> read = read_file(file)) {
+    std::string bytes = std::move(*read);
     if (bytes.size() == k_key_bytes) return MaskKey(std::move(bytes), true);
     return Error(ErrorKind::io, file.string() + " is not a key cfsync wrote (" +
                                     std::to_string(bytes.size()) +
@@ -64,7 +55,7 @@ std::string MaskKey::digest(std::string_view bytes) const {
   unsigned int length = 0;
   HMAC(EVP_sha256(), m_bytes.data(), static_cast<int>(m_bytes.size()),
        reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), out.data(), &length);
-  return hex(out.data(), length);
+  return to_hex({out.data(), length});
 }
 
 std::string MaskKey::id() const { return digest("cfsync mask key id").substr(0, 16); }

@@ -1,8 +1,10 @@
 #include "daemon/report.hpp"
 
 #include "daemon/printable.hpp"
+#include "reconcile/family.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -128,32 +130,12 @@ bool is_sensitive(const FieldValue& value) {
 }
 
 // `dlp profile "Employee IDs"`, `entry "Visa" of predefined profile "Credit Card Numbers"`.
-std::string described(const Change& change) {
-  switch (change.kind) {
-    case ResourceKind::dlp_settings:
-      return change.name;
-    case ResourceKind::dlp_profile:
-      return "dlp profile " + json_quoted(change.name);
-    case ResourceKind::dlp_profile_entry:
-      return "entry " + json_quoted(change.name) + " of dlp profile " + json_quoted(change.parent);
-    case ResourceKind::dlp_predefined_profile:
-      return "predefined profile " + json_quoted(change.name);
-    case ResourceKind::dlp_predefined_entry:
-      return "entry " + json_quoted(change.name) + " of predefined profile " +
-             json_quoted(change.parent);
-    case ResourceKind::ai_search_item:
-      return "document " + json_quoted(change.name) + " of AI Search instance " +
-             json_quoted(change.parent);
-    case ResourceKind::dlp_dataset:
-      return "dataset " + json_quoted(change.name);
-  }
-  return change.name;
-}
+std::string described(const Change& change) { return reconcile::described(change, json_quoted); }
 
 // `dlp_profile "Employee IDs"`, `dlp_profile_entry "Employee IDs" / "Employee number"`.
 std::string title(const Change& change) {
   std::string out(to_string(change.kind));
-  if (change.kind == ResourceKind::dlp_settings) return out;
+  if (reconcile::traits_of(change.kind).singleton()) return out;
   if (!change.parent.empty()) out += " " + json_quoted(change.parent) + " /";
   return out + " " + json_quoted(change.name);
 }
@@ -238,21 +220,19 @@ json::array unmanaged_json(const Plan& plan) {
 // Live resources left alone, by kind, each with the setting that would delete them.
 std::string unmanaged_text(const Plan& plan) {
   std::string out;
-  for (const ResourceKind kind :
-       {ResourceKind::dlp_profile, ResourceKind::dlp_dataset, ResourceKind::ai_search_item}) {
-    std::string lines;
-    for (const Unmanaged& item : plan.unmanaged) {
-      if (item.kind != kind) continue;
-      const std::string parent = item.parent.empty() ? "" : json_quoted(item.parent) + " / ";
-      lines += fmt::format("  {} {}{} (id {})\n", to_string(item.kind), parent,
-                           json_quoted(item.name), printable(item.id));
+  for (const reconcile::Family* family : reconcile::families()) {
+    for (const reconcile::KindTraits& kind : family->kinds) {
+      std::string lines;
+      for (const Unmanaged& item : plan.unmanaged) {
+        if (item.kind != kind.kind) continue;
+        const std::string parent = item.parent.empty() ? "" : json_quoted(item.parent) + " / ";
+        lines += fmt::format("  {} {}{} (id {})\n", kind.name, parent, json_quoted(item.name),
+                             printable(item.id));
+      }
+      if (lines.empty()) continue;
+      out += fmt::format("Not in the configuration, left alone ({}):\n{}\n", kind.left_alone_hint,
+                         lines);
     }
-    if (lines.empty()) continue;
-    const std::string_view hint =
-        kind == ResourceKind::dlp_profile   ? "set prune.profiles: true to delete them"
-        : kind == ResourceKind::dlp_dataset ? "set prune.datasets: true to delete them"
-                                            : "set prune: true on the instance to delete them";
-    out += fmt::format("Not in the configuration, left alone ({}):\n{}\n", hint, lines);
   }
   return out;
 }
@@ -401,10 +381,9 @@ std::string apply_text(const Plan& plan, const api::ApplyReport& report, RenderO
       }
       continue;
     }
-    std::string fields;
-    for (const FieldChange& field : change.fields) {
-      fields += (fields.empty() ? "" : ", ") + printable(field.field);
-    }
+    std::vector<std::string> names;
+    for (const FieldChange& field : change.fields) names.push_back(printable(field.field));
+    const std::string fields = fmt::format("{}", fmt::join(names, ", "));
     out +=
         fmt::format("{}: {}{}\n", described(change), words(change.action).done,
                     fields.empty() || change.action != Action::update ? "" : " (" + fields + ")");

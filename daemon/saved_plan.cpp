@@ -1,7 +1,8 @@
 #include "daemon/saved_plan.hpp"
 
-#include "config/digest.hpp"
 #include "config/state_file.hpp"
+#include "reconcile/digest.hpp"
+#include "reconcile/file.hpp"
 
 #include <simdjson.h>
 #include <boost/json/parse.hpp>
@@ -30,17 +31,11 @@ std::string below_root(const std::filesystem::path& file, const std::filesystem:
 
 }  // namespace
 
-std::string sha256_hex(std::string_view bytes) {
-  config::Digest digest(config::Digest::algorithm_named("sha256"));
-  digest.update(bytes);
-  return digest.hex();
-}
-
 std::string desired_digest(const config::Config& config) {
   // By content, not modification time: a fresh checkout of the same commit (a CI job) must give
   // the same digest. Dataset files count by the digest the scan made; documents by path and size
   // (hashing every document on every plan would cost what the digest cache saves).
-  config::Digest digest(config::Digest::algorithm_named("sha256"));
+  Digest digest = Digest::sha256();
   const std::filesystem::path root = std::filesystem::absolute(config.root).lexically_normal();
   std::set<std::filesystem::path> datasets;
   for (const DesiredDataset& dataset : config.desired.datasets) {
@@ -76,16 +71,14 @@ Result<void> write_saved_plan(const std::filesystem::path& file, const SavedPlan
 }
 
 Result<SavedPlan> read_saved_plan(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
+  const Result<std::string> text = read_file(file);
   const auto wrong = [&](const std::string& why) {
     return Error(ErrorKind::usage, "saved plan " + file.string() + ": " + why);
   };
-  if (!in) return wrong("cannot be read");
+  if (!text) return wrong("cannot be read");
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(text.str()).get(root) != simdjson::SUCCESS) return wrong("is not JSON");
+  if (parser.parse(*text).get(root) != simdjson::SUCCESS) return wrong("is not JSON");
   std::int64_t version = 0;
   if (root["format_version"].get_int64().get(version) != simdjson::SUCCESS ||
       version != k_format_version) {
@@ -115,14 +108,12 @@ struct LastApply {
 };
 
 std::optional<LastApply> read_last_apply(const std::filesystem::path& state_dir) {
-  std::ifstream in(state_dir / "last-apply.json", std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
+  const Result<std::string> text = read_file(state_dir / "last-apply.json");
+  if (!text) return std::nullopt;
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   std::string_view account, digest;
-  if (parser.parse(text.str()).get(root) != simdjson::SUCCESS ||
+  if (parser.parse(*text).get(root) != simdjson::SUCCESS ||
       root["account_id"].get_string().get(account) != simdjson::SUCCESS ||
       root["desired_sha256"].get_string().get(digest) != simdjson::SUCCESS) {
     return std::nullopt;

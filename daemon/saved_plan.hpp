@@ -28,8 +28,6 @@ struct SavedPlan {
 // path below the root and content, each dataset's content digest, each document's path and size.
 [[nodiscard]] std::string desired_digest(const config::Config& config);
 
-[[nodiscard]] std::string sha256_hex(std::string_view bytes);
-
 // Written atomically; the plan in it shows sensitive values masked, as `plan --output json` does.
 [[nodiscard]] Result<void> write_saved_plan(const std::filesystem::path& file,
                                             const SavedPlan& saved);

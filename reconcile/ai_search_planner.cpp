@@ -1,6 +1,11 @@
 // AI Search documents: desired files + live items -> uploads, replaces and deletes.
 #include "reconcile/planner.hpp"
 
+#include "reconcile/family.hpp"
+#include "reconcile/match.hpp"
+
+#include <fmt/ranges.h>
+
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -107,23 +112,25 @@ std::optional<ContentCheck> compare_content(const DesiredDocument& document, con
 void plan_instance(const DesiredInstance& desired, const LiveInstance& live, Plan& plan,
                    std::vector<std::string>& problems) {
   const std::string label = desired.label();
-  std::map<std::string, const LiveItem*> by_key;
-  for (const LiveItem& item : live.items) {
-    // Deleted, its key not yet freed: gone as far as the plan is concerned.
-    if (item.deleting) continue;
-    auto [it, inserted] = by_key.emplace(item.key, &item);
-    if (!inserted) {
-      problems.push_back("AI Search instance " + label + " lists two uploaded items with key \"" +
-                         item.key + "\" (ids " + it->second->id + " and " + item.id +
-                         "); cfsync will not guess which one is meant");
-    }
+  // Deleted, its key not yet freed: gone as far as the plan is concerned.
+  const auto matching = match(
+      desired.documents, live.items, [](const DesiredDocument& document) { return document.key; },
+      [](const LiveItem& item) { return item.key; },
+      [](const LiveItem& item) { return !item.deleting; });
+  for (const auto& ambiguous : matching.ambiguous) {
+    std::vector<std::string_view> ids;
+    for (const LiveItem* item : ambiguous.live) ids.push_back(item->id);
+    problems.push_back(
+        "AI Search instance " + label + " lists " +
+        (ambiguous.live.size() == 2 ? std::string("two") : std::to_string(ambiguous.live.size())) +
+        " uploaded items with key \"" + ambiguous.key + "\" (ids " +
+        fmt::format("{}", fmt::join(ids, " and ")) + "); cfsync will not guess which one is meant");
   }
-  std::set<std::string> declared;
-  for (const DesiredDocument& document : desired.documents) {
-    declared.insert(document.key);
+  for (const auto& [declared, identity, found] : matching.declared) {
+    if (identity == Identity::ambiguous) continue;  // reported
+    const DesiredDocument& document = *declared;
     const UploadItem upload{desired.namespace_name, desired.id, document};
-    const auto found = by_key.find(document.key);
-    if (found == by_key.end()) {
+    if (identity == Identity::desired_only) {
       plan.changes.push_back({.kind = ResourceKind::ai_search_item,
                               .name = document.key,
                               .parent = label,
@@ -132,7 +139,7 @@ void plan_instance(const DesiredInstance& desired, const LiveInstance& live, Pla
                               .payload = upload});
       continue;
     }
-    const LiveItem& item = *found->second;
+    const LiveItem& item = *found;
     const std::optional<ContentCheck> content = compare_content(document, item);
     if (!content) {
       problems.push_back("AI Search instance " + label + ": the content of \"" + document.key +
@@ -156,8 +163,8 @@ void plan_instance(const DesiredInstance& desired, const LiveInstance& live, Pla
          .reason = content->same ? std::string() : content->reason,
          .payload = ReplaceItem{{desired.namespace_name, desired.id, item.id, item.key}, upload}});
   }
-  for (const LiveItem& item : live.items) {
-    if (item.deleting || declared.contains(item.key)) continue;
+  for (const LiveItem* undeclared : matching.live_only) {
+    const LiveItem& item = *undeclared;
     if (!desired.prune) {
       plan.unmanaged.push_back({ResourceKind::ai_search_item, item.key, item.id, label});
       continue;
@@ -200,5 +207,63 @@ std::vector<DigestNeed> digests_needed(const DesiredState& desired,
   }
   return out;
 }
+
+}  // namespace cfsync::reconcile
+
+namespace cfsync::reconcile {
+
+namespace {
+
+SafetyCount count_items(const DesiredState& desired, const LiveState& live) {
+  SafetyCount out;
+  for (const DesiredInstance& instance : desired.ai_search_instances) {
+    out.desired += instance.documents.size();
+  }
+  if (!live.ai_search_instances) return out;
+  for (const LiveInstance& instance : *live.ai_search_instances) out.live += instance.items.size();
+  return out;
+}
+
+constexpr KindTraits k_kinds[] = {
+    {.kind = ResourceKind::ai_search_item,
+     .name = "ai_search_item",
+     .noun = "document",
+     .parent_noun = "AI Search instance",
+     .count = count_items,
+     .left_alone_hint = "set prune: true on the instance to delete them"},
+};
+
+Result<void> plan_step(const DesiredState& desired, const LiveState& live, Plan& plan,
+                       std::vector<std::string>& problems) {
+  if (desired.ai_search_instances.empty()) return {};
+  if (!live.ai_search_instances ||
+      live.ai_search_instances->size() != desired.ai_search_instances.size()) {
+    return Error(ErrorKind::plan,
+                 "AI Search instances are declared but were not read from the account");
+  }
+  plan_ai_search(desired, *live.ai_search_instances, plan, problems);
+  return {};
+}
+
+constexpr PlanStep k_steps[] = {{.stage = 0, .run = plan_step}};
+
+// Items do not depend on DLP: their own track. Changes to one item run one after the other.
+Placement place(const Change& change) {
+  return {.stage = 0, .lane = "item\n" + change.parent + "\n" + change.name};
+}
+
+void declared(const DesiredState& desired, std::vector<std::string>& parts) {
+  if (desired.ai_search_instances.empty()) return;
+  parts.push_back(std::to_string(desired.ai_search_instances.size()) + " AI Search instance(s)");
+}
+
+}  // namespace
+
+constexpr Family k_ai_search_family{.name = "ai_search",
+                                    .track = 1,
+                                    .kinds = k_kinds,
+                                    .plan_steps = k_steps,
+                                    .place = place,
+                                    .declared = declared};
 
 }  // namespace cfsync::reconcile

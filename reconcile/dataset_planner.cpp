@@ -10,6 +10,11 @@
 // asks for the upload anyway.
 #include "reconcile/planner.hpp"
 
+#include "reconcile/family.hpp"
+#include "reconcile/match.hpp"
+
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <map>
 
@@ -85,15 +90,14 @@ std::string failed_part(const DesiredDataset& desired, const DatasetFile& file,
     return "the word list (" + std::to_string(file.cells) +
            (file.cells == 1 ? " entry)" : " entries)");
   }
-  std::string columns;
-  std::size_t failed = 0;
+  std::vector<std::string> failed;
   for (const LiveDatasetColumn& column : live.columns) {
-    if (column.upload_status != UploadStatus::failed) continue;
-    columns += (columns.empty() ? "" : ", ") + in_quotes(column.header_name);
-    ++failed;
+    if (column.upload_status == UploadStatus::failed)
+      failed.push_back(in_quotes(column.header_name));
   }
-  if (failed == 0) return "the file";
-  return (failed == 1 ? "column " : "columns ") + columns + " of the file";
+  const std::string columns = fmt::format("{}", fmt::join(failed, ", "));
+  if (failed.empty()) return "the file";
+  return (failed.size() == 1 ? "column " : "columns ") + columns + " of the file";
 }
 
 // Why the file must go up again, or nothing when the account holds it already.
@@ -224,36 +228,30 @@ Change create_change(const DesiredDataset& desired, const DatasetFile& file) {
 }
 
 // Live datasets by name; a name held twice cannot be matched (null) and is a problem.
-std::map<std::string, const LiveDataset*> by_name(const LiveDatasets& live,
-                                                  std::vector<std::string>* problems) {
-  std::map<std::string, const LiveDataset*> out;
-  std::map<std::string, std::vector<std::string>> ids;
-  for (const LiveDataset& dataset : live.datasets) {
-    out.emplace(dataset.name, &dataset);
-    ids[dataset.name].push_back(dataset.id);
-  }
-  for (const auto& [name, list] : ids) {
-    if (list.size() < 2) continue;
-    out[name] = nullptr;  // ambiguous
-    if (problems == nullptr) continue;
-    std::string joined;
-    for (const std::string& id : list) joined += (joined.empty() ? "" : ", ") + id;
-    problems->push_back("two live datasets are named " + in_quotes(name) + " (ids " + joined +
-                        "); rename or delete one in the dashboard");
-  }
-  return out;
+// Datasets by name; deletes in progress do not exist for datasets.
+auto matching(const DesiredState& desired, const LiveDatasets& live) {
+  return match(
+      desired.datasets, live.datasets, [](const DesiredDataset& dataset) { return dataset.name; },
+      [](const LiveDataset& dataset) { return dataset.name; });
 }
 
 }  // namespace
 
 void plan_datasets(const DesiredState& desired, const LiveDatasets& live, Plan& plan,
                    std::vector<std::string>& problems) {
-  const auto live_by_name = by_name(live, &problems);
-  for (const DesiredDataset& dataset : desired.datasets) {
+  const auto datasets = matching(desired, live);
+  for (const auto& ambiguous : datasets.ambiguous) {
+    std::vector<std::string_view> ids;
+    for (const LiveDataset* dataset : ambiguous.live) ids.push_back(dataset->id);
+    problems.push_back(fmt::format(
+        "two live datasets are named {} (ids {}); rename or delete one in the dashboard",
+        in_quotes(ambiguous.key), fmt::join(ids, ", ")));
+  }
+  for (const auto& [declared, identity, found] : datasets.declared) {
+    if (identity == Identity::ambiguous) continue;  // reported
+    const DesiredDataset& dataset = *declared;
     const std::string label = "dataset " + in_quotes(dataset.name);
-    const auto found = live_by_name.find(dataset.name);
-    if (found != live_by_name.end() && found->second == nullptr) continue;  // reported
-    if (found == live_by_name.end()) {
+    if (identity == Identity::desired_only) {
       if (!dataset.file) {
         problems.push_back(label +
                            " does not exist in the account, and it declares no file: to "
@@ -265,8 +263,7 @@ void plan_datasets(const DesiredState& desired, const LiveDatasets& live, Plan& 
         continue;
       }
       const StringList headers = file_headers(*dataset.file);
-      std::string columns;
-      for (const std::string& header : headers) columns += (columns.empty() ? "" : ", ") + header;
+      const std::string columns = fmt::format("{}", fmt::join(headers, ", "));
       problems.push_back(label +
                          " (edm) does not exist in the account, and the API cannot create one: "
                          "EDM datasets are created in the Cloudflare dashboard (Zero Trust > DLP "
@@ -274,7 +271,7 @@ void plan_datasets(const DesiredState& desired, const LiveDatasets& live, Plan& 
                          columns + "; cfsync then adopts it by name and keeps it in sync");
       continue;
     }
-    const LiveDataset& live_dataset = *found->second;
+    const LiveDataset& live_dataset = *found;
     // Without a file only the description and case sensitivity are managed, which a secret
     // dataset has like any other.
     if (live_dataset.secret && dataset.file) {
@@ -321,10 +318,8 @@ void plan_datasets(const DesiredState& desired, const LiveDatasets& live, Plan& 
 }
 
 void plan_dataset_deletes(const DesiredState& desired, const LiveDatasets& live, Plan& plan) {
-  std::map<std::string, bool> declared;
-  for (const DesiredDataset& dataset : desired.datasets) declared[dataset.name] = true;
-  for (const LiveDataset& dataset : live.datasets) {
-    if (declared.contains(dataset.name)) continue;
+  for (const LiveDataset* undeclared : matching(desired, live).live_only) {
+    const LiveDataset& dataset = *undeclared;
     if (!desired.prune.datasets) {
       plan.unmanaged.push_back({ResourceKind::dlp_dataset, dataset.name, dataset.id});
       continue;
@@ -338,5 +333,69 @@ void plan_dataset_deletes(const DesiredState& desired, const LiveDatasets& live,
     plan.changes.push_back(std::move(change));
   }
 }
+
+}  // namespace cfsync::reconcile
+
+namespace cfsync::reconcile {
+
+namespace {
+
+SafetyCount count_datasets(const DesiredState& desired, const LiveState& live) {
+  return {.live = live.datasets ? live.datasets->datasets.size() : 0,
+          .desired = desired.datasets.size()};
+}
+
+constexpr KindTraits k_kinds[] = {
+    {.kind = ResourceKind::dlp_dataset,
+     .name = "dlp_dataset",
+     .noun = "dataset",
+     .count = count_datasets,
+     .left_alone_hint = "set prune.datasets: true to delete them"},
+};
+
+// Creates, setting updates and uploads run before the profiles, which may use a dataset's
+// entries; deletes after them.
+constexpr int k_write_stage = 1;
+constexpr int k_delete_stage = 3;
+
+Result<void> plan_writes(const DesiredState& desired, const LiveState& live, Plan& plan,
+                         std::vector<std::string>& problems) {
+  if (desired.manages_datasets() && live.datasets) {
+    plan_datasets(desired, *live.datasets, plan, problems);
+  }
+  return {};
+}
+
+Result<void> plan_deletes(const DesiredState& desired, const LiveState& live, Plan& plan,
+                          std::vector<std::string>& /*problems*/) {
+  if (!desired.manages_datasets()) return {};
+  if (!live.datasets) {
+    return Error(ErrorKind::plan, "dlp datasets are declared but were not read from the account");
+  }
+  plan_dataset_deletes(desired, *live.datasets, plan);
+  return {};
+}
+
+constexpr PlanStep k_steps[] = {{.stage = k_write_stage, .run = plan_writes},
+                                {.stage = k_delete_stage, .run = plan_deletes}};
+
+Placement place(const Change& change) {
+  return {.stage = change.action == Action::delete_ ? k_delete_stage : k_write_stage,
+          .lane = "dataset\n" + change.name};
+}
+
+void declared(const DesiredState& desired, std::vector<std::string>& parts) {
+  if (desired.datasets.empty()) return;
+  parts.push_back(std::to_string(desired.datasets.size()) + " dataset(s)");
+}
+
+}  // namespace
+
+constexpr Family k_dlp_datasets_family{.name = "dlp_datasets",
+                                       .track = 0,
+                                       .kinds = k_kinds,
+                                       .plan_steps = k_steps,
+                                       .place = place,
+                                       .declared = declared};
 
 }  // namespace cfsync::reconcile

@@ -1,6 +1,8 @@
 #include "reconcile/model.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 
 namespace cfsync {
 
@@ -8,6 +10,12 @@ namespace {
 constexpr std::array<std::string_view, 4> k_masking_level_names = {"full", "partial", "clear",
                                                                    "default"};
 }  // namespace
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
 
 std::string_view to_string(MaskingLevel level) {
   return k_masking_level_names.at(static_cast<std::size_t>(level));

@@ -6,6 +6,7 @@
 
 #include "reconcile/ai_search_model.hpp"
 #include "reconcile/dataset_model.hpp"
+#include "reconcile/kind.hpp"
 #include "reconcile/profile_model.hpp"
 #include "reconcile/sensitive.hpp"
 
@@ -25,6 +26,9 @@ enum class MaskingLevel { full, partial, clear, default_level };
 [[nodiscard]] std::optional<MaskingLevel> parse_masking_level(std::string_view text);
 // The spellings the API accepts, in the spec's order.
 [[nodiscard]] std::span<const std::string_view> masking_level_names();
+
+// ASCII lower case: ids and names the API may spell in either case.
+[[nodiscard]] std::string lower(std::string text);
 
 // Account-level DLP settings (a singleton per account, no id).
 struct DesiredDlpSettings {
@@ -71,9 +75,9 @@ struct DesiredState {
   std::vector<DesiredInstance> ai_search_instances;
   std::vector<DesiredDataset> datasets;
   PruneOptions prune;
-  // By kind name as in plans ("dlp_profile", "dlp_profile_entry", "dlp_dataset",
-  // "ai_search_item"); a kind not named has the defaults.
-  std::map<std::string, SafetyLimits, std::less<>> safety;
+  // By kind (those whose deletes are limited: reconcile/family.hpp); a kind not named has the
+  // defaults.
+  std::map<ResourceKind, SafetyLimits> safety;
 
   // Whether the account's profiles must be read.
   [[nodiscard]] bool manages_profiles() const {

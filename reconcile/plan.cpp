@@ -1,28 +1,12 @@
 #include "reconcile/plan.hpp"
 
+#include "reconcile/family.hpp"
+
 #include <algorithm>
 
 namespace cfsync {
 
-std::string_view to_string(ResourceKind kind) {
-  switch (kind) {
-    case ResourceKind::dlp_settings:
-      return "dlp_settings";
-    case ResourceKind::dlp_profile:
-      return "dlp_profile";
-    case ResourceKind::dlp_profile_entry:
-      return "dlp_profile_entry";
-    case ResourceKind::dlp_predefined_profile:
-      return "dlp_predefined_profile";
-    case ResourceKind::dlp_predefined_entry:
-      return "dlp_predefined_entry";
-    case ResourceKind::ai_search_item:
-      return "ai_search_item";
-    case ResourceKind::dlp_dataset:
-      return "dlp_dataset";
-  }
-  return "unknown";
-}
+std::string_view to_string(ResourceKind kind) { return reconcile::traits_of(kind).name; }
 
 std::string_view to_string(Action action) {
   switch (action) {

@@ -3,6 +3,7 @@
 // write request.
 #pragma once
 
+#include "reconcile/kind.hpp"
 #include "reconcile/model.hpp"
 
 #include <cstdint>
@@ -14,22 +15,12 @@
 
 namespace cfsync {
 
-enum class ResourceKind {
-  dlp_settings,
-  dlp_profile,             // a custom profile
-  dlp_profile_entry,       // an entry of a custom profile
-  dlp_predefined_profile,  // a predefined profile's settings
-  dlp_predefined_entry,    // a predefined entry switched on or off
-  ai_search_item,          // a document uploaded into an AI Search instance
-  dlp_dataset,             // a word list or EDM dataset: its settings and its content
-};
 // replace: delete, then create again (AI Search items cannot be overwritten).
 enum class Action { create, update, replace, delete_ };
 // Where a change comes from: the configuration (pending), or an edit of the account made
 // elsewhere since the same configuration was last applied in full (drift).
 enum class Origin { pending, drift };
 
-[[nodiscard]] std::string_view to_string(ResourceKind kind);
 [[nodiscard]] std::string_view to_string(Action action);
 
 // A value that is set but never shown, not even with --show-sensitive (the payload-logging

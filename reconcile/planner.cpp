@@ -1,6 +1,10 @@
 #include "reconcile/planner.hpp"
 
+#include "reconcile/family.hpp"
+
+#include <algorithm>
 #include <string>
+#include <utility>
 
 namespace cfsync::reconcile {
 
@@ -14,7 +18,6 @@ FieldValue masked(const Sensitive& value) {
   return Masked{value};
 }
 
-// One Change per kind, in a fixed order: settings first, as later kinds may depend on them.
 void plan_dlp_settings(const DesiredDlpSettings& desired, const LiveDlpSettings& live, Plan& out) {
   DesiredDlpSettings patch = settings_patch(desired, live);
   if (patch == DesiredDlpSettings{}) return;
@@ -58,38 +61,55 @@ DesiredDlpSettings settings_patch(const DesiredDlpSettings& desired, const LiveD
   return patch;
 }
 
+namespace {
+
+constexpr KindTraits k_kinds[] = {{.kind = ResourceKind::dlp_settings, .name = "dlp_settings"}};
+
+Result<void> plan_step(const DesiredState& desired, const LiveState& live, Plan& plan,
+                       std::vector<std::string>& /*problems*/) {
+  if (!desired.dlp_settings) return {};
+  if (!live.dlp_settings) {
+    return Error(ErrorKind::plan, "dlp settings are declared but were not read from the account");
+  }
+  plan_dlp_settings(*desired.dlp_settings, *live.dlp_settings, plan);
+  return {};
+}
+
+// First: later kinds may depend on the settings.
+constexpr PlanStep k_steps[] = {{.stage = 0, .run = plan_step}};
+
+Placement place(const Change& /*change*/) { return {.stage = 0, .lane = "settings"}; }
+
+void declared(const DesiredState& desired, std::vector<std::string>& parts) {
+  if (desired.dlp_settings) parts.emplace_back("dlp settings");
+}
+
+}  // namespace
+
+constexpr Family k_dlp_settings_family{.name = "dlp_settings",
+                                       .track = 0,
+                                       .kinds = k_kinds,
+                                       .plan_steps = k_steps,
+                                       .place = place,
+                                       .declared = declared};
+
 Result<Plan> plan(const DesiredState& desired, const LiveState& live) {
+  // Every family's steps, in the order their changes may run: track, then stage.
+  struct Step {
+    int track;
+    const PlanStep* step;
+  };
+  std::vector<Step> steps;
+  for (const Family* family : families()) {
+    for (const PlanStep& step : family->plan_steps) steps.push_back({family->track, &step});
+  }
+  std::stable_sort(steps.begin(), steps.end(), [](const Step& a, const Step& b) {
+    return std::pair(a.track, a.step->stage) < std::pair(b.track, b.step->stage);
+  });
   Plan result;
-  if (desired.dlp_settings) {
-    if (!live.dlp_settings) {
-      return Error(ErrorKind::plan, "dlp settings are declared but were not read from the account");
-    }
-    plan_dlp_settings(*desired.dlp_settings, *live.dlp_settings, result);
-  }
   std::vector<std::string> problems;
-  // Datasets before profiles, which may use their entries; dataset deletes after them.
-  if (desired.manages_datasets() && live.datasets) {
-    plan_datasets(desired, *live.datasets, result, problems);
-  }
-  if (desired.manages_profiles()) {
-    if (!live.profiles) {
-      return Error(ErrorKind::plan, "dlp profiles are declared but were not read from the account");
-    }
-    plan_profiles(desired, *live.profiles, result, problems);
-  }
-  if (desired.manages_datasets()) {
-    if (!live.datasets) {
-      return Error(ErrorKind::plan, "dlp datasets are declared but were not read from the account");
-    }
-    plan_dataset_deletes(desired, *live.datasets, result);
-  }
-  if (!desired.ai_search_instances.empty()) {
-    if (!live.ai_search_instances ||
-        live.ai_search_instances->size() != desired.ai_search_instances.size()) {
-      return Error(ErrorKind::plan,
-                   "AI Search instances are declared but were not read from the account");
-    }
-    plan_ai_search(desired, *live.ai_search_instances, result, problems);
+  for (const Step& step : steps) {
+    CFSYNC_TRY_VOID(step.step->run(desired, live, result, problems));
   }
   if (!problems.empty()) {
     Error error(ErrorKind::plan, "no safe plan: " + std::to_string(problems.size()) +

@@ -1,6 +1,11 @@
 // Custom profiles, their entries, and predefined profiles: desired + live -> changes.
 #include "reconcile/planner.hpp"
 
+#include "reconcile/family.hpp"
+#include "reconcile/match.hpp"
+
+#include <fmt/ranges.h>
+
 #include "reconcile/instant.hpp"
 
 #include <algorithm>
@@ -38,12 +43,6 @@ FieldValue text(const std::string& value) {
 
 FieldValue number(int value) { return static_cast<std::int64_t>(value); }
 FieldValue shown(Confidence value) { return std::string(to_string(value)); }
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
 
 std::vector<std::string> sorted(std::vector<std::string> values) {
   std::sort(values.begin(), values.end());
@@ -295,8 +294,7 @@ void plan_predefined(const DesiredPredefinedProfile& desired,
   if (found == live.end()) {
     std::vector<std::string> names;
     for (const LivePredefinedProfile& profile : live) names.push_back(quoted(profile.name));
-    std::string known;
-    for (const std::string& name : sorted(names)) known += (known.empty() ? "" : ", ") + name;
+    const std::string known = fmt::format("{}", fmt::join(sorted(names), ", "));
     problems.push_back("predefined profile " + label +
                        " does not exist in the account (predefined profiles: " +
                        (known.empty() ? "none" : known) + ")");
@@ -523,14 +521,14 @@ std::vector<Effect> effects_of_update(const DesiredProfile& desired, const LiveP
 
 // Which of several live profiles with one name --dedupe keeps: the oldest by created_at (ids
 // break a tie), or nothing when a created_at cannot be read.
-const LiveProfile* oldest(const std::vector<LiveProfile>& profiles) {
+const LiveProfile* oldest(const std::vector<const LiveProfile*>& profiles) {
   const LiveProfile* kept = nullptr;
   std::optional<Instant> kept_at;
-  for (const LiveProfile& profile : profiles) {
-    const std::optional<Instant> at = parse_instant(profile.created_at);
+  for (const LiveProfile* profile : profiles) {
+    const std::optional<Instant> at = parse_instant(profile->created_at);
     if (!at) return nullptr;
-    if (!kept || *at < *kept_at || (*at == *kept_at && profile.id < kept->id)) {
-      kept = &profile;
+    if (!kept || *at < *kept_at || (*at == *kept_at && profile->id < kept->id)) {
+      kept = profile;
       kept_at = at;
     }
   }
@@ -541,37 +539,37 @@ const LiveProfile* oldest(const std::vector<LiveProfile>& profiles) {
 
 void plan_profiles(const DesiredState& desired, const LiveProfiles& live, Plan& plan,
                    std::vector<std::string>& problems) {
-  std::map<std::string, std::vector<LiveProfile>> live_by_name;
-  for (const LiveProfile& profile : live.custom) {
-    live_by_name[profile.name].push_back(normalised(profile));
-  }
-  std::set<std::string> declared;
-  for (const DesiredProfile& profile : desired.profiles) declared.insert(profile.name);
+  std::vector<LiveProfile> custom;
+  for (const LiveProfile& profile : live.custom) custom.push_back(normalised(profile));
+  const auto matching = match(
+      desired.profiles, custom, [](const DesiredProfile& profile) { return profile.name; },
+      [](const LiveProfile& profile) { return profile.name; });
 
   ProfilePlanner planner(plan, problems);
   // Two live profiles with one name: only a problem where cfsync would have to pick one. Copies
   // (two writers at once) that the configuration would leave alike can go with --dedupe.
   std::map<std::string, const LiveProfile*> kept;
-  for (const auto& [name, profiles] : live_by_name) {
-    if (profiles.size() < 2 || !(declared.contains(name) || desired.prune.profiles)) continue;
-    std::string ids;
-    for (const LiveProfile& profile : profiles) ids += (ids.empty() ? "" : " and ") + profile.id;
-    const std::string both =
-        "two live custom profiles are named " + quoted(name) + " (ids " + ids + ")";
-    if (!declared.contains(name)) {
+  std::vector<const LiveProfile*> undeclared = matching.live_only;
+  for (const auto& [name, declared, copies] : matching.ambiguous) {
+    if (declared == nullptr) {
+      undeclared.insert(undeclared.end(), copies.begin(), copies.end());
+      if (!desired.prune.profiles) continue;
+    }
+    std::vector<std::string_view> ids;
+    for (const LiveProfile* profile : copies) ids.push_back(profile->id);
+    const std::string both = fmt::format("two live custom profiles are named {} (ids {})",
+                                         quoted(name), fmt::join(ids, " and "));
+    if (declared == nullptr) {
       problems.push_back(both +
                          "; cfsync will not guess which one to delete: delete them in "
                          "the dashboard, or declare the profile");
       continue;
     }
-    const DesiredProfile& profile =
-        *std::find_if(desired.profiles.begin(), desired.profiles.end(),
-                      [&](const DesiredProfile& candidate) { return candidate.name == name; });
-    const std::vector<Effect> first = effects_of_update(profile, profiles.front());
-    const bool alike = std::all_of(
-        profiles.begin() + 1, profiles.end(),
-        [&](const LiveProfile& other) { return effects_of_update(profile, other) == first; });
-    const LiveProfile* keep = alike ? oldest(profiles) : nullptr;
+    const std::vector<Effect> first = effects_of_update(*declared, *copies.front());
+    const bool alike = std::all_of(copies.begin() + 1, copies.end(), [&](const LiveProfile* other) {
+      return effects_of_update(*declared, *other) == first;
+    });
+    const LiveProfile* keep = alike ? oldest(copies) : nullptr;
     if (!live.dedupe || !keep) {
       problems.push_back(
           both + "; cfsync will not guess which one the configuration means: " +
@@ -587,21 +585,19 @@ void plan_profiles(const DesiredState& desired, const LiveProfiles& live, Plan& 
     kept[name] = keep;
   }
 
-  for (const DesiredProfile& profile : desired.profiles) {
-    const auto found = live_by_name.find(profile.name);
-    if (const auto keep = kept.find(profile.name); keep != kept.end()) {
+  for (const auto& [declared, identity, found] : matching.declared) {
+    const DesiredProfile& profile = *declared;
+    if (identity == Identity::matched) {
+      planner.update(profile, *found);
+    } else if (const auto keep = kept.find(profile.name); keep != kept.end()) {
       planner.update(profile, *keep->second);
-      continue;
-    }
-    if (found == live_by_name.end()) {
+    } else if (identity == Identity::desired_only) {
       if (const LiveOther* other = named(live.others, profile.name)) {
         problems.push_back("dlp profile " + quoted(profile.name) + " " +
                            taken_by(*other, "a profile") + "; rename one of them");
         continue;
       }
       planner.create(profile);
-    } else if (found->second.size() == 1) {
-      planner.update(profile, found->second.front());
     }
   }
   for (const DesiredPredefinedProfile& profile : desired.predefined_profiles) {
@@ -609,24 +605,113 @@ void plan_profiles(const DesiredState& desired, const LiveProfiles& live, Plan& 
   }
   // Deletes come last: a failure earlier in the apply leaves everything in place.
   for (const auto& [name, keep] : kept) {
-    for (const LiveProfile& copy : live_by_name.at(name)) {
-      if (copy.id == keep->id) continue;
-      planner.remove(copy);
+    for (const LiveProfile* copy : matching.ambiguous_named(name)->live) {
+      if (copy->id == keep->id) continue;
+      planner.remove(*copy);
       plan.changes.back().reason = "a copy of profile " + keep->id + ", created " +
                                    keep->created_at + " (--dedupe keeps the oldest)";
     }
   }
-  for (const auto& [name, profiles] : live_by_name) {
-    if (declared.contains(name)) continue;
-    for (const LiveProfile& profile : profiles) {
-      if (desired.prune.profiles) {
-        if (profiles.size() == 1) planner.remove(profile);
-      } else {
-        plan.unmanaged.push_back({ResourceKind::dlp_profile, profile.name, profile.id});
-      }
+  // In name order; a name several undeclared profiles share is not pruned (reported above).
+  std::stable_sort(undeclared.begin(), undeclared.end(),
+                   [](const LiveProfile* a, const LiveProfile* b) { return a->name < b->name; });
+  for (const LiveProfile* profile : undeclared) {
+    if (!desired.prune.profiles) {
+      plan.unmanaged.push_back({ResourceKind::dlp_profile, profile->name, profile->id});
+    } else if (matching.ambiguous_named(profile->name) == nullptr) {
+      planner.remove(*profile);
     }
   }
   mark_shared_deletes(desired, live, plan);
 }
+
+}  // namespace cfsync::reconcile
+
+namespace cfsync::reconcile {
+
+namespace {
+
+SafetyCount count_profiles(const DesiredState& desired, const LiveState& live) {
+  return {.live = live.profiles ? live.profiles->custom.size() : 0,
+          .desired = desired.profiles.size()};
+}
+
+// Entries are counted in the declared profiles whose entries are declared: the managed ones.
+SafetyCount count_entries(const DesiredState& desired, const LiveState& live) {
+  SafetyCount out;
+  std::set<std::string> names;
+  for (const DesiredProfile& profile : desired.profiles) {
+    if (!profile.entries) continue;
+    names.insert(profile.name);
+    out.desired += profile.entries->size();
+  }
+  if (!live.profiles) return out;
+  for (const LiveProfile& profile : live.profiles->custom) {
+    if (names.contains(profile.name)) out.live += profile.entries.size();
+  }
+  return out;
+}
+
+constexpr KindTraits k_kinds[] = {
+    {.kind = ResourceKind::dlp_profile,
+     .name = "dlp_profile",
+     .noun = "dlp profile",
+     .count = count_profiles,
+     .left_alone_hint = "set prune.profiles: true to delete them"},
+    {.kind = ResourceKind::dlp_profile_entry,
+     .name = "dlp_profile_entry",
+     .noun = "entry",
+     .parent_noun = "dlp profile",
+     .count = count_entries},
+    {.kind = ResourceKind::dlp_predefined_profile,
+     .name = "dlp_predefined_profile",
+     .noun = "predefined profile"},
+    {.kind = ResourceKind::dlp_predefined_entry,
+     .name = "dlp_predefined_entry",
+     .noun = "entry",
+     .parent_noun = "predefined profile"},
+};
+
+// After the datasets, whose entries a profile may use, and before their deletes.
+constexpr int k_stage = 2;
+
+Result<void> plan_step(const DesiredState& desired, const LiveState& live, Plan& plan,
+                       std::vector<std::string>& problems) {
+  if (!desired.manages_profiles()) return {};
+  if (!live.profiles) {
+    return Error(ErrorKind::plan, "dlp profiles are declared but were not read from the account");
+  }
+  plan_profiles(desired, *live.profiles, plan, problems);
+  return {};
+}
+
+constexpr PlanStep k_steps[] = {{.stage = k_stage, .run = plan_step}};
+
+// A profile and its entries share a lane: an entry waits for its profile's create.
+Placement place(const Change& change) {
+  const bool predefined = change.kind == ResourceKind::dlp_predefined_profile ||
+                          change.kind == ResourceKind::dlp_predefined_entry;
+  return {.stage = k_stage,
+          .lane = (predefined ? "predefined\n" : "profile\n") +
+                  (change.parent.empty() ? change.name : change.parent)};
+}
+
+void declared(const DesiredState& desired, std::vector<std::string>& parts) {
+  if (!desired.profiles.empty()) {
+    parts.push_back(std::to_string(desired.profiles.size()) + " dlp profile(s)");
+  }
+  if (!desired.predefined_profiles.empty()) {
+    parts.push_back(std::to_string(desired.predefined_profiles.size()) + " predefined profile(s)");
+  }
+}
+
+}  // namespace
+
+constexpr Family k_dlp_profiles_family{.name = "dlp_profiles",
+                                       .track = 0,
+                                       .kinds = k_kinds,
+                                       .plan_steps = k_steps,
+                                       .place = place,
+                                       .declared = declared};
 
 }  // namespace cfsync::reconcile

@@ -1,45 +1,20 @@
 #include "reconcile/schedule.hpp"
 
+#include "reconcile/family.hpp"
+
 #include <set>
 
 namespace cfsync {
 
-namespace {
-
-constexpr int k_dlp_track = 0;
-constexpr int k_ai_search_track = 1;
-
-}  // namespace
-
 Schedule::Schedule(const Plan& plan) {
   m_slots.reserve(plan.changes.size());
   for (const Change& change : plan.changes) {
-    Slot slot;
-    slot.create = change.action == Action::create;
-    switch (change.kind) {
-      case ResourceKind::dlp_settings:
-        slot.lane = "settings";
-        break;
-      case ResourceKind::dlp_dataset:
-        slot.stage = change.action == Action::delete_ ? 3 : 1;
-        slot.lane = "dataset\n" + change.name;
-        break;
-      case ResourceKind::dlp_profile:
-      case ResourceKind::dlp_profile_entry:
-        slot.stage = 2;
-        slot.lane = "profile\n" + (change.parent.empty() ? change.name : change.parent);
-        break;
-      case ResourceKind::dlp_predefined_profile:
-      case ResourceKind::dlp_predefined_entry:
-        slot.stage = 2;
-        slot.lane = "predefined\n" + (change.parent.empty() ? change.name : change.parent);
-        break;
-      case ResourceKind::ai_search_item:
-        slot.track = k_ai_search_track;
-        slot.lane = "item\n" + change.parent + "\n" + change.name;
-        break;
-    }
-    if (change.kind != ResourceKind::ai_search_item) slot.track = k_dlp_track;
+    const reconcile::Family& family = reconcile::family_of(change.kind);
+    reconcile::Placement placement = family.place(change);
+    Slot slot{.track = family.track,
+              .stage = placement.stage,
+              .lane = std::move(placement.lane),
+              .create = change.action == Action::create};
     ++m_unfinished[{slot.track, slot.stage}];
     m_slots.push_back(std::move(slot));
   }

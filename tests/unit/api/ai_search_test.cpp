@@ -288,6 +288,16 @@ std::string listing(std::string_view status, std::string_view extra = "") {
          R"(],"result_info":{"count":1,"page":1,"per_page":50,"total_count":1}})";
 }
 
+// What the wait for indexing after an apply (--wait) makes of the items `applied` uploaded.
+Result<IndexingReport> indexing_of(CloudflareProvider& provider, const Plan& plan,
+                                   ApplyReport applied, std::chrono::milliseconds timeout,
+                                   Clock& clock) {
+  const std::vector<Error> failed = provider.after_apply(
+      plan, applied, {.timeout = timeout, .clock = &clock, .wait_for_indexing = true});
+  if (!failed.empty()) return failed.front();
+  return *applied.indexing;
+}
+
 TEST_CASE("waiting for indexing: polls with growing pauses until the item is done") {
   test::FakeTransport transport;
   transport.answer(200, listing("queued"));
@@ -296,7 +306,7 @@ TEST_CASE("waiting for indexing: polls with growing pauses until the item is don
   CloudflareProvider provider(transport, k_account, quiet());
   test::FakeClock clock;
   const auto indexing =
-      provider.wait_for_indexing(upload_plan(1), uploaded("i-0"), std::chrono::minutes(1), clock);
+      indexing_of(provider, upload_plan(1), uploaded("i-0"), std::chrono::minutes(1), clock);
   REQUIRE(indexing);
   CHECK(indexing->ok());
   REQUIRE(indexing->items.size() == 1);
@@ -311,7 +321,7 @@ TEST_CASE("an indexing error is reported with the API's text") {
   CloudflareProvider provider(transport, k_account, quiet());
   test::FakeClock clock;
   const auto indexing =
-      provider.wait_for_indexing(upload_plan(1), uploaded("i-0"), std::chrono::minutes(1), clock);
+      indexing_of(provider, upload_plan(1), uploaded("i-0"), std::chrono::minutes(1), clock);
   REQUIRE(indexing);
   CHECK_FALSE(indexing->ok());
   CHECK(indexing->items.front().error == "cannot parse PDF");
@@ -323,7 +333,7 @@ TEST_CASE("a wait that outlives its timeout says which items were not done") {
   CloudflareProvider provider(transport, k_account, quiet());
   test::FakeClock clock;
   const auto indexing =
-      provider.wait_for_indexing(upload_plan(1), uploaded("i-0"), std::chrono::seconds(2), clock);
+      indexing_of(provider, upload_plan(1), uploaded("i-0"), std::chrono::seconds(2), clock);
   REQUIRE(indexing);
   CHECK(indexing->timed_out);
   CHECK_FALSE(indexing->ok());

@@ -293,6 +293,16 @@ TEST_CASE("a dataset delete accepts the empty body the spec declares, and a 404"
   CHECK(transport.sent[0].target == k_datasets + "/ds-1");
 }
 
+// What the wait after an apply makes of the datasets `applied` uploaded to.
+Result<ProcessingReport> processing_of(CloudflareProvider& provider, const Plan& plan,
+                                       ApplyReport applied, std::chrono::milliseconds timeout,
+                                       Clock& clock) {
+  const std::vector<Error> failed =
+      provider.after_apply(plan, applied, {.timeout = timeout, .clock = &clock});
+  if (!failed.empty()) return failed.front();
+  return *applied.processing;
+}
+
 TEST_CASE("waiting for processing: polls the dataset until its columns are final") {
   const std::string edm_uploads = R"([{"version":5,"status":"processing","num_cells":3}])";
   test::FakeTransport transport;
@@ -308,7 +318,7 @@ TEST_CASE("waiting for processing: polls the dataset until its columns are final
   const Plan plan{{change_of(DeleteDataset{}, "customers")}};
   ApplyReport applied;
   applied.outcomes.push_back({.change = 0, .dataset_id = "ds-2", .dataset_version = 5});
-  const auto processing = provider.wait_for_datasets(plan, applied, std::chrono::minutes(1), clock);
+  const auto processing = processing_of(provider, plan, applied, std::chrono::minutes(1), clock);
   REQUIRE(processing);
   CHECK_FALSE(processing->ok());
   REQUIRE(processing->datasets.size() == 1);
@@ -331,8 +341,8 @@ TEST_CASE("a word list's version status decides, a timeout leaves it unfinished"
   test::FakeClock clock;
   ApplyReport applied;
   applied.outcomes.push_back({.change = 0, .dataset_id = "ds-1", .dataset_version = 2});
-  const auto processing = provider.wait_for_datasets(Plan{{change_of(DeleteDataset{}, "terms")}},
-                                                     applied, std::chrono::seconds(1), clock);
+  const auto processing = processing_of(provider, Plan{{change_of(DeleteDataset{}, "terms")}},
+                                        applied, std::chrono::seconds(1), clock);
   REQUIRE(processing);
   CHECK(processing->timed_out);
   CHECK(processing->datasets.front().status == UploadStatus::processing);

@@ -1,10 +1,11 @@
 #include "tests/unit/config/desired_dump.hpp"
 
-#include "config/digest.hpp"
+#include "reconcile/digest.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <map>
 #include <variant>
 
 namespace cfsync::config::testing {
@@ -13,11 +14,7 @@ namespace json = boost::json;
 
 namespace {
 
-std::string sha256(std::string_view bytes) {
-  Digest digest(Digest::algorithm_named("sha256"));
-  digest.update(bytes);
-  return "sha256:" + digest.hex();
-}
+std::string sha256(std::string_view bytes) { return "sha256:" + sha256_hex(bytes); }
 
 template <class T, class F>
 json::value optional(const std::optional<T>& value, F&& convert) {
@@ -207,7 +204,9 @@ std::string dump_desired(const DesiredState& desired, const std::filesystem::pat
   out["prune"] =
       json::object{{"profiles", desired.prune.profiles}, {"datasets", desired.prune.datasets}};
   json::object safety;
-  for (const auto& [kind, limits] : desired.safety) {
+  std::map<std::string_view, SafetyLimits> by_name;  // in name order, as the golden files
+  for (const auto& [kind, limits] : desired.safety) by_name.emplace(to_string(kind), limits);
+  for (const auto& [kind, limits] : by_name) {
     safety[kind] = json::object{{"max_delete_percent", limits.max_delete_percent},
                                 {"max_delete_count", limits.max_delete_count},
                                 {"allow_empty", limits.allow_empty}};

@@ -397,8 +397,8 @@ TEST_CASE("safety: limits per kind, the others keep the defaults") {
   REQUIRE(config);
   const auto& safety = config->desired.safety;
   REQUIRE(safety.size() == 2);
-  CHECK(safety.at("ai_search_item") == SafetyLimits{50, 500, true});
-  CHECK(safety.at("dlp_profile") == SafetyLimits{30, 3, false});
+  CHECK(safety.at(ResourceKind::ai_search_item) == SafetyLimits{50, 500, true});
+  CHECK(safety.at(ResourceKind::dlp_profile) == SafetyLimits{30, 3, false});
 }
 
 TEST_CASE("safety: unknown kinds and limits, and values out of range, are errors") {

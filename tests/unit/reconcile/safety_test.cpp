@@ -47,16 +47,17 @@ TEST_CASE("30% of a kind's live objects may go, once there are 10") {
 
 TEST_CASE("the limits are per kind and configurable") {
   Case raised(10, 5, 5);
-  raised.desired.safety["dlp_profile"] = {.max_delete_percent = 50};
+  raised.desired.safety[ResourceKind::dlp_profile] = {.max_delete_percent = 50};
   CHECK(raised.problems().empty());
   Case counted(1000, 800, 200);  // 20%, but more than 100
   CHECK(counted.problems() ==
         std::vector<std::string>{
             "dlp_profile: the plan would delete or replace 200 of 1000 live dlp_profile (20%), "
             "more than 100 (safety.dlp_profile.max_delete_count)"});
-  counted.desired.safety["dlp_profile"] = {.max_delete_count = 200};
+  counted.desired.safety[ResourceKind::dlp_profile] = {.max_delete_count = 200};
   CHECK(counted.problems().empty());
-  counted.desired.safety["ai_search_item"] = {.max_delete_count = 0};  // another kind: no effect
+  counted.desired.safety[ResourceKind::ai_search_item] = {.max_delete_count =
+                                                              0};  // another kind: no effect
   CHECK(counted.problems().empty());
 }
 
@@ -66,7 +67,7 @@ TEST_CASE("a kind that became empty is refused whatever its size, unless allow_e
         std::vector<std::string>{
             "dlp_profile: the configuration declares none, and the plan would delete 3 of 3 live "
             "dlp_profile (100%); set safety.dlp_profile.allow_empty: true if that is meant"});
-  emptied.desired.safety["dlp_profile"] = {.allow_empty = true};
+  emptied.desired.safety[ResourceKind::dlp_profile] = {.allow_empty = true};
   CHECK(emptied.problems().empty());
 }
 
@@ -116,7 +117,7 @@ TEST_CASE("a sharing profile that lets go of the entry, or is deleted too, does 
   Shared shared;
   shared.desired.profiles[1].shared_entries = std::vector<SharedEntry>{{"f-1", false}};
   shared.desired.prune.profiles = true;  // B goes too
-  shared.desired.safety["dlp_profile"] = {.allow_empty = true};
+  shared.desired.safety[ResourceKind::dlp_profile] = {.allow_empty = true};
   const Plan plan = shared.plan();
   for (const Change& change : plan.changes) CHECK(change.shared_with.empty());
   CHECK(safety_problems(plan, shared.desired, shared.live).empty());

@@ -1,0 +1,16 @@
+// The registry of CloudflareProvider's parts: one line per resource family.
+#include "api/provider_family.hpp"
+
+namespace cfsync::api {
+
+std::span<const FamilyProviderEntry> family_providers() {
+  static constexpr FamilyProviderEntry k_all[] = {
+      {"dlp_settings", make_dlp_settings_provider},
+      {"dlp_profiles", make_dlp_profiles_provider},
+      {"dlp_datasets", make_dlp_datasets_provider},
+      {"ai_search", make_ai_search_provider},
+  };
+  return k_all;
+}
+
+}  // namespace cfsync::api

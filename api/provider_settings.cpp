@@ -1,0 +1,60 @@
+// The DLP settings family's part of CloudflareProvider: one GET, one PATCH.
+#include "api/dlp_settings.hpp"
+#include "api/provider_family.hpp"
+#include "reconcile/planner.hpp"
+
+#include <fmt/ranges.h>
+
+namespace cfsync::api {
+
+namespace {
+
+// Names the fields of a settings patch, for messages.
+std::string field_names(const DesiredDlpSettings& patch) {
+  std::vector<std::string_view> names;
+  if (patch.ai_context_analysis) names.emplace_back("ai_context_analysis");
+  if (patch.ocr) names.emplace_back("ocr");
+  if (patch.masking_level) names.emplace_back("payload_logging.masking_level");
+  if (patch.public_key) names.emplace_back("payload_logging.public_key");
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+class SettingsProvider final : public FamilyProvider {
+ public:
+  using FamilyProvider::FamilyProvider;
+
+  Result<void> populate(const DesiredState& desired, LiveState& live) override {
+    if (!desired.dlp_settings) return {};
+    auto settings = read();
+    if (!settings) return settings.error().context("reading dlp settings: ");
+    live.dlp_settings = std::move(*settings);
+    return {};
+  }
+
+  Result<LiveDlpSettings> read() {
+    CFSYNC_TRY(HttpResponse response, send(read_settings_request(account_id())));
+    return parse_settings_response(response);
+  }
+
+  Result<void> write(const Change& change, ChangeOutcome& outcome) override {
+    return dispatch(*this, change, outcome);
+  }
+
+  Result<void> apply(const DesiredDlpSettings& patch, ChangeOutcome& /*outcome*/) {
+    CFSYNC_TRY(HttpResponse response, send(patch_settings_request(account_id(), patch)));
+    CFSYNC_TRY(LiveDlpSettings after, parse_settings_response(response));
+    // The response holds the settings as stored: anything of the patch still different was not
+    // applied, whatever the status said.
+    const DesiredDlpSettings left = reconcile::settings_patch(patch, after);
+    if (left != DesiredDlpSettings{}) return not_applied(field_names(left));
+    return {};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<FamilyProvider> make_dlp_settings_provider(ProviderContext& context) {
+  return std::make_unique<SettingsProvider>(context);
+}
+
+}  // namespace cfsync::api
