@@ -139,6 +139,31 @@ struct Layout {
 
 }  // namespace
 
+std::vector<KeyTable> key_tables() {
+  const auto of = [](std::span<const std::string_view> keys) {
+    return std::vector<std::string_view>(keys.begin(), keys.end());
+  };
+  return {
+      {"", section_keys("")},
+      {"/properties/dlp", section_keys("dlp")},
+      {"/properties/dlp/properties/settings", of(keys::settings)},
+      {"/properties/dlp/properties/settings/properties/payload_logging", of(keys::payload_logging)},
+      {"/$defs/profile", of(keys::profile)},
+      {"/$defs/profile/properties/entries/items", of(keys::entry)},
+      {"/$defs/profile/properties/shared_entries/items", of(keys::shared_entry)},
+      {"/$defs/profile/properties/sensitivity_levels/items", of(keys::sensitivity_level)},
+      {"/$defs/predefined_profile", of(keys::predefined_profile)},
+      {"/$defs/predefined_profile/properties/entries/items", of(keys::predefined_entry)},
+      {"/$defs/dataset", of(keys::dataset)},
+      {"/properties/ai_search", of(keys::ai_search)},
+      {"/$defs/instance", of(keys::instance)},
+      {"/$defs/instance/properties/documents/items", of(keys::documents)},
+      {"/properties/prune", of(keys::prune)},
+      {"/properties/safety", reconcile::safety_kinds()},
+      {"/$defs/safety_limits", of(keys::safety_limits)},
+  };
+}
+
 bool is_account_id(std::string_view text) {
   return text.size() == 32 && std::all_of(text.begin(), text.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');

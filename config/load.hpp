@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cfsync::config {
@@ -51,6 +52,14 @@ struct Config {
 // "file:line:col: kind", quoting nothing of the files) or ErrorKind::io (the configuration
 // itself cannot be read).
 [[nodiscard]] Result<Config> load(const LoadOptions& options);
+
+// The keys a mapping of the configuration may hold, and where the JSON Schema describes that
+// mapping (a JSON pointer into it): what the schema must list.
+struct KeyTable {
+  std::string_view schema_pointer;  // "/$defs/profile"
+  std::vector<std::string_view> keys;
+};
+[[nodiscard]] std::vector<KeyTable> key_tables();
 
 // A Cloudflare account id: 32 lower-case hex characters.
 [[nodiscard]] bool is_account_id(std::string_view text);
