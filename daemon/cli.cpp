@@ -227,6 +227,13 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   add_duration(run, "--wait-timeout", wait_timeout_ms,
                "How long a reconcile waits for dataset processing and, with --wait, indexing",
                "10m");
+  // Hidden (group ""): end-to-end tests shorten the 2 s debounce and the 5 s first retry
+  // instead of sleeping through them.
+  double debounce_ms = 2'000;
+  CLI::Option* debounce = add_duration(run, "--debounce", debounce_ms, "", "2s")->group("");
+  double first_retry_ms = 5'000;
+  CLI::Option* first_retry =
+      add_duration(run, "--first-retry", first_retry_ms, "", "5s")->group("");
 
   // Terraform's spelling, `plan -out FILE`, which CLI11 would read as `-o ut FILE`.
   std::vector<std::string> spelled;
@@ -256,7 +263,9 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
         Limit{"--wait-timeout", wait_timeout_ms, 1, 86'400'000, "1ms and 24h"},
         Limit{"--lock-timeout", lock_timeout_ms, 0, 86'400'000, "0s and 24h"},
         Limit{"--interval", interval_ms, 1000, 86'400'000, "1s and 24h"},
-        Limit{"--shutdown-timeout", shutdown_timeout_ms, 0, 3'600'000, "0s and 1h"}}) {
+        Limit{"--shutdown-timeout", shutdown_timeout_ms, 0, 3'600'000, "0s and 1h"},
+        Limit{"--debounce", debounce_ms, 0, 60'000, "0s and 1m"},
+        Limit{"--first-retry", first_retry_ms, 1, 300'000, "1ms and 5m"}}) {
     if (limit.milliseconds < limit.min || limit.milliseconds > limit.max) {
       std::fprintf(stderr, "cfsync: %s must be between %s\n", limit.option, limit.range);
       return 1;
@@ -276,6 +285,12 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   options.interval = std::chrono::milliseconds(static_cast<std::int64_t>(interval_ms));
   options.shutdown_timeout =
       std::chrono::milliseconds(static_cast<std::int64_t>(shutdown_timeout_ms));
+  if (*debounce) {
+    options.debounce = std::chrono::milliseconds(static_cast<std::int64_t>(debounce_ms));
+  }
+  if (*first_retry) {
+    options.first_retry = std::chrono::milliseconds(static_cast<std::int64_t>(first_retry_ms));
+  }
   if (!listen.empty()) options.listen = listen;
   if (!plan_out.empty()) options.plan_out = plan_out;
   if (!plan_file.empty()) options.plan_file = plan_file;

@@ -61,6 +61,10 @@ struct Options {
   bool once = false;                            // one reconcile, then exit
   std::optional<std::string> listen;            // /healthz, /readyz, /metrics
   std::chrono::milliseconds shutdown_timeout{30'000};
+  // run, hidden options for tests: the quiet awaited after a change, and the wait after a first
+  // failed pass; unset: PassTiming's (daemon/pass_timer.hpp).
+  std::optional<std::chrono::milliseconds> debounce;
+  std::optional<std::chrono::milliseconds> first_retry;
 };
 
 // Options to run with, or the exit code to leave with (0 after --help or --version, 1 after a

@@ -3,6 +3,7 @@
 #include "daemon/http_listener.hpp"
 #include "daemon/lock.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/pass_timer.hpp"
 #include "daemon/saved_plan.hpp"
 #include "daemon/systemd.hpp"
 #include "daemon/watch.hpp"
@@ -23,7 +24,9 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <string_view>
 #include <thread>
+#include <variant>
 
 namespace cfsync::daemon {
 
@@ -31,16 +34,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-// Edits come in bursts (a checkout writes many files): wait for this much quiet.
-constexpr auto k_debounce = 2s;
-// Passes a change triggers that find nothing to do: after this many in a row, such passes run at
-// most once per k_quiet_gap (something keeps touching a file the configuration reads).
-constexpr int k_empty_passes_allowed = 3;
-constexpr auto k_quiet_gap = 1min;
-// A failed reconcile is tried again after 5 s, 10 s, 20 s, … up to this (or the interval).
-constexpr auto k_first_retry = 5s;
-constexpr auto k_max_retry = 5min;
 
 std::string local_time_now() {
   const std::time_t now = std::time(nullptr);
@@ -51,13 +44,41 @@ std::string local_time_now() {
   return text;
 }
 
+// The value of the `result` label of cfsync_reconcile_runs_total.
+std::string_view metric_label(PassResult result) {
+  switch (result) {
+    case PassResult::success:
+      return "success";
+    case PassResult::failure:
+      return "failure";
+    case PassResult::config_error:
+      return "config_error";
+  }
+  return "failure";
+}
+
+PassTiming timing_of(const Options& options) {
+  PassTiming timing;
+  timing.interval = options.interval;
+  if (options.debounce) timing.debounce = *options.debounce;
+  if (options.first_retry) timing.first_retry = *options.first_retry;
+  return timing;
+}
+
 // What one reconcile came to.
 struct Outcome {
-  std::string result;   // "success", "failure" or "config_error"
+  PassResult result = PassResult::failure;
   std::string summary;  // for STATUS= and /readyz
   std::size_t planned = 0;
   std::size_t applied = 0;
   std::size_t drift = 0;
+};
+
+// The configuration a pass enforces.
+struct Enforced {
+  config::Config config;
+  std::string print;          // the last good configuration's desired_digest()
+  bool config_error = false;  // the newest did not load: this is the last good one
 };
 
 class Daemon {
@@ -70,13 +91,36 @@ class Daemon {
 
  private:
   Result<void> start();
+  int run_once();
+  // The loop: passes on their own thread when the timer says, changes, signals. True when it
+  // stopped while a pass ran.
+  bool loop();
+  void start_pass();
+  void pass_ended(PassTimer& timer);
+  void read_signals(PassTimer& timer);
+  void log_settled(PassTimer::Settled settled, const PassTimer& timer,
+                   const std::filesystem::path& changed);
+  // After a stop signal: the pass in flight gets --shutdown-timeout.
+  void shutdown(bool running);
+
   // One reconcile, on the calling thread: load (or keep the last good configuration), lock,
   // plan, apply.
   Outcome reconcile();
+  // The configuration to enforce, or, when none ever loaded, the pass's outcome.
+  std::variant<Enforced, Outcome> load();
+  // What a pass that planned came to: the changes applied (and the drift) counted, the
+  // configuration recorded as applied in full when everything went through.
+  Outcome conclude(const Pass& pass, const Enforced& enforced,
+                   const std::filesystem::path& state_dir);
+  // Counts the changes applied into `outcome` and the metrics; false when one failed (or
+  // waiting for processing did).
+  bool count_applied(const Pass& pass, Outcome& outcome);
   void record(const Outcome& outcome, Clock::duration took);
   HttpAnswer answer(std::string_view path);
-  [[nodiscard]] Clock::duration jittered_interval();
   void watch_config(const config::Config& config);
+  // Watches what the last good configuration reads, or, before one loaded, where it should be.
+  // Under m_mutex.
+  void watch_again();
 
   const Options& m_options;
   const Environment& m_environment;
@@ -88,6 +132,10 @@ class Daemon {
   std::optional<ConfigWatcher> m_watcher;
   std::atomic<bool> m_stop{false};
   std::mt19937_64 m_random{std::random_device{}()};
+  int m_signal_fd = -1;
+  int m_done_fd = -1;  // an eventfd the reconcile thread writes when its pass ends
+  std::thread m_worker;
+  bool m_reloading = false;  // SIGHUP: READY=1 once the pass running ends
 
   // Shared with the listener's thread and the reconcile thread.
   std::mutex m_mutex;
@@ -152,94 +200,108 @@ HttpAnswer Daemon::answer(std::string_view path) {
   return {.status = 404, .body = "not found\n"};
 }
 
-Clock::duration Daemon::jittered_interval() {
-  std::uniform_real_distribution<double> jitter(0.9, 1.1);
-  return std::chrono::duration_cast<Clock::duration>(m_options.interval * jitter(m_random));
-}
-
 void Daemon::watch_config(const config::Config& config) {
   if (!m_watcher) return;
   const std::filesystem::path path = m_options.config ? *m_options.config : config.root;
   m_watcher->watch(WatchSet::of(path, &config, state_dir_of(m_options, m_environment, config)));
 }
 
-Outcome Daemon::reconcile() {
-  spdlog::logger& log = *m_logger;
-  // load: a configuration that does not load is reported and the last good one is enforced.
+void Daemon::watch_again() {
+  const bool loaded = std::exchange(m_watch_again, std::nullopt).has_value();
+  if (loaded && m_last_good) {
+    watch_config(*m_last_good);
+  } else if (!m_last_good && m_watcher) {
+    // Nothing loaded yet: watch where the configuration should be, to see it fixed.
+    m_watcher->watch(WatchSet::of(m_options.config.value_or(std::filesystem::current_path()),
+                                  nullptr, m_options.state_dir.value_or(std::filesystem::path())));
+  }
+}
+
+std::variant<Enforced, Outcome> Daemon::load() {
   auto loaded = load_config(m_options, m_environment);
-  config::Config config;
-  bool config_error = false;
-  std::string print;
+  Enforced enforced;
   {
     std::lock_guard lock(m_mutex);
     if (loaded) {
       m_config_error.clear();
       m_last_good = *loaded;
       m_last_good_print = desired_digest(*loaded);
-      config = std::move(*loaded);
+      enforced.config = std::move(*loaded);
     } else {
-      config_error = true;
+      enforced.config_error = true;
       // Shown on the unauthenticated /readyz and in STATUS=: each problem's place and kind, never
       // what the configuration says there (a key pasted into the wrong field). The log has all.
       m_config_error = loaded.error().describe();
       for (const std::string& line : loaded.error().redacted_details) m_config_error += "; " + line;
-      if (!m_last_good) return {"config_error", "configuration error: " + m_config_error};
-      config = *m_last_good;
+      if (!m_last_good) {
+        return Outcome{PassResult::config_error, "configuration error: " + m_config_error};
+      }
+      enforced.config = *m_last_good;
     }
-    print = m_last_good_print;
+    enforced.print = m_last_good_print;
   }
-  if (config_error) {
-    log.error("configuration error; enforcing the last good configuration: {}",
-              loaded.error().describe());
-    for (const std::string& line : loaded.error().details) log.error("{}", line);
+  if (enforced.config_error) {
+    m_logger->error("configuration error; enforcing the last good configuration: {}",
+                    loaded.error().describe());
+    for (const std::string& line : loaded.error().details) m_logger->error("{}", line);
     m_metrics.config_load_error();
   }
-  m_metrics.config_valid(!config_error);
+  m_metrics.config_valid(!enforced.config_error);
   bool send_ready = false;
-  if (!config_error) {
+  if (!enforced.config_error) {
     std::lock_guard lock(m_mutex);
-    m_watch_again = config.root;
+    m_watch_again = enforced.config.root;
     send_ready = !std::exchange(m_ready_sent, true);
   }
   // Ready once a configuration loaded: the first apply may take long (a large dataset).
   if (send_ready) systemd::notify("READY=1");
-  const std::filesystem::path state_dir = state_dir_of(m_options, m_environment, config);
+  return enforced;
+}
+
+Outcome Daemon::reconcile() {
+  spdlog::logger& log = *m_logger;
+  // load: a configuration that does not load is reported and the last good one is enforced.
+  auto loaded = load();
+  if (const Outcome* outcome = std::get_if<Outcome>(&loaded)) return *outcome;
+  Enforced& enforced = std::get<Enforced>(loaded);
+  DesiredState& desired = enforced.config.desired;
+  const std::filesystem::path state_dir = state_dir_of(m_options, m_environment, enforced.config);
   // lock: only while this pass may write, so that an `apply` can run between passes.
-  auto locked = WriterLock::acquire(lock_dir_of(m_options, m_environment),
-                                    config.desired.account_id, state_dir, m_options.lock_timeout);
+  auto locked = WriterLock::acquire(lock_dir_of(m_options, m_environment), desired.account_id,
+                                    state_dir, m_options.lock_timeout);
   if (!locked) {
     log.error("{}", locked.error().message());
-    return {"failure", locked.error().message()};
+    return {PassResult::failure, locked.error().message()};
   }
-  if (auto claimed = claim_state_dir(state_dir, config.desired.account_id); !claimed) {
+  if (auto claimed = claim_state_dir(state_dir, desired.account_id); !claimed) {
     log.error("{}", claimed.error().message());
-    return {"failure", claimed.error().message()};
+    return {PassResult::failure, claimed.error().message()};
   }
 
   // Drift: changes planned against the very configuration last applied in full are live edits
   // made elsewhere. (With a new configuration, its changes and drift are not told apart.)
-  const bool drift = last_applied(state_dir, config.desired.account_id) == print;
-  Outcome outcome;
+  const bool drift = last_applied(state_dir, desired.account_id) == enforced.print;
   auto pass = reconcile_pass(
-      config.desired, state_dir, *m_client, m_options, drift, [](const Pass&) { return true; },
-      &m_stop, m_logger);
+      desired, state_dir, *m_client, m_options, drift, [](const Pass&) { return true; }, &m_stop,
+      m_logger);
   if (!pass) {
     log.error("reconcile failed: {}", pass.error().describe());
     for (const std::string& line : pass.error().details) log.error("{}", line);
     if (pass.error().kind() == ErrorKind::state) m_metrics.state_write_error();
-    return {"failure", pass.error().describe()};
+    return {PassResult::failure, pass.error().describe()};
   }
-  const Plan& plan = pass->plan;
-  outcome.planned = plan.changes.size();
-  for (const std::string& warning : plan.warnings) log.warn("{}", warning);
-  bool ok = pass->waited;
-  for (std::size_t i = 0; pass->report && i < pass->report->outcomes.size(); ++i) {
-    const api::ChangeOutcome& change_outcome = pass->report->outcomes[i];
+  return conclude(*pass, enforced, state_dir);
+}
+
+bool Daemon::count_applied(const Pass& pass, Outcome& outcome) {
+  bool ok = pass.waited;
+  for (std::size_t i = 0; pass.report && i < pass.report->outcomes.size(); ++i) {
+    const api::ChangeOutcome& change_outcome = pass.report->outcomes[i];
     if (change_outcome.error) {
       ok = false;
       continue;
     }
-    const Change& change = plan.changes.at(i);
+    const Change& change = pass.plan.changes.at(i);
     ++outcome.applied;
     m_metrics.change_applied(to_string(change.kind), to_string(change.action));
     if (change.origin == Origin::drift) {
@@ -247,10 +309,23 @@ Outcome Daemon::reconcile() {
       m_metrics.drift_corrected(to_string(change.kind));
     }
   }
-  if (pass->report && !pass->report->ok()) ok = false;
-  bool state_failed = !pass->state_errors.empty();  // each was logged as it happened
+  if (pass.report && !pass.report->ok()) ok = false;
+  return ok;
+}
+
+Outcome Daemon::conclude(const Pass& pass, const Enforced& enforced,
+                         const std::filesystem::path& state_dir) {
+  spdlog::logger& log = *m_logger;
+  const Plan& plan = pass.plan;
+  Outcome outcome;
+  outcome.planned = plan.changes.size();
+  for (const std::string& warning : plan.warnings) log.warn("{}", warning);
+  bool ok = count_applied(pass, outcome);
+  bool state_failed = !pass.state_errors.empty();  // each was logged as it happened
   if (ok && !state_failed) {
-    if (auto recorded = record_applied(state_dir, config.desired.account_id, print); !recorded) {
+    if (auto recorded =
+            record_applied(state_dir, enforced.config.desired.account_id, enforced.print);
+        !recorded) {
       log.error("{}", recorded.error().message());
       state_failed = true;
     }
@@ -267,32 +342,32 @@ Outcome Daemon::reconcile() {
       std::to_string(plan.changes.size()) + " change(s) planned, " +
       std::to_string(outcome.applied) + " applied" +
       (outcome.drift > 0 ? ", " + std::to_string(outcome.drift) + " drift" : std::string());
-  if (config_error) {
-    outcome.result = "config_error";
+  if (enforced.config_error) {
+    outcome.result = PassResult::config_error;
     outcome.summary = "configuration error (last good one enforced: " + counts + ")";
   } else {
-    outcome.result = ok ? "success" : "failure";
+    outcome.result = ok ? PassResult::success : PassResult::failure;
     outcome.summary = (ok ? "in sync: " : "failed: ") + counts;
   }
   return outcome;
 }
 
 void Daemon::record(const Outcome& outcome, Clock::duration took) {
-  m_metrics.reconcile_finished(outcome.result, took);
+  m_metrics.reconcile_finished(metric_label(outcome.result), took);
   const api::ClientStats stats = m_client->stats();
   m_metrics.client_totals(stats.retries, stats.rate_limited, stats.budget_left);
   const std::string summary = outcome.summary + " at " + local_time_now();
+  const bool success = outcome.result == PassResult::success;
   {
     std::lock_guard lock(m_mutex);
     m_last_summary = summary;
-    m_last_failed = outcome.result == "failure";
-    if (outcome.result == "success") {
+    m_last_failed = outcome.result == PassResult::failure;
+    if (success) {
       m_last_success = Clock::now();
       m_metrics.last_success(std::chrono::system_clock::now());
     }
   }
-  m_logger->log(outcome.result == "success" ? spdlog::level::info : spdlog::level::err,
-                "reconcile: {}", summary);
+  m_logger->log(success ? spdlog::level::info : spdlog::level::err, "reconcile: {}", summary);
   systemd::notify("STATUS=" + summary);
 }
 
@@ -305,64 +380,41 @@ int Daemon::run() {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  const int signal_fd = ::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
-  const int done_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  m_signal_fd = ::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
+  m_done_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 
   if (auto started = start(); !started) {
     m_logger->error("{}", started.error().describe());
     return 1;
   }
+  if (m_options.once) return run_once();
+  shutdown(loop());
+  return 0;
+}
 
-  if (m_options.once) {
-    const auto began = Clock::now();
-    const Outcome outcome = reconcile();
-    record(outcome, Clock::now() - began);
-    return outcome.result == "success" ? 0 : 1;
-  }
+int Daemon::run_once() {
+  const auto began = Clock::now();
+  const Outcome outcome = reconcile();
+  record(outcome, Clock::now() - began);
+  return outcome.result == PassResult::success ? 0 : 1;
+}
 
-  Clock::time_point due = Clock::now();  // reconcile at start
-  // A change seen: reconcile once it has been quiet this long (max: none pending).
-  Clock::time_point settle = Clock::time_point::max();
-  std::filesystem::path changed;  // the file whose change is pending, for the log
-  // A settled change that no pass has started on yet, and when it may start.
-  std::optional<Clock::time_point> change_due;
-  bool change_pass = false;  // the running pass was started for a change
-  Clock::time_point pass_started;
-  ChangeGate gate(k_empty_passes_allowed, k_quiet_gap);
-  bool gate_warned = false;
-  std::thread worker;
-  bool running = false;
-  bool reloading = false;
-  int failures = 0;
+bool Daemon::loop() {
+  PassTimer timer(timing_of(m_options), Clock::now());  // reconcile at start
+  std::filesystem::path changed;                        // the file whose change is pending
   const auto watchdog = systemd::watchdog_interval();
   Clock::time_point next_ping = Clock::now();
-
   for (;;) {
-    const Clock::time_point now = Clock::now();
-    if (!running && now >= due) {
-      running = true;
-      // The pass reads the configuration afresh: every change settled until now is in it.
-      change_pass = change_due.has_value();
-      change_due.reset();
-      pass_started = now;
-      worker = std::thread([this, done_fd] {
-        const Clock::time_point started = Clock::now();
-        const Outcome outcome = reconcile();
-        record(outcome, Clock::now() - started);
-        std::lock_guard lock(m_mutex);
-        m_pending = outcome;
-        const std::uint64_t one = 1;
-        (void)!::write(done_fd, &one, sizeof one);
-      });
-    }
-    Clock::time_point wake = running ? now + 1h : due;
-    wake = std::min(wake, settle);
+    if (timer.start(Clock::now())) start_pass();
+    Clock::time_point wake = timer.wake();
     if (watchdog) wake = std::min(wake, next_ping);
-    const auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count();
-    pollfd fds[3] = {{signal_fd, POLLIN, 0},
-                     {done_fd, POLLIN, 0},
+    const Clock::time_point now = Clock::now();
+    const auto wait_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::min(wake, now + 1min) - now);
+    pollfd fds[3] = {{m_signal_fd, POLLIN, 0},
+                     {m_done_fd, POLLIN, 0},
                      {m_watcher ? m_watcher->fd() : -1, POLLIN, 0}};
-    ::poll(fds, 3, static_cast<int>(std::clamp<std::int64_t>(wait_ms, 0, 60'000)));
+    ::poll(fds, 3, static_cast<int>(std::max<std::int64_t>(wait_ms.count(), 0)));
 
     if (watchdog && Clock::now() >= next_ping) {
       systemd::notify("WATCHDOG=1");
@@ -370,91 +422,81 @@ int Daemon::run() {
     }
     if ((fds[2].revents & POLLIN) != 0) {
       if (auto path = m_watcher->drain()) {
-        settle = Clock::now() + k_debounce;
+        timer.changed(Clock::now());
         changed = *path;
       }
     }
-    if (Clock::now() >= settle) {
-      settle = Clock::time_point::max();
-      const Clock::time_point at = gate.when(Clock::now());
-      if (at > Clock::now() && !gate_warned) {
-        gate_warned = true;
-        m_logger->warn(
-            "the last {} passes started by a change found nothing to apply, and {} keeps "
-            "changing: until a pass applies something, passes for changes run at most once a "
-            "minute",
-            gate.empty_in_a_row(), changed.string());
-      } else if (at <= Clock::now()) {
-        m_logger->info("the configuration changed ({}); reconciling", changed.string());
-      }
-      change_due = change_due ? std::min(*change_due, at) : at;
-      due = std::min(due, *change_due);
-    }
-    if ((fds[1].revents & POLLIN) != 0) {
-      std::uint64_t count = 0;
-      (void)!::read(done_fd, &count, sizeof count);
-      worker.join();
-      running = false;
-      Outcome outcome;
-      std::optional<std::filesystem::path> watch_again;
-      {
-        std::lock_guard lock(m_mutex);
-        outcome = m_pending;
-        watch_again = std::exchange(m_watch_again, std::nullopt);
-        if (watch_again && m_last_good) {
-          watch_config(*m_last_good);
-        } else if (!m_last_good && m_watcher) {
-          // Nothing loaded yet: watch where the configuration should be, to see it fixed.
-          m_watcher->watch(WatchSet::of(m_options.config.value_or(std::filesystem::current_path()),
-                                        nullptr,
-                                        m_options.state_dir.value_or(std::filesystem::path())));
-        }
-      }
-      if (m_stop) break;
-      if (change_pass) {
-        gate.finished(pass_started, outcome.planned, outcome.result == "success");
-        if (gate.empty_in_a_row() == 0) gate_warned = false;
-      }
-      if (outcome.result == "success") {
-        failures = 0;
-        due = Clock::now() + jittered_interval();
-      } else {
-        // Try again soon, backing off; a config error waits for a change (or the interval).
-        ++failures;
-        auto retry = k_first_retry * (1 << std::min(failures - 1, 10));
-        retry = std::min({retry, std::chrono::duration_cast<decltype(retry)>(k_max_retry),
-                          std::chrono::duration_cast<decltype(retry)>(m_options.interval)});
-        due = Clock::now() + (outcome.result == "config_error" ? jittered_interval() : retry);
-      }
-      // A change seen while the pass ran: its own pass, not the next interval.
-      if (change_due) due = std::min(due, *change_due);
-      if (reloading) {
-        reloading = false;
-        systemd::notify("READY=1");
-      }
-    }
-    if ((fds[0].revents & POLLIN) != 0) {
-      signalfd_siginfo info{};
-      while (::read(signal_fd, &info, sizeof info) == sizeof info) {
-        if (info.ssi_signo == SIGHUP) {
-          m_logger->info("SIGHUP: reloading the configuration and reconciling");
-          systemd::notify("RELOADING=1");
-          reloading = true;
-          due = Clock::now();
-        } else {
-          m_stop = true;
-        }
-      }
-    }
-    if (m_stop) break;
+    log_settled(timer.settle(Clock::now()), timer, changed);
+    if ((fds[1].revents & POLLIN) != 0) pass_ended(timer);
+    if ((fds[0].revents & POLLIN) != 0) read_signals(timer);
+    if (m_stop) return timer.running();
   }
+}
 
+void Daemon::start_pass() {
+  m_worker = std::thread([this] {
+    const Clock::time_point started = Clock::now();
+    const Outcome outcome = reconcile();
+    record(outcome, Clock::now() - started);
+    std::lock_guard lock(m_mutex);
+    m_pending = outcome;
+    const std::uint64_t one = 1;
+    (void)!::write(m_done_fd, &one, sizeof one);
+  });
+}
+
+void Daemon::pass_ended(PassTimer& timer) {
+  std::uint64_t count = 0;
+  (void)!::read(m_done_fd, &count, sizeof count);
+  m_worker.join();
+  Outcome outcome;
+  {
+    std::lock_guard lock(m_mutex);
+    outcome = m_pending;
+    watch_again();
+  }
+  const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(m_random);
+  timer.finished(Clock::now(), outcome.result, outcome.planned, unit);
+  if (m_reloading) {
+    m_reloading = false;
+    systemd::notify("READY=1");
+  }
+}
+
+void Daemon::log_settled(PassTimer::Settled settled, const PassTimer& timer,
+                         const std::filesystem::path& changed) {
+  if (settled == PassTimer::Settled::start) {
+    m_logger->info("the configuration changed ({}); reconciling", changed.string());
+  } else if (settled == PassTimer::Settled::limited) {
+    m_logger->warn(
+        "the last {} passes started by a change found nothing to apply, and {} keeps "
+        "changing: until a pass applies something, passes for changes run at most once a "
+        "minute",
+        timer.empty_in_a_row(), changed.string());
+  }
+}
+
+void Daemon::read_signals(PassTimer& timer) {
+  signalfd_siginfo info{};
+  while (::read(m_signal_fd, &info, sizeof info) == sizeof info) {
+    if (info.ssi_signo == SIGHUP) {
+      m_logger->info("SIGHUP: reloading the configuration and reconciling");
+      systemd::notify("RELOADING=1");
+      m_reloading = true;
+      timer.reload(Clock::now());
+    } else {
+      m_stop = true;
+    }
+  }
+}
+
+void Daemon::shutdown(bool running) {
   systemd::notify("STOPPING=1");
   if (running) {
     m_logger->info("stopping: no new change starts; waiting up to {} ms for those in flight",
                    m_options.shutdown_timeout.count());
     const auto deadline = Clock::now() + m_options.shutdown_timeout;
-    pollfd done{done_fd, POLLIN, 0};
+    pollfd done{m_done_fd, POLLIN, 0};
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (::poll(&done, 1, static_cast<int>(std::max<std::int64_t>(0, left))) <= 0) {
@@ -462,10 +504,9 @@ int Daemon::run() {
       m_logger->flush();
       std::_Exit(0);
     }
-    worker.join();
+    m_worker.join();
   }
   m_logger->info("stopped");
-  return 0;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 
 #include <signal.h>
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <functional>
@@ -22,6 +23,20 @@ namespace cfsync::test {
 namespace {
 
 using namespace std::chrono_literals;
+
+// The daemon's 2 s debounce and 5 s first retry, shortened with hidden options of `cfsync run`, so
+// that tests wait for what happens instead of sitting through them.
+constexpr auto k_debounce = 100ms;
+const std::vector<std::string> k_quick = {"--debounce", "100ms", "--first-retry", "200ms"};
+
+// That something does not happen is only seen by waiting past when it would have: a change that
+// counted would start its pass a debounce later.
+void wait_past_debounce(int debounces = 5) { std::this_thread::sleep_for(debounces * k_debounce); }
+
+std::vector<std::string> quick(std::vector<std::string> extra) {
+  extra.insert(extra.end(), k_quick.begin(), k_quick.end());
+  return extra;
+}
 
 // Polls `done` every 100 ms until it holds or `timeout` passes.
 bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 15s) {
@@ -36,6 +51,14 @@ bool eventually(const std::function<bool()>& done, std::chrono::milliseconds tim
 std::string settings_yaml(bool ocr) {
   return std::string("account_id: ") + k_account +
          "\ndlp:\n  settings:\n    ocr: " + (ocr ? "true" : "false") + "\n";
+}
+
+// Documents uploaded to an AI Search instance, from the emulator's request log.
+std::size_t uploads(const std::vector<LoggedRequest>& requests) {
+  return static_cast<std::size_t>(
+      std::count_if(requests.begin(), requests.end(), [](const LoggedRequest& request) {
+        return request.method == "POST" && request.path.ends_with("/items");
+      }));
 }
 
 // The emulator's settings, as the API reports them.
@@ -107,6 +130,7 @@ class Api {
   }
   void stop() { m_process.reset(); }
   [[nodiscard]] int port() const { return m_port; }
+  [[nodiscard]] std::vector<LoggedRequest> requests() const { return logged_requests(m_port); }
   [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port); }
 
  private:
@@ -156,7 +180,7 @@ TEST_CASE("run: an edited config is applied at once, an invalid one leaves the l
   TempDir dir;
   Api api;
   dir.write("repo/cfsync.yaml", settings_yaml(true));
-  Daemon daemon(api, dir, {"--interval", "10m"});
+  Daemon daemon(api, dir, quick({"--interval", "10m"}));
   REQUIRE(eventually([&] { return live_ocr(api.port()); }));
   REQUIRE(eventually([&] { return daemon.get("/readyz").status == 200; }));
   CHECK(daemon.get("/healthz").status == 200);
@@ -204,7 +228,7 @@ TEST_CASE("run: the API restarted, the daemon recovers") {
   TempDir dir;
   Api api;
   dir.write("repo/cfsync.yaml", settings_yaml(true));
-  Daemon daemon(api, dir, {"--interval", "10m", "--max-attempts", "2"});
+  Daemon daemon(api, dir, quick({"--interval", "10m", "--max-attempts", "2"}));
   REQUIRE(eventually([&] { return live_ocr(api.port()); }));
   api.stop();
   dir.write("repo/cfsync.yaml", settings_yaml(false));  // a reconcile that fails
@@ -235,22 +259,31 @@ TEST_CASE("run: SIGTERM in the middle of an apply exits 0, and the next run conv
       dir.write("fixture.json", R"({"ai_search":{"instances":[{"id":"support-docs"}]}})").string();
   Api api({"--fixture", fixture, "--latency-ms", "200"});
   dir.write("repo/cfsync.yaml", documents_yaml());
-  for (int n = 0; n < 40; ++n) dir.write("repo/docs/doc-" + std::to_string(n) + ".md", "# doc");
-  const std::vector<std::string> slow = {"--max-in-flight", "2"};
+  constexpr std::size_t k_documents = 40;
+  for (std::size_t n = 0; n < k_documents; ++n) {
+    dir.write("repo/docs/doc-" + std::to_string(n) + ".md", "# doc");
+  }
+  // Two uploads at a time, each 200 ms or more: the apply takes seconds.
+  const std::vector<std::string> slow = {"--interval", "10m", "--max-in-flight", "2"};
+  std::size_t logged = 0;
   {
-    std::vector<std::string> extra = {"--interval", "10m"};
-    extra.insert(extra.end(), slow.begin(), slow.end());
-    Daemon daemon(api, dir, extra);
-    std::this_thread::sleep_for(1500ms);  // about a third of the uploads
+    Daemon daemon(api, dir, slow);
+    // Signalled once the emulator has logged the first upload.
+    REQUIRE(eventually([&] { return uploads(api.requests()) > 0; }));
     const auto stopping = std::chrono::steady_clock::now();
     CHECK(daemon.stop() == 0);
     CHECK(std::chrono::steady_clock::now() - stopping < 5s);
+    // The signal came mid-apply: some documents went up, and the daemon stopped before the rest.
+    const std::vector<LoggedRequest> made = api.requests();
+    logged = made.size();
+    MESSAGE("documents uploaded before the daemon stopped: " << uploads(made));
+    CHECK(uploads(made) > 0);
+    CHECK(uploads(made) < k_documents);
   }
-  // While a daemon writes, another writer waits for it or says who holds the lock.
-  std::vector<std::string> extra = {"--interval", "10m"};
-  extra.insert(extra.end(), slow.begin(), slow.end());
-  Daemon daemon(api, dir, extra);
-  std::this_thread::sleep_for(500ms);
+  // While a daemon writes, another writer waits for it or says who holds the lock. The daemon
+  // holds it from before its first request.
+  Daemon daemon(api, dir, slow);
+  REQUIRE(eventually([&] { return api.requests().size() > logged; }));
   const ProcessResult refused =
       run({binary("cfsync"), "apply", "-c", (dir.path() / "repo").string(), "--api-url", api.url(),
            "--state-dir", (dir.path() / "state").string()},
@@ -268,6 +301,7 @@ TEST_CASE("run: SIGTERM in the middle of an apply exits 0, and the next run conv
   CHECK(daemon.stop() == 0);
 }
 
+// At the default debounce (2 s): the one test that runs the daemon without shortened waits.
 TEST_CASE("run: a checkout swapped by a symlink flip (git-sync) is seen") {
   TempDir dir;
   Api api;
@@ -293,16 +327,21 @@ TEST_CASE("run: its own writes to a state directory inside the checkout are not 
   // No --state-dir: .cfsync-state/ beside the configuration, in the watched directory.
   BackgroundProcess daemon(
       {binary("cfsync"), "run", "-c", (dir.path() / "repo").string(), "--api-url", api.url(),
-       "--listen", "127.0.0.1:" + std::to_string(port), "--interval", "10m"},
+       "--listen", "127.0.0.1:" + std::to_string(port), "--interval", "10m", "--debounce", "100ms"},
       {{"CLOUDFLARE_API_TOKEN", k_token}});
   REQUIRE(eventually([&] { return live_ocr(api.port()); }));
   REQUIRE(eventually([&] { return accepts_connections(port); }));
   const std::string runs = "cfsync_reconcile_runs_total{result=\"success\"}";
   const TempDir scratch;  // for the metrics parser: not beside the watched checkout
-  REQUIRE(eventually([&] { return sample(metrics(port, scratch), runs) == 1; }));
+  auto passes = [&] { return sample(metrics(port, scratch), runs); };
+  REQUIRE(eventually([&] { return passes() == 1; }));
   REQUIRE(std::filesystem::exists(dir.path() / "repo" / ".cfsync-state" / "cfsync.lock"));
-  std::this_thread::sleep_for(4s);  // twice the debounce
-  CHECK(sample(metrics(port, scratch), runs) == 1);
+  wait_past_debounce();
+  CHECK(passes() == 1);
+  // It was watching all along: an edit beside the state directory is a pass.
+  dir.write("repo/cfsync.yaml", settings_yaml(false));
+  CHECK(eventually([&] { return !live_ocr(api.port()); }));
+  CHECK(eventually([&] { return passes() == 2; }));
   CHECK(daemon.stop() == 0);
 }
 
@@ -316,7 +355,7 @@ TEST_CASE("run: only what the configuration reads wakes it, not its own log besi
   BackgroundProcess daemon(
       {"/bin/sh", "-c",
        "cd \"$1\" && exec \"$0\" run -c . --api-url \"$2\" --listen \"$3\" "
-       "--interval 10m --log-level info 2>> cfsync.log",
+       "--interval 10m --debounce 100ms --log-level info 2>> cfsync.log",
        binary("cfsync"), repo.string(), api.url(), "127.0.0.1:" + std::to_string(port)},
       {{"CLOUDFLARE_API_TOKEN", k_token}});
   REQUIRE(eventually([&] { return accepts_connections(port); }));
@@ -325,18 +364,19 @@ TEST_CASE("run: only what the configuration reads wakes it, not its own log besi
   auto passes = [&] { return sample(metrics(port, scratch), runs); };
   REQUIRE(eventually([&] { return passes() == 1; }));
 
-  // One edit: applied, and then at most one more pass in the next 20 s (none is expected).
+  // One edit: applied, and then at most one more pass in the next ten debounces (none is
+  // expected): a pass whose log lines counted as a change would start pass after pass.
   dir.write("repo/cfsync.yaml", settings_yaml(false));
   REQUIRE(eventually([&] { return !live_ocr(api.port()); }, 10s));
   REQUIRE(eventually([&] { return passes() == 2; }));
-  std::this_thread::sleep_for(20s);
+  wait_past_debounce(10);
   const double after_edit = passes();
-  MESSAGE("passes in the 20 s after one edit: " << after_edit - 2);
+  MESSAGE("passes in the ten debounces after one edit: " << after_edit - 2);
   CHECK(after_edit <= 3);
 
   // A file the configuration does not read: nothing.
   dir.write("repo/notes.txt", "remember the milk\n");
-  std::this_thread::sleep_for(4s);  // twice the debounce
+  wait_past_debounce();
   CHECK(passes() == after_edit);
 
   // A new YAML file is merged into the configuration: a pass.
@@ -359,7 +399,7 @@ TEST_CASE("run: a file read that keeps changing to no effect is limited, and nam
   BackgroundProcess daemon(
       {"/bin/sh", "-c",
        "exec \"$0\" run -c \"$1\" --api-url \"$2\" --listen \"$3\" --interval 10m "
-       "--state-dir \"$4\" 2>> \"$5\"",
+       "--debounce 100ms --state-dir \"$4\" 2>> \"$5\"",
        binary("cfsync"), repo.string(), api.url(), "127.0.0.1:" + std::to_string(port),
        (dir.path() / "state").string(), log},
       {{"CLOUDFLARE_API_TOKEN", k_token}});
@@ -368,21 +408,31 @@ TEST_CASE("run: a file read that keeps changing to no effect is limited, and nam
   const std::string runs = "cfsync_reconcile_runs_total{result=\"success\"}";
   auto passes = [&] { return sample(metrics(port, scratch), runs); };
   REQUIRE(eventually([&] { return passes() == 1; }));
-  // Something rewrites the key file, unchanged, every 3 s (past the 2 s debounce): 7 times.
+  const std::string warning =
+      "found nothing to apply, and " + (repo / "keys" / "k.pub").string() + " keeps changing";
+  auto warned = [&] {
+    std::ifstream in(log);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str().find(warning) != std::string::npos;
+  };
+  // Something rewrites the key file, unchanged, 7 times, each time once the last has settled.
   for (int i = 0; i < 7; ++i) {
     dir.write("repo/keys/k.pub", key);
-    std::this_thread::sleep_for(3s);
+    if (i < 3) {  // three in a row run at once
+      REQUIRE(eventually([&] { return passes() >= 2 + i; }));
+    } else if (i == 3) {  // then the daemon says it limits them
+      CHECK(eventually(warned));
+    } else {
+      wait_past_debounce();
+    }
   }
   const double change_passes = passes() - 1;
   MESSAGE("passes for 7 changes that changed nothing: " << change_passes);
-  CHECK(change_passes >= 3);  // three in a row run at once
+  CHECK(change_passes >= 3);
   CHECK(change_passes <= 4);  // then at most one a minute
   CHECK(daemon.stop() == 0);
-  std::ifstream in(log);
-  std::ostringstream text;
-  text << in.rdbuf();
-  CHECK(text.str().find("found nothing to apply, and " + (repo / "keys" / "k.pub").string() +
-                        " keeps changing") != std::string::npos);
+  CHECK(warned());
 }
 
 TEST_CASE("run --once reconciles once and exits") {

@@ -262,9 +262,10 @@ TEST_CASE("run: a pass that cannot take the lock says so at error, and /readyz i
   workspace.config(config_yaml(1, 0));
   HeldLock held(workspace.lock_dir());
   const int port = free_port();
-  BackgroundProcess running(
-      workspace.argv({"run", "--interval", "1h", "--listen", "127.0.0.1:" + std::to_string(port)}),
-      workspace.env(), true);
+  // The first retry after 200 ms instead of 5 s (a hidden option): the test waits for it.
+  BackgroundProcess running(workspace.argv({"run", "--interval", "1h", "--first-retry", "200ms",
+                                            "--listen", "127.0.0.1:" + std::to_string(port)}),
+                            workspace.env(), true);
   std::string line;
   while (line.find("is writing to account") == std::string::npos) line = running.read_line(20s);
   CHECK(line.starts_with("error: "));

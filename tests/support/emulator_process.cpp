@@ -24,8 +24,10 @@ EmulatorProcess::EmulatorProcess(const std::vector<std::string>& extra) {
   m_port = std::stoi(line.substr(prefix.size()));
 }
 
-std::vector<LoggedRequest> EmulatorProcess::requests() const {
-  const HttpReply reply = http_request(m_port, "GET", "/__emulator/requests");
+std::vector<LoggedRequest> EmulatorProcess::requests() const { return logged_requests(m_port); }
+
+std::vector<LoggedRequest> logged_requests(int port) {
+  const HttpReply reply = http_request(port, "GET", "/__emulator/requests");
   simdjson::dom::parser parser;
   std::vector<LoggedRequest> out;
   for (simdjson::dom::element entry : parser.parse(reply.body)["requests"].get_array()) {

@@ -40,6 +40,10 @@ class EmulatorProcess {
   int m_port = 0;
 };
 
+// The request log of the emulator on 127.0.0.1:`port` (GET /__emulator/requests), also for one
+// not started through EmulatorProcess.
+[[nodiscard]] std::vector<LoggedRequest> logged_requests(int port);
+
 // Requests that change state: anything but GET.
 [[nodiscard]] std::vector<LoggedRequest> writes(const std::vector<LoggedRequest>& requests);
 
