@@ -37,7 +37,8 @@ enum class Verdict {
 [[nodiscard]] Verdict judge(const Result<HttpResponse>& outcome, bool idempotent);
 
 // Exponential backoff with full jitter: uniform in [0, min(cap, base × 2^retry)), where `retry`
-// counts from 0 and `unit` is a uniform random number in [0, 1).
+// counts from 0 and `unit` is a uniform random number in [0, 1]; 1 gives the ceiling itself (no
+// jitter, as the daemon's retry of a failed pass wants).
 [[nodiscard]] std::chrono::milliseconds backoff(const RetryPolicy& policy, int retry, double unit);
 
 // How long the API asked to wait: `retry-after-ms` (milliseconds), else `retry-after` (seconds,

@@ -276,7 +276,7 @@ class PlanOrApply {
     if (m_apply && m_options.plan_file) {
       CFSYNC_TRY(m_saved, read_saved_plan(*m_options.plan_file));
     }
-    m_desired_sha256 = desired_digest(m_config);
+    CFSYNC_TRY(m_desired_sha256, desired_digest(m_config));
     m_drift = last_applied(m_state_dir, m_desired.account_id) == m_desired_sha256;
     auto pass = reconcile_pass(
         m_desired, m_state_dir, *client, m_options, m_drift,

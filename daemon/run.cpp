@@ -219,13 +219,16 @@ void Daemon::watch_again() {
 
 std::variant<Enforced, Outcome> Daemon::load() {
   auto loaded = load_config(m_options, m_environment);
+  // A file that was read to load the configuration and cannot be read again to digest it.
+  Result<std::string> print = loaded ? desired_digest(*loaded) : Result<std::string>(std::string());
+  if (!print) loaded = print.error();
   Enforced enforced;
   {
     std::lock_guard lock(m_mutex);
     if (loaded) {
       m_config_error.clear();
       m_last_good = *loaded;
-      m_last_good_print = desired_digest(*loaded);
+      m_last_good_print = std::move(*print);
       enforced.config = std::move(*loaded);
     } else {
       enforced.config_error = true;

@@ -31,7 +31,7 @@ std::string below_root(const std::filesystem::path& file, const std::filesystem:
 
 }  // namespace
 
-std::string desired_digest(const config::Config& config) {
+Result<std::string> desired_digest(const config::Config& config) {
   // By content, not modification time: a fresh checkout of the same commit (a CI job) must give
   // the same digest. Dataset files count by the digest the scan made; documents by path and size
   // (hashing every document on every plan would cost what the digest cache saves).
@@ -47,11 +47,10 @@ std::string desired_digest(const config::Config& config) {
     digest.update(dataset.name + "\n" + dataset.file->sha256 + "\n");
   }
   for (const std::filesystem::path& file : config.files) {
-    if (datasets.contains(file)) continue;
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream content;
-    content << in.rdbuf();
-    digest.update(below_root(file, root) + "\n" + sha256_hex(content.str()) + "\n");
+    // A documents directory counts by the documents in it, below.
+    if (datasets.contains(file) || std::filesystem::is_directory(file)) continue;
+    CFSYNC_TRY(const std::string content, read_file(file));
+    digest.update(below_root(file, root) + "\n" + sha256_hex(content) + "\n");
   }
   for (const DesiredInstance& instance : config.desired.ai_search_instances) {
     for (const DesiredDocument& document : instance.documents) {

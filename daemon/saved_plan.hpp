@@ -26,7 +26,8 @@ struct SavedPlan {
 
 // SHA-256 (hex) of what a configuration is made of: each file it read (YAML and referenced) by
 // path below the root and content, each dataset's content digest, each document's path and size.
-[[nodiscard]] std::string desired_digest(const config::Config& config);
+// Fails when a file of it cannot be read again.
+[[nodiscard]] Result<std::string> desired_digest(const config::Config& config);
 
 // Written atomically; the plan in it shows sensitive values masked, as `plan --output json` does.
 [[nodiscard]] Result<void> write_saved_plan(const std::filesystem::path& file,
