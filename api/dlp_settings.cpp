@@ -2,6 +2,7 @@
 
 #include "api/json_read.hpp"
 #include "api/json_write.hpp"
+#include "reconcile/settings_fields.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -23,14 +24,21 @@ HttpRequest read_settings_request(std::string_view account_id) {
 
 HttpRequest patch_settings_request(std::string_view account_id, const DesiredDlpSettings& patch) {
   boost::json::object body;
-  if (patch.ai_context_analysis) body["ai_context_analysis"] = *patch.ai_context_analysis;
-  if (patch.ocr) body["ocr"] = *patch.ocr;
-  if (patch.masking_level || patch.public_key) {
-    boost::json::object& logging = body["payload_logging"].emplace_object();
-    if (patch.masking_level) logging["masking_level"] = to_string(*patch.masking_level);
-    // "" disables payload logging; null would mean "unchanged" to PATCH.
-    if (patch.public_key) logging["public_key"] = patch.public_key->reveal();
-  }
+  reconcile::for_each_settings_field([&](const auto& field) {
+    const auto& value = patch.*field.desired;
+    if (!value) return;
+    // "payload_logging.public_key" is a member of the object "payload_logging".
+    boost::json::object* into = &body;
+    std::string_view path = field.path;
+    for (std::size_t dot = path.find('.'); dot != std::string_view::npos; dot = path.find('.')) {
+      boost::json::value& inner = (*into)[path.substr(0, dot)];
+      if (!inner.is_object()) inner.emplace_object();
+      into = &inner.as_object();
+      path.remove_prefix(dot + 1);
+    }
+    // A public key of "" disables payload logging; null would mean "unchanged" to PATCH.
+    std::visit([&](const auto& sent) { (*into)[path] = sent; }, reconcile::sent_setting(*value));
+  });
   // Every field carries an absolute value: sending it twice changes nothing more.
   return json_request(Method::patch, settings_path(account_id), body, true);
 }

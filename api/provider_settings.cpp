@@ -2,6 +2,7 @@
 #include "api/dlp_settings.hpp"
 #include "api/provider_family.hpp"
 #include "reconcile/planner.hpp"
+#include "reconcile/settings_fields.hpp"
 
 #include <fmt/ranges.h>
 
@@ -12,10 +13,9 @@ namespace {
 // Names the fields of a settings patch, for messages.
 std::string field_names(const DesiredDlpSettings& patch) {
   std::vector<std::string_view> names;
-  if (patch.ai_context_analysis) names.emplace_back("ai_context_analysis");
-  if (patch.ocr) names.emplace_back("ocr");
-  if (patch.masking_level) names.emplace_back("payload_logging.masking_level");
-  if (patch.public_key) names.emplace_back("payload_logging.public_key");
+  reconcile::for_each_settings_field([&](const auto& field) {
+    if (patch.*field.desired) names.push_back(field.path);
+  });
   return fmt::format("{}", fmt::join(names, ", "));
 }
 

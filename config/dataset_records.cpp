@@ -71,7 +71,6 @@ void DatasetRecordStore::erase(const std::string& dataset_id) {
 
 void DatasetRecordStore::note_applied(const Change& change, const std::string& dataset_id,
                                       std::optional<std::int64_t> version, bool succeeded) {
-  if (change.kind != ResourceKind::dlp_dataset) return;
   if (std::holds_alternative<DeleteDataset>(change.payload)) {
     if (succeeded) erase(change.id);
     return;

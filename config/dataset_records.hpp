@@ -25,10 +25,11 @@ class DatasetRecordStore {
   void set_case_sensitive(const std::string& dataset_id, bool case_sensitive);
   void erase(const std::string& dataset_id);
 
-  // Notes what an applied dataset change sent: `dataset_id` is the dataset it wrote to (a
-  // create's new one), `version` the version its content went into once every byte was accepted,
-  // `succeeded` whether the whole change was. A create's case sensitivity went with the create
-  // itself, so it counts once the dataset exists, even when its upload failed.
+  // Notes what an applied dataset change sent (pass_datasets.cpp passes no other): `dataset_id`
+  // is the dataset it wrote to (a create's new one), `version` the version its content went into
+  // once every byte was accepted, `succeeded` whether the whole change was. A create's case
+  // sensitivity went with the create itself, so it counts once the dataset exists, even when its
+  // upload failed.
   void note_applied(const Change& change, const std::string& dataset_id,
                     std::optional<std::int64_t> version, bool succeeded);
 

@@ -1,6 +1,7 @@
 #include "reconcile/planner.hpp"
 
 #include "reconcile/family.hpp"
+#include "reconcile/settings_fields.hpp"
 
 #include <algorithm>
 #include <string>
@@ -10,35 +11,17 @@ namespace cfsync::reconcile {
 
 namespace {
 
-FieldValue shown(MaskingLevel level) { return std::string(to_string(level)); }
-
-// Whether a secret is set is shown, as a digest; its value never is.
-FieldValue masked(const Sensitive& value) {
-  if (value.empty()) return std::monostate{};
-  return Masked{value};
-}
-
 void plan_dlp_settings(const DesiredDlpSettings& desired, const LiveDlpSettings& live, Plan& out) {
   DesiredDlpSettings patch = settings_patch(desired, live);
   if (patch == DesiredDlpSettings{}) return;
-
-  Change change;
-  change.kind = ResourceKind::dlp_settings;
-  change.name = "dlp settings";
-  change.action = Action::update;
-  if (patch.ai_context_analysis) {
-    change.fields.push_back(
-        {"ai_context_analysis", live.ai_context_analysis, *patch.ai_context_analysis});
-  }
-  if (patch.ocr) change.fields.push_back({"ocr", live.ocr, *patch.ocr});
-  if (patch.masking_level) {
-    change.fields.push_back(
-        {"payload_logging.masking_level", shown(live.masking_level), shown(*patch.masking_level)});
-  }
-  if (patch.public_key) {
-    change.fields.push_back(
-        {"payload_logging.public_key", masked(live.public_key), masked(*patch.public_key)});
-  }
+  Change change{
+      .kind = ResourceKind::dlp_settings, .name = "dlp settings", .action = Action::update};
+  for_each_settings_field([&](const auto& field) {
+    if (const auto& value = patch.*field.desired) {
+      change.fields.push_back(
+          {std::string(field.path), shown_setting(live.*field.live), shown_setting(*value)});
+    }
+  });
   change.payload = std::move(patch);
   out.changes.push_back(std::move(change));
 }
@@ -47,17 +30,10 @@ void plan_dlp_settings(const DesiredDlpSettings& desired, const LiveDlpSettings&
 
 DesiredDlpSettings settings_patch(const DesiredDlpSettings& desired, const LiveDlpSettings& live) {
   DesiredDlpSettings patch;
-  if (desired.ai_context_analysis && *desired.ai_context_analysis != live.ai_context_analysis) {
-    patch.ai_context_analysis = desired.ai_context_analysis;
-  }
-  if (desired.ocr && *desired.ocr != live.ocr) patch.ocr = desired.ocr;
-  if (desired.masking_level && *desired.masking_level != live.masking_level) {
-    patch.masking_level = desired.masking_level;
-  }
-  // Both sides use "empty" for disabled, so "" declared and null live are equal.
-  if (desired.public_key && *desired.public_key != live.public_key) {
-    patch.public_key = desired.public_key;
-  }
+  for_each_settings_field([&](const auto& field) {
+    const auto& value = desired.*field.desired;
+    if (value && *value != live.*field.live) patch.*field.desired = value;
+  });
   return patch;
 }
 
