@@ -295,6 +295,9 @@ Result<IndexingReport> AiSearchProvider::wait_for_indexing(const Plan& plan,
 
 }  // namespace
 
+// Listed in provider_families.cpp.
+std::unique_ptr<FamilyProvider> make_ai_search_provider(ProviderContext& context);
+
 std::unique_ptr<FamilyProvider> make_ai_search_provider(ProviderContext& context) {
   return std::make_unique<AiSearchProvider>(context);
 }

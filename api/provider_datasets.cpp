@@ -282,6 +282,9 @@ Result<ProcessingReport> DatasetsProvider::wait_for_processing(const Plan& plan,
   return processing;
 }
 
+// Listed in provider_families.cpp.
+std::unique_ptr<FamilyProvider> make_dlp_datasets_provider(ProviderContext& context);
+
 std::unique_ptr<FamilyProvider> make_dlp_datasets_provider(ProviderContext& context) {
   return std::make_unique<DatasetsProvider>(context);
 }

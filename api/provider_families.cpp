@@ -3,6 +3,12 @@
 
 namespace cfsync::api {
 
+// Each defined in its provider_<family>.cpp.
+std::unique_ptr<FamilyProvider> make_dlp_settings_provider(ProviderContext& context);
+std::unique_ptr<FamilyProvider> make_dlp_profiles_provider(ProviderContext& context);
+std::unique_ptr<FamilyProvider> make_dlp_datasets_provider(ProviderContext& context);
+std::unique_ptr<FamilyProvider> make_ai_search_provider(ProviderContext& context);
+
 std::span<const FamilyProviderEntry> family_providers() {
   static constexpr FamilyProviderEntry k_all[] = {
       {"dlp_settings", make_dlp_settings_provider},

@@ -92,11 +92,6 @@ struct FamilyProviderEntry {
 // The part of each family: provider_families.cpp.
 [[nodiscard]] std::span<const FamilyProviderEntry> family_providers();
 
-[[nodiscard]] std::unique_ptr<FamilyProvider> make_dlp_settings_provider(ProviderContext& context);
-[[nodiscard]] std::unique_ptr<FamilyProvider> make_dlp_profiles_provider(ProviderContext& context);
-[[nodiscard]] std::unique_ptr<FamilyProvider> make_dlp_datasets_provider(ProviderContext& context);
-[[nodiscard]] std::unique_ptr<FamilyProvider> make_ai_search_provider(ProviderContext& context);
-
 // "profile / entry" for entries and items, else the name: for logs and reports.
 [[nodiscard]] std::string subject(const Change& change);
 // What a refused request means for the person running cfsync (401, 403: the token's rights).

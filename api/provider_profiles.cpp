@@ -192,6 +192,9 @@ Result<void> ProfilesProvider::apply(const TogglePredefinedEntry& toggle,
 
 }  // namespace
 
+// Listed in provider_families.cpp.
+std::unique_ptr<FamilyProvider> make_dlp_profiles_provider(ProviderContext& context);
+
 std::unique_ptr<FamilyProvider> make_dlp_profiles_provider(ProviderContext& context) {
   return std::make_unique<ProfilesProvider>(context);
 }

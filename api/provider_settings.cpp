@@ -53,6 +53,9 @@ class SettingsProvider final : public FamilyProvider {
 
 }  // namespace
 
+// Listed in provider_families.cpp.
+std::unique_ptr<FamilyProvider> make_dlp_settings_provider(ProviderContext& context);
+
 std::unique_ptr<FamilyProvider> make_dlp_settings_provider(ProviderContext& context) {
   return std::make_unique<SettingsProvider>(context);
 }

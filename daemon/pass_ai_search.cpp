@@ -90,6 +90,10 @@ class AiSearchPass final : public PassFamily {
 
 }  // namespace
 
+// Listed in pass_families.cpp.
+std::unique_ptr<PassFamily> make_ai_search_pass(const std::filesystem::path& state_dir,
+                                                spdlog::logger& log);
+
 std::unique_ptr<PassFamily> make_ai_search_pass(const std::filesystem::path& state_dir,
                                                 spdlog::logger& log) {
   return std::make_unique<AiSearchPass>(state_dir, log);

@@ -57,6 +57,10 @@ class DatasetsPass final : public PassFamily {
 
 }  // namespace
 
+// Listed in pass_families.cpp.
+std::unique_ptr<PassFamily> make_dlp_datasets_pass(const std::filesystem::path& state_dir,
+                                                   spdlog::logger& /*log*/);
+
 std::unique_ptr<PassFamily> make_dlp_datasets_pass(const std::filesystem::path& state_dir,
                                                    spdlog::logger& /*log*/) {
   return std::make_unique<DatasetsPass>(state_dir);

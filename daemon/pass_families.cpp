@@ -8,6 +8,14 @@
 
 namespace cfsync::daemon {
 
+// Each defined in its pass_<family>.cpp.
+std::unique_ptr<PassFamily> make_dlp_profiles_pass(const std::filesystem::path& state_dir,
+                                                   spdlog::logger& log);
+std::unique_ptr<PassFamily> make_dlp_datasets_pass(const std::filesystem::path& state_dir,
+                                                   spdlog::logger& log);
+std::unique_ptr<PassFamily> make_ai_search_pass(const std::filesystem::path& state_dir,
+                                                spdlog::logger& log);
+
 namespace {
 
 constexpr PassFamilyEntry k_families[] = {

@@ -67,13 +67,6 @@ struct PassFamilyEntry {
 [[nodiscard]] std::vector<std::pair<std::string_view, std::unique_ptr<PassFamily>>>
 make_pass_families(const std::filesystem::path& state_dir, spdlog::logger& log);
 
-[[nodiscard]] std::unique_ptr<PassFamily> make_dlp_profiles_pass(
-    const std::filesystem::path& state_dir, spdlog::logger& log);
-[[nodiscard]] std::unique_ptr<PassFamily> make_dlp_datasets_pass(
-    const std::filesystem::path& state_dir, spdlog::logger& log);
-[[nodiscard]] std::unique_ptr<PassFamily> make_ai_search_pass(
-    const std::filesystem::path& state_dir, spdlog::logger& log);
-
 // The records could not be written before the apply: refused, before any write.
 [[nodiscard]] Error state_refusal(const Error& cause);
 

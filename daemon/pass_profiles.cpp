@@ -16,6 +16,10 @@ class ProfilesPass final : public PassFamily {
 
 }  // namespace
 
+// Listed in pass_families.cpp.
+std::unique_ptr<PassFamily> make_dlp_profiles_pass(const std::filesystem::path& /*state_dir*/,
+                                                   spdlog::logger& /*log*/);
+
 std::unique_ptr<PassFamily> make_dlp_profiles_pass(const std::filesystem::path& /*state_dir*/,
                                                    spdlog::logger& /*log*/) {
   return std::make_unique<ProfilesPass>();

@@ -259,11 +259,11 @@ void declared(const DesiredState& desired, std::vector<std::string>& parts) {
 
 }  // namespace
 
-constexpr Family k_ai_search_family{.name = "ai_search",
-                                    .track = 1,
-                                    .kinds = k_kinds,
-                                    .plan_steps = k_steps,
-                                    .place = place,
-                                    .declared = declared};
+extern constexpr Family k_ai_search_family{.name = "ai_search",
+                                           .track = 1,
+                                           .kinds = k_kinds,
+                                           .plan_steps = k_steps,
+                                           .place = place,
+                                           .declared = declared};
 
 }  // namespace cfsync::reconcile

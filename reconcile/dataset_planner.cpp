@@ -391,11 +391,11 @@ void declared(const DesiredState& desired, std::vector<std::string>& parts) {
 
 }  // namespace
 
-constexpr Family k_dlp_datasets_family{.name = "dlp_datasets",
-                                       .track = 0,
-                                       .kinds = k_kinds,
-                                       .plan_steps = k_steps,
-                                       .place = place,
-                                       .declared = declared};
+extern constexpr Family k_dlp_datasets_family{.name = "dlp_datasets",
+                                              .track = 0,
+                                              .kinds = k_kinds,
+                                              .plan_steps = k_steps,
+                                              .place = place,
+                                              .declared = declared};
 
 }  // namespace cfsync::reconcile

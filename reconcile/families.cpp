@@ -5,6 +5,12 @@
 
 namespace cfsync::reconcile {
 
+// Each defined beside its planner.
+extern const Family k_dlp_settings_family;
+extern const Family k_dlp_profiles_family;
+extern const Family k_dlp_datasets_family;
+extern const Family k_ai_search_family;
+
 std::span<const Family* const> families() {
   static constexpr const Family* k_all[] = {
       &k_dlp_settings_family,

@@ -79,10 +79,4 @@ struct Family {
 [[nodiscard]] std::string described(const Change& change,
                                     std::string (*quote)(std::string_view text));
 
-// The family records, each defined beside its planner.
-extern const Family k_dlp_settings_family;
-extern const Family k_dlp_profiles_family;
-extern const Family k_dlp_datasets_family;
-extern const Family k_ai_search_family;
-
 }  // namespace cfsync::reconcile

@@ -62,12 +62,12 @@ void declared(const DesiredState& desired, std::vector<std::string>& parts) {
 
 }  // namespace
 
-constexpr Family k_dlp_settings_family{.name = "dlp_settings",
-                                       .track = 0,
-                                       .kinds = k_kinds,
-                                       .plan_steps = k_steps,
-                                       .place = place,
-                                       .declared = declared};
+extern constexpr Family k_dlp_settings_family{.name = "dlp_settings",
+                                              .track = 0,
+                                              .kinds = k_kinds,
+                                              .plan_steps = k_steps,
+                                              .place = place,
+                                              .declared = declared};
 
 Result<Plan> plan(const DesiredState& desired, const LiveState& live) {
   // Every family's steps, in the order their changes may run: track, then stage.

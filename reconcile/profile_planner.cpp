@@ -707,11 +707,11 @@ void declared(const DesiredState& desired, std::vector<std::string>& parts) {
 
 }  // namespace
 
-constexpr Family k_dlp_profiles_family{.name = "dlp_profiles",
-                                       .track = 0,
-                                       .kinds = k_kinds,
-                                       .plan_steps = k_steps,
-                                       .place = place,
-                                       .declared = declared};
+extern constexpr Family k_dlp_profiles_family{.name = "dlp_profiles",
+                                              .track = 0,
+                                              .kinds = k_kinds,
+                                              .plan_steps = k_steps,
+                                              .place = place,
+                                              .declared = declared};
 
 }  // namespace cfsync::reconcile
