@@ -2,7 +2,6 @@
 // declared directories. Every limit the API enforces is checked here, before any request.
 #include "config/document.hpp"
 #include "config/glob.hpp"
-#include "config/keys.hpp"
 
 #include <simdjson.h>
 
@@ -18,6 +17,12 @@ namespace cfsync::config {
 namespace fs = std::filesystem;
 
 namespace {
+
+constexpr std::array<std::string_view, 1> k_ai_search_keys = {"instances"};
+constexpr std::array<std::string_view, 4> k_instance_keys = {"namespace", "id", "documents",
+                                                             "prune"};
+constexpr std::array<std::string_view, 4> k_documents_keys = {"dir", "include", "exclude",
+                                                              "metadata"};
 
 constexpr std::size_t k_max_key_characters = 128;  // "Filename must not exceed 128 characters."
 constexpr std::uint64_t k_max_file_bytes = 4ull << 20;  // the upload limit (API.md §7.3)
@@ -203,7 +208,7 @@ struct Declaration {
 // One `documents:` entry: its files, filtered and checked against the API's limits.
 bool read_documents(const yaml::Node& item, const std::string& path, Reader& reader, Merge& merge,
                     std::vector<DesiredDocument>& out, std::map<std::string, Declaration>& keys) {
-  if (!reader.mapping(item, path, keys::documents) || item.is_null()) {
+  if (!reader.mapping(item, path, k_documents_keys) || item.is_null()) {
     if (item.is_null()) reader.error(item, path + ": expected a mapping with dir");
     return false;
   }
@@ -289,7 +294,7 @@ bool read_documents(const yaml::Node& item, const std::string& path, Reader& rea
 
 std::optional<DesiredInstance> read_instance(const yaml::Node& item, const std::string& path,
                                              Reader& reader, Merge& merge) {
-  if (!reader.mapping(item, path, keys::instance) || item.is_null()) {
+  if (!reader.mapping(item, path, k_instance_keys) || item.is_null()) {
     if (item.is_null()) reader.error(item, path + ": expected a mapping with an id");
     return std::nullopt;
   }
@@ -343,11 +348,9 @@ std::optional<DesiredInstance> read_instance(const yaml::Node& item, const std::
   return instance;
 }
 
-}  // namespace
-
 void read_ai_search(const yaml::Node& /*key*/, const yaml::Node& node, Reader& reader,
                     Merge& merge) {
-  if (!reader.mapping(node, "ai_search", keys::ai_search) || node.is_null()) return;
+  if (!reader.mapping(node, "ai_search", k_ai_search_keys) || node.is_null()) return;
   const yaml::Node instances = node["instances"];
   if (!instances || !reader.sequence(instances, "ai_search.instances")) return;
   for (std::size_t i = 0; i < instances.size(); ++i) {
@@ -373,5 +376,20 @@ void read_ai_search(const yaml::Node& /*key*/, const yaml::Node& node, Reader& r
     merge.desired.ai_search_instances.push_back(std::move(*instance));
   }
 }
+
+constexpr KeyTable k_ai_search_tables[] = {
+    {"/properties/ai_search", k_ai_search_keys},
+    {"/$defs/instance", k_instance_keys},
+    {"/$defs/instance/properties/documents/items", k_documents_keys},
+};
+
+constexpr Section k_sections[] = {{"", "ai_search", read_ai_search, k_ai_search_tables}};
+
+}  // namespace
+
+// Listed in load.cpp.
+std::span<const Section> ai_search_sections();
+
+std::span<const Section> ai_search_sections() { return k_sections; }
 
 }  // namespace cfsync::config

@@ -2,7 +2,6 @@
 // loaded, so that a malformed file stops the run before any request.
 #include "config/dataset_scan.hpp"
 #include "config/document.hpp"
-#include "config/keys.hpp"
 
 #include <array>
 
@@ -11,6 +10,9 @@ namespace cfsync::config {
 namespace fs = std::filesystem;
 
 namespace {
+
+constexpr std::array<std::string_view, 6> k_dataset_keys = {"name", "description",    "kind",
+                                                            "file", "case_sensitive", "secret"};
 
 constexpr std::array<std::string_view, 2> k_kind_names = {"word_list", "edm"};
 
@@ -37,7 +39,7 @@ std::optional<DatasetFile> read_file(const yaml::Node& node, const std::string& 
 
 std::optional<DesiredDataset> read_dataset(const yaml::Node& item, const std::string& path,
                                            Reader& reader, Merge& merge) {
-  if (!reader.mapping(item, path, keys::dataset) || item.is_null()) {
+  if (!reader.mapping(item, path, k_dataset_keys) || item.is_null()) {
     if (item.is_null()) reader.error(item, path + ": expected a mapping with a name");
     return std::nullopt;
   }
@@ -108,8 +110,6 @@ std::optional<DesiredDataset> read_dataset(const yaml::Node& item, const std::st
   return dataset;
 }
 
-}  // namespace
-
 void read_dlp_datasets(const yaml::Node& /*key*/, const yaml::Node& node, Reader& reader,
                        Merge& merge) {
   constexpr std::string_view path = "dlp.datasets";
@@ -132,5 +132,16 @@ void read_dlp_datasets(const yaml::Node& /*key*/, const yaml::Node& node, Reader
     if (dataset) merge.desired.datasets.push_back(std::move(*dataset));
   }
 }
+
+constexpr KeyTable k_dataset_tables[] = {{"/$defs/dataset", k_dataset_keys}};
+
+constexpr Section k_sections[] = {{"dlp", "datasets", read_dlp_datasets, k_dataset_tables}};
+
+}  // namespace
+
+// Listed in load.cpp.
+std::span<const Section> dlp_datasets_sections();
+
+std::span<const Section> dlp_datasets_sections() { return k_sections; }
 
 }  // namespace cfsync::config

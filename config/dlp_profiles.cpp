@@ -1,6 +1,5 @@
 // dlp.profiles (custom profiles and their entries) and dlp.predefined_profiles.
 #include "config/document.hpp"
-#include "config/keys.hpp"
 #include "config/regex_check.hpp"
 
 #include <array>
@@ -9,6 +8,30 @@
 namespace cfsync::config {
 
 namespace {
+
+constexpr std::array<std::string_view, 11> k_profile_keys = {"name",
+                                                             "description",
+                                                             "allowed_match_count",
+                                                             "confidence_threshold",
+                                                             "ocr_enabled",
+                                                             "ai_context_enabled",
+                                                             "entries",
+                                                             "shared_entries",
+                                                             "data_classes",
+                                                             "data_tags",
+                                                             "sensitivity_levels"};
+constexpr std::array<std::string_view, 5> k_entry_keys = {"name", "regex", "words", "enabled",
+                                                          "description"};
+constexpr std::array<std::string_view, 2> k_shared_entry_keys = {"entry_id", "enabled"};
+constexpr std::array<std::string_view, 2> k_level_keys = {"group_id", "level_id"};
+constexpr std::array<std::string_view, 7> k_predefined_keys = {"name",
+                                                               "id",
+                                                               "allowed_match_count",
+                                                               "confidence_threshold",
+                                                               "ocr_enabled",
+                                                               "ai_context_enabled",
+                                                               "entries"};
+constexpr std::array<std::string_view, 2> k_toggle_keys = {"name", "enabled"};
 
 constexpr int k_max_match_count = 1000;
 
@@ -81,7 +104,7 @@ std::optional<WordList> read_words(const yaml::Node& node, std::string_view path
 
 std::optional<DesiredEntry> read_entry(const yaml::Node& item, const std::string& path,
                                        Reader& reader) {
-  if (!reader.mapping(item, path, keys::entry) || item.is_null()) {
+  if (!reader.mapping(item, path, k_entry_keys) || item.is_null()) {
     if (item.is_null()) reader.error(item, path + ": expected a mapping with name and regex");
     return std::nullopt;
   }
@@ -153,7 +176,7 @@ std::optional<std::vector<SharedEntry>> read_shared_entries(const yaml::Node& no
   for (std::size_t i = 0; i < node.size(); ++i) {
     const yaml::Node item = node[i];
     const std::string item_at = path + "[" + std::to_string(i) + "]";
-    if (!reader.mapping(item, item_at, keys::shared_entry) || item.is_null()) {
+    if (!reader.mapping(item, item_at, k_shared_entry_keys) || item.is_null()) {
       if (item.is_null()) reader.error(item, item_at + ": expected a mapping with entry_id");
       valid = false;
       continue;
@@ -207,8 +230,8 @@ std::optional<std::vector<SensitivityLevel>> read_levels(const yaml::Node& node,
   for (std::size_t i = 0; i < node.size(); ++i) {
     const yaml::Node item = node[i];
     const std::string item_at = path + "[" + std::to_string(i) + "]";
-    if (!reader.mapping(item, item_at, keys::sensitivity_level) || item.is_null() ||
-        !item["group_id"] || !item["level_id"]) {
+    if (!reader.mapping(item, item_at, k_level_keys) || item.is_null() || !item["group_id"] ||
+        !item["level_id"]) {
       if (item.is_map() || item.is_null()) {
         reader.error(item, item_at + ": group_id and level_id are required");
       }
@@ -275,7 +298,7 @@ bool read_common(const yaml::Node& item, const std::string& path, Reader& reader
 
 std::optional<DesiredProfile> read_profile(const yaml::Node& item, const std::string& path,
                                            Reader& reader) {
-  if (!reader.mapping(item, path, keys::profile) || item.is_null()) {
+  if (!reader.mapping(item, path, k_profile_keys) || item.is_null()) {
     if (item.is_null()) reader.error(item, path + ": expected a mapping with a name");
     return std::nullopt;
   }
@@ -319,7 +342,7 @@ std::optional<std::vector<DesiredEntryToggle>> read_toggles(const yaml::Node& no
   for (std::size_t i = 0; i < node.size(); ++i) {
     const yaml::Node item = node[i];
     const std::string item_at = item_path(path, i, item);
-    if (!reader.mapping(item, item_at, keys::predefined_entry) || item.is_null()) {
+    if (!reader.mapping(item, item_at, k_toggle_keys) || item.is_null()) {
       if (item.is_null())
         reader.error(item, item_at + ": expected a mapping with name and enabled");
       valid = false;
@@ -342,7 +365,7 @@ std::optional<std::vector<DesiredEntryToggle>> read_toggles(const yaml::Node& no
 
 std::optional<DesiredPredefinedProfile> read_predefined(const yaml::Node& item,
                                                         const std::string& path, Reader& reader) {
-  if (!reader.mapping(item, path, keys::predefined_profile) || item.is_null()) {
+  if (!reader.mapping(item, path, k_predefined_keys) || item.is_null()) {
     if (item.is_null()) reader.error(item, path + ": expected a mapping with a name or an id");
     return std::nullopt;
   }
@@ -377,8 +400,6 @@ std::optional<DesiredPredefinedProfile> read_predefined(const yaml::Node& item,
   return profile;
 }
 
-}  // namespace
-
 void read_dlp_profiles(const yaml::Node& /*key*/, const yaml::Node& node, Reader& reader,
                        Merge& merge) {
   constexpr std::string_view path = "dlp.profiles";
@@ -409,5 +430,28 @@ void read_dlp_predefined_profiles(const yaml::Node& /*key*/, const yaml::Node& n
     if (profile) merge.desired.predefined_profiles.push_back(std::move(*profile));
   }
 }
+
+constexpr KeyTable k_profile_tables[] = {
+    {"/$defs/profile", k_profile_keys},
+    {"/$defs/profile/properties/entries/items", k_entry_keys},
+    {"/$defs/profile/properties/shared_entries/items", k_shared_entry_keys},
+    {"/$defs/profile/properties/sensitivity_levels/items", k_level_keys},
+};
+constexpr KeyTable k_predefined_tables[] = {
+    {"/$defs/predefined_profile", k_predefined_keys},
+    {"/$defs/predefined_profile/properties/entries/items", k_toggle_keys},
+};
+
+constexpr Section k_sections[] = {
+    {"dlp", "profiles", read_dlp_profiles, k_profile_tables},
+    {"dlp", "predefined_profiles", read_dlp_predefined_profiles, k_predefined_tables},
+};
+
+}  // namespace
+
+// Listed in load.cpp.
+std::span<const Section> dlp_profiles_sections();
+
+std::span<const Section> dlp_profiles_sections() { return k_sections; }
 
 }  // namespace cfsync::config

@@ -1,6 +1,5 @@
 // dlp.settings: the account-level DLP settings.
 #include "config/document.hpp"
-#include "config/keys.hpp"
 #include "reconcile/model.hpp"
 
 #include <array>
@@ -8,6 +7,11 @@
 namespace cfsync::config {
 
 namespace {
+
+constexpr std::array<std::string_view, 3> k_settings_keys = {"ai_context_analysis", "ocr",
+                                                             "payload_logging"};
+constexpr std::array<std::string_view, 3> k_payload_logging_keys = {"masking_level", "public_key",
+                                                                    "public_key_file"};
 
 constexpr std::size_t k_max_key_file_bytes = 64 * 1024;
 
@@ -55,7 +59,7 @@ std::optional<Sensitive> read_public_key_file(const yaml::Node& node, std::strin
 
 void read_payload_logging(const yaml::Node& node, std::string_view path, Reader& reader,
                           Merge& merge, DesiredDlpSettings& out) {
-  if (!reader.mapping(node, path, keys::payload_logging) || node.is_null()) return;
+  if (!reader.mapping(node, path, k_payload_logging_keys) || node.is_null()) return;
   if (const yaml::Node level = node["masking_level"]) {
     if (auto index =
             reader.one_of(level, join_path(path, "masking_level"), masking_level_names())) {
@@ -75,8 +79,6 @@ void read_payload_logging(const yaml::Node& node, std::string_view path, Reader&
   }
 }
 
-}  // namespace
-
 void read_dlp_settings(const yaml::Node& key, const yaml::Node& node, Reader& reader,
                        Merge& merge) {
   constexpr std::string_view path = "dlp.settings";
@@ -87,7 +89,7 @@ void read_dlp_settings(const yaml::Node& key, const yaml::Node& node, Reader& re
     return;
   }
   declared.emplace("", reader.place(key));
-  if (!reader.mapping(node, path, keys::settings)) return;
+  if (!reader.mapping(node, path, k_settings_keys)) return;
 
   DesiredDlpSettings settings;
   if (!node.is_null()) {
@@ -103,5 +105,19 @@ void read_dlp_settings(const yaml::Node& key, const yaml::Node& node, Reader& re
   }
   merge.desired.dlp_settings = std::move(settings);
 }
+
+constexpr KeyTable k_settings_tables[] = {
+    {"/properties/dlp/properties/settings", k_settings_keys},
+    {"/properties/dlp/properties/settings/properties/payload_logging", k_payload_logging_keys},
+};
+
+constexpr Section k_sections[] = {{"dlp", "settings", read_dlp_settings, k_settings_tables}};
+
+}  // namespace
+
+// Listed in load.cpp.
+std::span<const Section> dlp_settings_sections();
+
+std::span<const Section> dlp_settings_sections() { return k_sections; }
 
 }  // namespace cfsync::config

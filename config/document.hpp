@@ -34,17 +34,21 @@ struct Merge {
 
 void read_document(const yaml::Node& document, Reader& reader, Merge& merge);
 
-// Section readers, one per part of the configuration (load.cpp's k_sections lists them).
-// `key` is the mapping key that names the section, for locations; `node` its value. Lists merge
+// A section of the configuration: where it is in a document (a top-level key, or a key of a group
+// such as `dlp:`), its reader, and the keys of each mapping it reads with where the JSON Schema
+// describes that mapping. Each family's reader file lists its own (`<family>_sections()`), and
+// load.cpp lists the families: adding one is a reader file and a line there.
+//
+// A reader gets the mapping key that names the section (for locations) and its value. Lists merge
 // across files; a name declared twice is an error naming both places.
 using SectionReader = void (*)(const yaml::Node& key, const yaml::Node& node, Reader& reader,
                                Merge& merge);
-void read_dlp_settings(const yaml::Node& key, const yaml::Node& node, Reader& reader, Merge& merge);
-void read_dlp_profiles(const yaml::Node& key, const yaml::Node& node, Reader& reader, Merge& merge);
-void read_dlp_predefined_profiles(const yaml::Node& key, const yaml::Node& node, Reader& reader,
-                                  Merge& merge);
-void read_dlp_datasets(const yaml::Node& key, const yaml::Node& node, Reader& reader, Merge& merge);
-void read_ai_search(const yaml::Node& key, const yaml::Node& node, Reader& reader, Merge& merge);
+struct Section {
+  std::string_view group;  // "" for a top-level key
+  std::string_view key;
+  SectionReader read;
+  std::span<const KeyTable> keys;
+};
 
 // A file named in the configuration: relative to the YAML file that names it, and inside the
 // config root once symlinks are resolved. Reports and returns nothing otherwise.

@@ -1,7 +1,6 @@
 #include "config/load.hpp"
 
 #include "config/document.hpp"
-#include "config/keys.hpp"
 #include "config/yaml_reader.hpp"
 #include "reconcile/family.hpp"
 #include "reconcile/safety.hpp"
@@ -23,6 +22,10 @@ namespace cfsync::config {
 namespace fs = std::filesystem;
 
 namespace {
+
+constexpr std::array<std::string_view, 2> k_prune_keys = {"profiles", "datasets"};
+constexpr std::array<std::string_view, 3> k_safety_limit_keys = {"max_delete_percent",
+                                                                 "max_delete_count", "allow_empty"};
 
 constexpr std::string_view k_account_id_expected =
     "expected a 32-character lower-case hex account id";
@@ -56,7 +59,7 @@ void read_prune(const yaml::Node& key, const yaml::Node& node, Reader& reader, M
     return;
   }
   merge.prune_at = reader.place(key);
-  if (!reader.mapping(node, "prune", keys::prune) || node.is_null()) return;
+  if (!reader.mapping(node, "prune", k_prune_keys) || node.is_null()) return;
   if (const yaml::Node profiles = node["profiles"]) {
     merge.desired.prune.profiles = reader.boolean(profiles, "prune.profiles").value_or(false);
   }
@@ -79,7 +82,7 @@ void read_safety(const yaml::Node& key, const yaml::Node& node, Reader& reader, 
     const yaml::Node limits = node[std::string(kind)];
     if (!limits) continue;
     const std::string path = join_path("safety", kind);
-    if (!reader.mapping(limits, path, keys::safety_limits) || limits.is_null()) continue;
+    if (!reader.mapping(limits, path, k_safety_limit_keys) || limits.is_null()) continue;
     SafetyLimits& out = merge.desired.safety[reconcile::kind_named(kind)->kind];
     if (const yaml::Node percent = limits["max_delete_percent"]) {
       if (auto value = reader.integer(percent, join_path(path, "max_delete_percent"), 0, 100)) {
@@ -98,29 +101,45 @@ void read_safety(const yaml::Node& key, const yaml::Node& node, Reader& reader, 
   }
 }
 
-// The sections of a document, in the order they are read: where each is (a top-level key, or a
-// key of a group such as `dlp:`) and its reader.
-struct Section {
-  std::string_view group;  // "" for a top-level key
-  std::string_view key;
-  SectionReader read;
+constexpr KeyTable k_prune_tables[] = {{"/properties/prune", k_prune_keys}};
+constexpr KeyTable k_safety_tables[] = {{"/$defs/safety_limits", k_safety_limit_keys}};
+
+// What the whole account takes: which account, and what may be deleted how far.
+constexpr Section k_account_sections[] = {{"", "account_id", read_account_id, {}}};
+constexpr Section k_policy_sections[] = {
+    {"", "prune", read_prune, k_prune_tables},
+    {"", "safety", read_safety, k_safety_tables},
 };
 
-constexpr Section k_sections[] = {
-    {"", "account_id", read_account_id},
-    {"dlp", "settings", read_dlp_settings},
-    {"dlp", "profiles", read_dlp_profiles},
-    {"dlp", "predefined_profiles", read_dlp_predefined_profiles},
-    {"dlp", "datasets", read_dlp_datasets},
-    {"", "ai_search", read_ai_search},
-    {"", "prune", read_prune},
-    {"", "safety", read_safety},
-};
+}  // namespace
+
+// The families' sections, each listed in its reader file.
+std::span<const Section> dlp_settings_sections();
+std::span<const Section> dlp_profiles_sections();
+std::span<const Section> dlp_datasets_sections();
+std::span<const Section> ai_search_sections();
+
+namespace {
+
+// Every section of a document, in the order they are read.
+const std::vector<Section>& sections() {
+  static const std::vector<Section> all = [] {
+    std::vector<Section> out;
+    for (const std::span<const Section> family :
+         {std::span<const Section>(k_account_sections), dlp_settings_sections(),
+          dlp_profiles_sections(), dlp_datasets_sections(), ai_search_sections(),
+          std::span<const Section>(k_policy_sections)}) {
+      out.insert(out.end(), family.begin(), family.end());
+    }
+    return out;
+  }();
+  return all;
+}
 
 // The keys a mapping may hold: the sections of `group`, or the top-level keys and groups.
 std::vector<std::string_view> section_keys(std::string_view group) {
   std::vector<std::string_view> keys;
-  for (const Section& section : k_sections) {
+  for (const Section& section : sections()) {
     const std::string_view key = group.empty() && !section.group.empty() ? section.group
                                  : section.group == group                ? section.key
                                                                          : std::string_view();
@@ -140,28 +159,13 @@ struct Layout {
 }  // namespace
 
 std::vector<KeyTable> key_tables() {
-  const auto of = [](std::span<const std::string_view> keys) {
-    return std::vector<std::string_view>(keys.begin(), keys.end());
-  };
-  return {
-      {"", section_keys("")},
-      {"/properties/dlp", section_keys("dlp")},
-      {"/properties/dlp/properties/settings", of(keys::settings)},
-      {"/properties/dlp/properties/settings/properties/payload_logging", of(keys::payload_logging)},
-      {"/$defs/profile", of(keys::profile)},
-      {"/$defs/profile/properties/entries/items", of(keys::entry)},
-      {"/$defs/profile/properties/shared_entries/items", of(keys::shared_entry)},
-      {"/$defs/profile/properties/sensitivity_levels/items", of(keys::sensitivity_level)},
-      {"/$defs/predefined_profile", of(keys::predefined_profile)},
-      {"/$defs/predefined_profile/properties/entries/items", of(keys::predefined_entry)},
-      {"/$defs/dataset", of(keys::dataset)},
-      {"/properties/ai_search", of(keys::ai_search)},
-      {"/$defs/instance", of(keys::instance)},
-      {"/$defs/instance/properties/documents/items", of(keys::documents)},
-      {"/properties/prune", of(keys::prune)},
-      {"/properties/safety", reconcile::safety_kinds()},
-      {"/$defs/safety_limits", of(keys::safety_limits)},
-  };
+  static const std::vector<std::string_view> top = section_keys("");
+  static const std::vector<std::string_view> dlp = section_keys("dlp");
+  static const std::vector<std::string_view> safety = reconcile::safety_kinds();
+  std::vector<KeyTable> out = {{"", top}, {"/properties/dlp", dlp}, {"/properties/safety", safety}};
+  for (const Section& section : sections())
+    out.insert(out.end(), section.keys.begin(), section.keys.end());
+  return out;
 }
 
 bool is_account_id(std::string_view text) {
@@ -275,7 +279,7 @@ std::string byte_size(std::uint64_t bytes) {
 void read_document(const yaml::Node& document, Reader& reader, Merge& merge) {
   if (!reader.mapping(document, "", section_keys("")) || document.is_null()) return;
   std::map<std::string_view, bool> group_read;  // "dlp": whether it is a mapping to read
-  for (const Section& section : k_sections) {
+  for (const Section& section : sections()) {
     yaml::Node parent = document;
     if (!section.group.empty()) {
       parent = document[section.group];

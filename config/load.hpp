@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,7 +58,7 @@ struct Config {
 // mapping (a JSON pointer into it): what the schema must list.
 struct KeyTable {
   std::string_view schema_pointer;  // "/$defs/profile"
-  std::vector<std::string_view> keys;
+  std::span<const std::string_view> keys;
 };
 [[nodiscard]] std::vector<KeyTable> key_tables();
 

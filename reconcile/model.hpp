@@ -6,7 +6,6 @@
 
 #include "reconcile/ai_search_model.hpp"
 #include "reconcile/dataset_model.hpp"
-#include "reconcile/kind.hpp"
 #include "reconcile/profile_model.hpp"
 #include "reconcile/sensitive.hpp"
 
@@ -18,6 +17,21 @@
 #include <vector>
 
 namespace cfsync {
+
+// The kinds of resource a plan changes. What differs between them is in their family's record
+// (reconcile/family.hpp).
+enum class ResourceKind {
+  dlp_settings,
+  dlp_profile,             // a custom profile
+  dlp_profile_entry,       // an entry of a custom profile
+  dlp_predefined_profile,  // a predefined profile's settings
+  dlp_predefined_entry,    // a predefined entry switched on or off
+  ai_search_item,          // a document uploaded into an AI Search instance
+  dlp_dataset,             // a word list or EDM dataset: its settings and its content
+};
+
+// "dlp_profile": the kind's name in plans and `safety:`.
+[[nodiscard]] std::string_view to_string(ResourceKind kind);
 
 // dlp_PayloadLogMaskingLevel in the spec.
 enum class MaskingLevel { full, partial, clear, default_level };

@@ -3,7 +3,6 @@
 // write request.
 #pragma once
 
-#include "reconcile/kind.hpp"
 #include "reconcile/model.hpp"
 
 #include <cstdint>
