@@ -27,15 +27,11 @@ std::string random_boundary() {
   return text;
 }
 
-class AiSearchProvider final : public FamilyProvider {
+class AiSearchProvider final : public PartOf<AiSearchProvider> {
  public:
-  using FamilyProvider::FamilyProvider;
+  using PartOf::PartOf;
 
   Result<void> populate(const DesiredState& desired, LiveState& live) override;
-
-  Result<void> write(const Change& change, ChangeOutcome& outcome) override {
-    return dispatch(*this, change, outcome);
-  }
 
   Result<void> after_apply(const Plan& plan, ApplyReport& report,
                            const AfterApply& options) override {

@@ -41,9 +41,9 @@ ProcessedDataset processed(const LiveDataset& live, std::string name, std::int64
   return out;
 }
 
-class DatasetsProvider final : public FamilyProvider {
+class DatasetsProvider final : public PartOf<DatasetsProvider> {
  public:
-  using FamilyProvider::FamilyProvider;
+  using PartOf::PartOf;
 
   Result<void> populate(const DesiredState& desired, LiveState& live) override {
     if (!desired.manages_datasets()) return {};
@@ -51,10 +51,6 @@ class DatasetsProvider final : public FamilyProvider {
     if (!datasets) return datasets.error().context("reading dlp datasets: ");
     live.datasets = std::move(*datasets);
     return {};
-  }
-
-  Result<void> write(const Change& change, ChangeOutcome& outcome) override {
-    return dispatch(*this, change, outcome);
   }
 
   // Dataset uploads are not done until the API has processed them: always waited for.

@@ -82,6 +82,16 @@ class FamilyProvider {
   ProviderContext& m_context;
 };
 
+// A part whose write sends each payload to `Part::apply`, the overload for its type.
+template <class Part>
+class PartOf : public FamilyProvider {
+ public:
+  using FamilyProvider::FamilyProvider;
+  [[nodiscard]] Result<void> write(const Change& change, ChangeOutcome& outcome) final {
+    return dispatch(static_cast<Part&>(*this), change, outcome);
+  }
+};
+
 using MakeFamilyProvider = std::unique_ptr<FamilyProvider> (*)(ProviderContext& context);
 
 struct FamilyProviderEntry {

@@ -58,9 +58,9 @@ std::string field_names(const std::vector<FieldChange>& changes) {
   return fmt::format("{}", fmt::join(names, ", "));
 }
 
-class ProfilesProvider final : public FamilyProvider {
+class ProfilesProvider final : public PartOf<ProfilesProvider> {
  public:
-  using FamilyProvider::FamilyProvider;
+  using PartOf::PartOf;
 
   Result<void> populate(const DesiredState& desired, LiveState& live) override {
     if (!desired.manages_profiles()) return {};
@@ -68,10 +68,6 @@ class ProfilesProvider final : public FamilyProvider {
     if (!profiles) return profiles.error().context("reading dlp profiles: ");
     live.profiles = std::move(*profiles);
     return {};
-  }
-
-  Result<void> write(const Change& change, ChangeOutcome& outcome) override {
-    return dispatch(*this, change, outcome);
   }
 
   Result<void> apply(const CreateProfile& create, ChangeOutcome& outcome);

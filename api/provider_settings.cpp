@@ -19,9 +19,9 @@ std::string field_names(const DesiredDlpSettings& patch) {
   return fmt::format("{}", fmt::join(names, ", "));
 }
 
-class SettingsProvider final : public FamilyProvider {
+class SettingsProvider final : public PartOf<SettingsProvider> {
  public:
-  using FamilyProvider::FamilyProvider;
+  using PartOf::PartOf;
 
   Result<void> populate(const DesiredState& desired, LiveState& live) override {
     if (!desired.dlp_settings) return {};
@@ -34,10 +34,6 @@ class SettingsProvider final : public FamilyProvider {
   Result<LiveDlpSettings> read() {
     CFSYNC_TRY(HttpResponse response, send(read_settings_request(account_id())));
     return parse_settings_response(response);
-  }
-
-  Result<void> write(const Change& change, ChangeOutcome& outcome) override {
-    return dispatch(*this, change, outcome);
   }
 
   Result<void> apply(const DesiredDlpSettings& patch, ChangeOutcome& /*outcome*/) {

@@ -42,12 +42,7 @@ class AiSearchPass final : public PassFamily {
   }
 
   Result<void> before_apply(const Plan& plan) override {
-    const bool uploads =
-        std::any_of(plan.changes.begin(), plan.changes.end(), [](const Change& change) {
-          return std::holds_alternative<UploadItem>(change.payload) ||
-                 std::holds_alternative<ReplaceItem>(change.payload);
-        });
-    if (!uploads) return {};
+    if (!plan_holds<UploadItem, ReplaceItem>(plan)) return {};
     if (auto written = m_records.write(); !written) return state_refusal(written.error());
     return {};
   }

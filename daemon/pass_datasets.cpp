@@ -33,12 +33,7 @@ class DatasetsPass final : public PassFamily {
   }
 
   Result<void> before_apply(const Plan& plan) override {
-    const bool uploads =
-        std::any_of(plan.changes.begin(), plan.changes.end(), [](const Change& change) {
-          return std::holds_alternative<CreateDataset>(change.payload) ||
-                 std::holds_alternative<UploadDataset>(change.payload);
-        });
-    if (!uploads) return {};
+    if (!plan_holds<CreateDataset, UploadDataset>(plan)) return {};
     if (auto written = m_records.write(); !written) return state_refusal(written.error());
     return {};
   }

@@ -11,11 +11,13 @@
 #include "reconcile/plan.hpp"
 #include "reconcile/result.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace spdlog {
@@ -66,6 +68,14 @@ struct PassFamilyEntry {
 // The families that keep state or take options: pass_families.cpp.
 [[nodiscard]] std::vector<std::pair<std::string_view, std::unique_ptr<PassFamily>>>
 make_pass_families(const std::filesystem::path& state_dir, spdlog::logger& log);
+
+// Whether `plan` holds a change whose payload is one of `Payloads`.
+template <class... Payloads>
+[[nodiscard]] bool plan_holds(const Plan& plan) {
+  return std::any_of(plan.changes.begin(), plan.changes.end(), [](const Change& change) {
+    return (std::holds_alternative<Payloads>(change.payload) || ...);
+  });
+}
 
 // The records could not be written before the apply: refused, before any write.
 [[nodiscard]] Error state_refusal(const Error& cause);

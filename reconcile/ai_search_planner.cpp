@@ -259,11 +259,7 @@ void declared(const DesiredState& desired, std::vector<std::string>& parts) {
 
 }  // namespace
 
-extern constexpr Family k_ai_search_family{.name = "ai_search",
-                                           .track = 1,
-                                           .kinds = k_kinds,
-                                           .plan_steps = k_steps,
-                                           .place = place,
-                                           .declared = declared};
+// Listed in families.cpp: name, track, kinds, plan steps, place, declared.
+extern constexpr Family k_ai_search_family{"ai_search", 1, k_kinds, k_steps, place, declared};
 
 }  // namespace cfsync::reconcile

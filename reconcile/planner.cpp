@@ -62,12 +62,8 @@ void declared(const DesiredState& desired, std::vector<std::string>& parts) {
 
 }  // namespace
 
-extern constexpr Family k_dlp_settings_family{.name = "dlp_settings",
-                                              .track = 0,
-                                              .kinds = k_kinds,
-                                              .plan_steps = k_steps,
-                                              .place = place,
-                                              .declared = declared};
+// Listed in families.cpp: name, track, kinds, plan steps, place, declared.
+extern constexpr Family k_dlp_settings_family{"dlp_settings", 0, k_kinds, k_steps, place, declared};
 
 Result<Plan> plan(const DesiredState& desired, const LiveState& live) {
   // Every family's steps, in the order their changes may run: track, then stage.

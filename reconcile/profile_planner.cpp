@@ -707,11 +707,7 @@ void declared(const DesiredState& desired, std::vector<std::string>& parts) {
 
 }  // namespace
 
-extern constexpr Family k_dlp_profiles_family{.name = "dlp_profiles",
-                                              .track = 0,
-                                              .kinds = k_kinds,
-                                              .plan_steps = k_steps,
-                                              .place = place,
-                                              .declared = declared};
+// Listed in families.cpp: name, track, kinds, plan steps, place, declared.
+extern constexpr Family k_dlp_profiles_family{"dlp_profiles", 0, k_kinds, k_steps, place, declared};
 
 }  // namespace cfsync::reconcile
