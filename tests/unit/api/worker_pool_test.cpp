@@ -62,6 +62,16 @@ Change item_delete(const std::string& instance, const std::string& id) {
           .payload = DeleteItem{"default", instance, id, id + ".md"}};
 }
 
+// Entry "e" of profile "P".
+Change entry_delete() {
+  return {.kind = ResourceKind::dlp_profile_entry,
+          .name = "e",
+          .parent = "P",
+          .id = "entry-1",
+          .action = Action::delete_,
+          .payload = DeleteEntry{"entry-1"}};
+}
+
 std::size_t at(const std::vector<std::string>& events, const std::string& event) {
   const auto found = std::find(events.begin(), events.end(), event);
   REQUIRE(found != events.end());
@@ -83,12 +93,7 @@ TEST_CASE("with several in flight, a lane runs in plan order and a stage waits f
   CloudflareProvider provider(transport, k_account, quiet(), 8);
   Plan plan;
   // Stage 2, one lane: the entry's delete, then its profile's.
-  plan.changes.push_back({.kind = ResourceKind::dlp_profile_entry,
-                          .name = "e",
-                          .parent = "P",
-                          .id = "entry-1",
-                          .action = Action::delete_,
-                          .payload = DeleteEntry{"entry-1"}});
+  plan.changes.push_back(entry_delete());
   plan.changes.push_back({.kind = ResourceKind::dlp_profile,
                           .name = "P",
                           .id = "profile-1",
@@ -117,12 +122,7 @@ TEST_CASE("with several in flight, a failed create skips the rest of its lane on
                           .name = "P",
                           .action = Action::create,
                           .payload = CreateProfile{profile}});  // 404: the create fails
-  plan.changes.push_back({.kind = ResourceKind::dlp_profile_entry,
-                          .name = "e",
-                          .parent = "P",
-                          .id = "entry-1",
-                          .action = Action::delete_,
-                          .payload = DeleteEntry{"entry-1"}});
+  plan.changes.push_back(entry_delete());
   plan.changes.push_back(item_delete("kb", "i-1"));
   const ApplyReport report = provider.apply(plan);
   REQUIRE(report.outcomes.size() == 3);
