@@ -2,6 +2,7 @@
 
 #include "api/json_read.hpp"
 #include "api/json_write.hpp"
+#include "reconcile/profile_fields.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -376,10 +377,11 @@ HttpRequest delete_entry_request(std::string_view account_id, const DeleteEntry&
 
 HttpRequest update_predefined_request(std::string_view account_id,
                                       const UpdatePredefinedProfile& update) {
-  const json::object body{{"allowed_match_count", update.allowed_match_count},
-                          {"confidence_threshold", to_string(update.confidence_threshold)},
-                          {"ocr_enabled", update.ocr_enabled},
-                          {"ai_context_enabled", update.ai_context_enabled}};
+  json::object body;
+  reconcile::for_each_field(reconcile::k_predefined_fields, [&](const auto& field) {
+    std::visit([&](const auto& sent) { body[field.path] = sent; },
+               reconcile::sent_field(update.*field.sent));
+  });
   return json_request(Method::put,
                       dlp_path(account_id) + "/profiles/predefined/" + path_segment(update.id),
                       body, true);

@@ -24,7 +24,7 @@ HttpRequest read_settings_request(std::string_view account_id) {
 
 HttpRequest patch_settings_request(std::string_view account_id, const DesiredDlpSettings& patch) {
   boost::json::object body;
-  reconcile::for_each_settings_field([&](const auto& field) {
+  reconcile::for_each_field(reconcile::k_settings_fields, [&](const auto& field) {
     const auto& value = patch.*field.desired;
     if (!value) return;
     // "payload_logging.public_key" is a member of the object "payload_logging".
@@ -37,7 +37,7 @@ HttpRequest patch_settings_request(std::string_view account_id, const DesiredDlp
       path.remove_prefix(dot + 1);
     }
     // A public key of "" disables payload logging; null would mean "unchanged" to PATCH.
-    std::visit([&](const auto& sent) { (*into)[path] = sent; }, reconcile::sent_setting(*value));
+    std::visit([&](const auto& sent) { (*into)[path] = sent; }, reconcile::sent_field(*value));
   });
   // Every field carries an absolute value: sending it twice changes nothing more.
   return json_request(Method::patch, settings_path(account_id), body, true);

@@ -3,6 +3,7 @@
 #include "api/dlp_profiles.hpp"
 #include "api/provider_family.hpp"
 #include "reconcile/planner.hpp"
+#include "reconcile/profile_fields.hpp"
 
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
@@ -163,17 +164,8 @@ Result<void> ProfilesProvider::apply(const UpdatePredefinedProfile& update,
                                      ChangeOutcome& /*outcome*/) {
   CFSYNC_TRY(HttpResponse response, send(update_predefined_request(account_id(), update)));
   CFSYNC_TRY(LivePredefinedProfile updated, parse_predefined_response(response));
-  std::vector<std::string> different;
-  if (updated.allowed_match_count != update.allowed_match_count) {
-    different.emplace_back("allowed_match_count");
-  }
-  if (updated.confidence_threshold != update.confidence_threshold) {
-    different.emplace_back("confidence_threshold");
-  }
-  if (updated.ocr_enabled != update.ocr_enabled) different.emplace_back("ocr_enabled");
-  if (updated.ai_context_enabled != update.ai_context_enabled) {
-    different.emplace_back("ai_context_enabled");
-  }
+  const auto different =
+      reconcile::fields_not_applied(reconcile::k_predefined_fields, update, updated);
   if (!different.empty()) return not_applied(fmt::format("{}", fmt::join(different, ", ")));
   return {};
 }

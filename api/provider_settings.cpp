@@ -13,7 +13,7 @@ namespace {
 // Names the fields of a settings patch, for messages.
 std::string field_names(const DesiredDlpSettings& patch) {
   std::vector<std::string_view> names;
-  reconcile::for_each_settings_field([&](const auto& field) {
+  reconcile::for_each_field(reconcile::k_settings_fields, [&](const auto& field) {
     if (patch.*field.desired) names.push_back(field.path);
   });
   return fmt::format("{}", fmt::join(names, ", "));

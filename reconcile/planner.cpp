@@ -16,12 +16,7 @@ void plan_dlp_settings(const DesiredDlpSettings& desired, const LiveDlpSettings&
   if (patch == DesiredDlpSettings{}) return;
   Change change{
       .kind = ResourceKind::dlp_settings, .name = "dlp settings", .action = Action::update};
-  for_each_settings_field([&](const auto& field) {
-    if (const auto& value = patch.*field.desired) {
-      change.fields.push_back(
-          {std::string(field.path), shown_setting(live.*field.live), shown_setting(*value)});
-    }
-  });
+  change.fields = field_changes(k_settings_fields, patch, live);
   change.payload = std::move(patch);
   out.changes.push_back(std::move(change));
 }
@@ -30,7 +25,7 @@ void plan_dlp_settings(const DesiredDlpSettings& desired, const LiveDlpSettings&
 
 DesiredDlpSettings settings_patch(const DesiredDlpSettings& desired, const LiveDlpSettings& live) {
   DesiredDlpSettings patch;
-  for_each_settings_field([&](const auto& field) {
+  for_each_field(k_settings_fields, [&](const auto& field) {
     const auto& value = desired.*field.desired;
     if (value && *value != live.*field.live) patch.*field.desired = value;
   });

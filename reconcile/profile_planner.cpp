@@ -3,6 +3,7 @@
 
 #include "reconcile/family.hpp"
 #include "reconcile/match.hpp"
+#include "reconcile/profile_fields.hpp"
 
 #include <fmt/ranges.h>
 
@@ -302,23 +303,7 @@ void plan_predefined(const DesiredPredefinedProfile& desired,
   }
   const LivePredefinedProfile& profile = *found;
 
-  std::vector<FieldChange> fields;
-  if (desired.allowed_match_count && *desired.allowed_match_count != profile.allowed_match_count) {
-    fields.push_back({"allowed_match_count", number(profile.allowed_match_count),
-                      number(*desired.allowed_match_count)});
-  }
-  if (desired.confidence_threshold &&
-      *desired.confidence_threshold != profile.confidence_threshold) {
-    fields.push_back({"confidence_threshold", shown(profile.confidence_threshold),
-                      shown(*desired.confidence_threshold)});
-  }
-  if (desired.ocr_enabled && *desired.ocr_enabled != profile.ocr_enabled) {
-    fields.push_back({"ocr_enabled", profile.ocr_enabled, *desired.ocr_enabled});
-  }
-  if (desired.ai_context_enabled && *desired.ai_context_enabled != profile.ai_context_enabled) {
-    fields.push_back(
-        {"ai_context_enabled", profile.ai_context_enabled, *desired.ai_context_enabled});
-  }
+  std::vector<FieldChange> fields = field_changes(k_predefined_fields, desired, profile);
   // The spec bounds the count in requests only: an answer outside them would be sent back as it
   // is, and refused, by a PUT made for another field.
   const int count = profile.allowed_match_count;
@@ -329,21 +314,16 @@ void plan_predefined(const DesiredPredefinedProfile& desired,
                             "declare allowed_match_count if the API refuses it");
   }
   if (!fields.empty()) {
-    plan.changes.push_back(
-        {.kind = ResourceKind::dlp_predefined_profile,
-         .name = profile.name,
-         .id = profile.id,
-         .action = Action::update,
-         .fields = std::move(fields),
-         .payload = UpdatePredefinedProfile{
-             .id = profile.id,
-             .allowed_match_count =
-                 desired.allowed_match_count.value_or(profile.allowed_match_count),
-             .confidence_threshold =
-                 desired.confidence_threshold.value_or(profile.confidence_threshold),
-             .ocr_enabled = desired.ocr_enabled.value_or(profile.ocr_enabled),
-             .ai_context_enabled =
-                 desired.ai_context_enabled.value_or(profile.ai_context_enabled)}});
+    UpdatePredefinedProfile update{.id = profile.id};
+    for_each_field(k_predefined_fields, [&](const auto& field) {
+      update.*field.sent = (desired.*field.desired).value_or(profile.*field.live);
+    });
+    plan.changes.push_back({.kind = ResourceKind::dlp_predefined_profile,
+                            .name = profile.name,
+                            .id = profile.id,
+                            .action = Action::update,
+                            .fields = std::move(fields),
+                            .payload = std::move(update)});
   }
 
   for (const DesiredEntryToggle& toggle : desired.entries) {
@@ -386,24 +366,7 @@ LiveProfile normalised(LiveProfile live) {
 
 std::vector<FieldChange> profile_field_changes(const DesiredProfile& desired,
                                                const LiveProfile& live) {
-  std::vector<FieldChange> out;
-  if (desired.description && *desired.description != live.description) {
-    out.push_back({"description", text(live.description), text(*desired.description)});
-  }
-  if (desired.allowed_match_count && *desired.allowed_match_count != live.allowed_match_count) {
-    out.push_back({"allowed_match_count", number(live.allowed_match_count),
-                   number(*desired.allowed_match_count)});
-  }
-  if (desired.confidence_threshold && *desired.confidence_threshold != live.confidence_threshold) {
-    out.push_back({"confidence_threshold", shown(live.confidence_threshold),
-                   shown(*desired.confidence_threshold)});
-  }
-  if (desired.ocr_enabled && *desired.ocr_enabled != live.ocr_enabled) {
-    out.push_back({"ocr_enabled", live.ocr_enabled, *desired.ocr_enabled});
-  }
-  if (desired.ai_context_enabled && *desired.ai_context_enabled != live.ai_context_enabled) {
-    out.push_back({"ai_context_enabled", live.ai_context_enabled, *desired.ai_context_enabled});
-  }
+  std::vector<FieldChange> out = field_changes(k_profile_fields, desired, live);
   if (desired.shared_entries) {
     // A set keyed by entry id: one field per entry added, removed or switched.
     std::map<std::string, std::pair<FieldValue, FieldValue>> by_id;

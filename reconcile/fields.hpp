@@ -1,0 +1,84 @@
+// Field tables: a family's scalar fields, one line each, walked by the diff, the plan's field
+// list, the request body and the check of the API's answer, so that a field's name is written
+// once. Each field's path is the same in the configuration, in plans and in the API's JSON
+// ("payload_logging.masking_level"); its type says how a plan shows it (a Sensitive masked) and
+// how it is sent.
+#pragma once
+
+#include "reconcile/model.hpp"
+#include "reconcile/plan.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <variant>
+
+namespace cfsync::reconcile {
+
+// A field declared in `Desired` (unset: left alone), read in `Live`, and, when the write sends
+// every field, carried in `Payload` (the declared value, else the live one).
+template <class Desired, class Live, class T, class Payload = Desired>
+struct ScalarField {
+  std::string_view path;
+  std::optional<T> Desired::*desired;
+  T Live::*live;
+  T Payload::*sent = nullptr;
+};
+
+// Calls `visit(field)` for each field of `table` (a tuple of ScalarFields), in order.
+template <class Table, class Visit>
+void for_each_field(const Table& table, Visit&& visit) {
+  std::apply([&](const auto&... field) { (visit(field), ...); }, table);
+}
+
+// How a plan shows a field's value.
+inline FieldValue shown_field(bool value) { return value; }
+inline FieldValue shown_field(int value) { return static_cast<std::int64_t>(value); }
+inline FieldValue shown_field(MaskingLevel value) { return std::string(to_string(value)); }
+inline FieldValue shown_field(Confidence value) { return std::string(to_string(value)); }
+// Text: empty is null, as the API reads it.
+inline FieldValue shown_field(const std::string& value) {
+  if (value.empty()) return std::monostate{};
+  return value;
+}
+inline FieldValue shown_field(const Sensitive& value) {
+  if (value.empty()) return std::monostate{};
+  return Masked{value};
+}
+
+// What the API's JSON carries for a field's value.
+using SentValue = std::variant<bool, std::int64_t, std::string>;
+inline SentValue sent_field(bool value) { return value; }
+inline SentValue sent_field(int value) { return static_cast<std::int64_t>(value); }
+inline SentValue sent_field(MaskingLevel value) { return std::string(to_string(value)); }
+inline SentValue sent_field(Confidence value) { return std::string(to_string(value)); }
+inline SentValue sent_field(const Sensitive& value) { return value.reveal(); }
+
+// The declared fields of `desired` that differ from `live`, as the plan shows them.
+template <class Table, class Desired, class Live>
+std::vector<FieldChange> field_changes(const Table& table, const Desired& desired,
+                                       const Live& live) {
+  std::vector<FieldChange> out;
+  for_each_field(table, [&](const auto& field) {
+    const auto& value = desired.*field.desired;
+    if (value && *value != live.*field.live) {
+      out.push_back({std::string(field.path), shown_field(live.*field.live), shown_field(*value)});
+    }
+  });
+  return out;
+}
+
+// The paths of the fields whose value in `sent` the API's `answer` does not hold.
+template <class Table, class Payload, class Live>
+std::vector<std::string_view> fields_not_applied(const Table& table, const Payload& sent,
+                                                 const Live& answer) {
+  std::vector<std::string_view> out;
+  for_each_field(table, [&](const auto& field) {
+    if (sent.*field.sent != answer.*field.live) out.push_back(field.path);
+  });
+  return out;
+}
+
+}  // namespace cfsync::reconcile
