@@ -383,7 +383,42 @@ constexpr KeyTable k_ai_search_tables[] = {
     {"/$defs/instance/properties/documents/items", k_documents_keys},
 };
 
-constexpr Section k_sections[] = {{"", "ai_search", read_ai_search, k_ai_search_tables}};
+constexpr std::string_view k_ai_search_schema = R"json({
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "instances": {"type": ["array", "null"], "items": {"$ref": "#/$defs/instance"}}
+  }
+})json";
+constexpr std::string_view k_instance_defs = R"json({
+"instance": {
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["id"],
+  "properties": {
+    "namespace": {"type": "string", "minLength": 1, "default": "default"},
+    "id": {"type": "string", "minLength": 1},
+    "documents": {
+      "type": ["array", "null"],
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["dir"],
+        "properties": {
+          "dir": {"type": "string", "minLength": 1},
+          "include": {"type": "array", "items": {"type": "string"}},
+          "exclude": {"type": "array", "items": {"type": "string"}},
+          "metadata": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}}
+        }
+      }
+    },
+    "prune": {"type": "boolean", "description": "Delete uploaded items no file declares."}
+  }
+}
+})json";
+
+constexpr Section k_sections[] = {
+    {"", "ai_search", read_ai_search, k_ai_search_tables, k_ai_search_schema, k_instance_defs}};
 
 }  // namespace
 

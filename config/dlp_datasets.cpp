@@ -135,7 +135,26 @@ void read_dlp_datasets(const yaml::Node& /*key*/, const yaml::Node& node, Reader
 
 constexpr KeyTable k_dataset_tables[] = {{"/$defs/dataset", k_dataset_keys}};
 
-constexpr Section k_sections[] = {{"dlp", "datasets", read_dlp_datasets, k_dataset_tables}};
+constexpr std::string_view k_datasets_schema =
+    R"json({"type": ["array", "null"], "items": {"$ref": "#/$defs/dataset"}})json";
+constexpr std::string_view k_dataset_defs = R"json({
+"dataset": {
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["name", "kind"],
+  "properties": {
+    "name": {"type": "string", "minLength": 1},
+    "description": {"type": ["string", "null"]},
+    "kind": {"enum": ["word_list", "edm"]},
+    "file": {"type": "string", "minLength": 1, "description": "UTF-8; a word list has one entry per line, an EDM file is CSV with a header row. Left out: the content is not managed (an adopted dataset), only the description and case sensitivity are."},
+    "case_sensitive": {"type": "boolean", "description": "Word lists only."},
+    "secret": {"const": false, "description": "Hashed (secret) datasets need the dashboard's encoder: refused."}
+  }
+}
+})json";
+
+constexpr Section k_sections[] = {
+    {"dlp", "datasets", read_dlp_datasets, k_dataset_tables, k_datasets_schema, k_dataset_defs}};
 
 }  // namespace
 

@@ -442,9 +442,90 @@ constexpr KeyTable k_predefined_tables[] = {
     {"/$defs/predefined_profile/properties/entries/items", k_toggle_keys},
 };
 
+constexpr std::string_view k_profiles_schema =
+    R"json({"type": ["array", "null"], "items": {"$ref": "#/$defs/profile"}})json";
+constexpr std::string_view k_profile_defs = R"json({
+"profile": {
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["name"],
+  "properties": {
+    "name": {"type": "string", "minLength": 1},
+    "description": {"type": ["string", "null"]},
+    "allowed_match_count": {"type": "integer", "minimum": 0, "maximum": 1000},
+    "confidence_threshold": {"$ref": "#/$defs/confidence"},
+    "ocr_enabled": {"type": "boolean"},
+    "ai_context_enabled": {"type": "boolean"},
+    "entries": {
+      "type": ["array", "null"],
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["name"],
+        "properties": {
+          "name": {"type": "string", "minLength": 1},
+          "regex": {"type": "string", "minLength": 1},
+          "words": {"type": "array", "items": {"type": "string"}},
+          "enabled": {"type": "boolean"},
+          "description": {"type": ["string", "null"]}
+        },
+        "oneOf": [{"required": ["regex"]}, {"required": ["words"]}]
+      }
+    },
+    "shared_entries": {
+      "type": ["array", "null"],
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["entry_id"],
+        "properties": {"entry_id": {"$ref": "#/$defs/uuid"}, "enabled": {"type": "boolean"}}
+      }
+    },
+    "data_classes": {"type": ["array", "null"], "items": {"$ref": "#/$defs/uuid"}},
+    "data_tags": {"type": ["array", "null"], "items": {"$ref": "#/$defs/uuid"}},
+    "sensitivity_levels": {
+      "type": ["array", "null"],
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["group_id", "level_id"],
+        "properties": {"group_id": {"$ref": "#/$defs/uuid"}, "level_id": {"$ref": "#/$defs/uuid"}}
+      }
+    }
+  }
+}
+})json";
+constexpr std::string_view k_predefined_schema =
+    R"json({"type": ["array", "null"], "items": {"$ref": "#/$defs/predefined_profile"}})json";
+constexpr std::string_view k_predefined_defs = R"json({
+"predefined_profile": {
+  "type": "object",
+  "additionalProperties": false,
+  "anyOf": [{"required": ["name"]}, {"required": ["id"]}],
+  "properties": {
+    "name": {"type": "string", "minLength": 1},
+    "id": {"$ref": "#/$defs/uuid"},
+    "allowed_match_count": {"type": "integer", "minimum": 0, "maximum": 1000},
+    "confidence_threshold": {"$ref": "#/$defs/confidence"},
+    "ocr_enabled": {"type": "boolean"},
+    "ai_context_enabled": {"type": "boolean"},
+    "entries": {
+      "type": ["array", "null"],
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["name", "enabled"],
+        "properties": {"name": {"type": "string", "minLength": 1}, "enabled": {"type": "boolean"}}
+      }
+    }
+  }
+}
+})json";
+
 constexpr Section k_sections[] = {
-    {"dlp", "profiles", read_dlp_profiles, k_profile_tables},
-    {"dlp", "predefined_profiles", read_dlp_predefined_profiles, k_predefined_tables},
+    {"dlp", "profiles", read_dlp_profiles, k_profile_tables, k_profiles_schema, k_profile_defs},
+    {"dlp", "predefined_profiles", read_dlp_predefined_profiles, k_predefined_tables,
+     k_predefined_schema, k_predefined_defs},
 };
 
 }  // namespace

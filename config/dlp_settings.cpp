@@ -111,7 +111,26 @@ constexpr KeyTable k_settings_tables[] = {
     {"/properties/dlp/properties/settings/properties/payload_logging", k_payload_logging_keys},
 };
 
-constexpr Section k_sections[] = {{"dlp", "settings", read_dlp_settings, k_settings_tables}};
+constexpr std::string_view k_settings_schema = R"json({
+  "type": ["object", "null"],
+  "additionalProperties": false,
+  "properties": {
+    "ai_context_analysis": {"type": "boolean"},
+    "ocr": {"type": "boolean"},
+    "payload_logging": {
+      "type": ["object", "null"],
+      "additionalProperties": false,
+      "properties": {
+        "masking_level": {"enum": ["full", "partial", "clear", "default"]},
+        "public_key": {"type": ["string", "null"], "description": "Base64; \"\" or null disables payload logging."},
+        "public_key_file": {"type": "string", "description": "A file holding the key, relative to this file."}
+      }
+    }
+  }
+})json";
+
+constexpr Section k_sections[] = {
+    {"dlp", "settings", read_dlp_settings, k_settings_tables, k_settings_schema, ""}};
 
 }  // namespace
 

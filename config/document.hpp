@@ -35,9 +35,10 @@ struct Merge {
 void read_document(const yaml::Node& document, Reader& reader, Merge& merge);
 
 // A section of the configuration: where it is in a document (a top-level key, or a key of a group
-// such as `dlp:`), its reader, and the keys of each mapping it reads with where the JSON Schema
-// describes that mapping. Each family's reader file lists its own (`<family>_sections()`), and
-// load.cpp lists the families: adding one is a reader file and a line there.
+// such as `dlp:`), its reader, the keys of each mapping it reads with where the JSON Schema
+// describes that mapping, and its part of that schema. Each family's reader file lists its own
+// (`<family>_sections()`), and load.cpp lists the families: adding one is a reader file and a line
+// there.
 //
 // A reader gets the mapping key that names the section (for locations) and its value. Lists merge
 // across files; a name declared twice is an error naming both places.
@@ -48,6 +49,8 @@ struct Section {
   std::string_view key;
   SectionReader read;
   std::span<const KeyTable> keys;
+  std::string_view schema;  // the JSON Schema of the key's value
+  std::string_view defs;    // JSON Schema definitions it refers to ("#/$defs/…"), as an object
 };
 
 // A file named in the configuration: relative to the YAML file that names it, and inside the

@@ -104,11 +104,49 @@ void read_safety(const yaml::Node& key, const yaml::Node& node, Reader& reader, 
 constexpr KeyTable k_prune_tables[] = {{"/properties/prune", k_prune_keys}};
 constexpr KeyTable k_safety_tables[] = {{"/$defs/safety_limits", k_safety_limit_keys}};
 
+constexpr std::string_view k_account_id_schema =
+    R"json({"type": "string", "pattern": "^[0-9a-f]{32}$", "description": "The account; or CLOUDFLARE_ACCOUNT_ID."})json";
+constexpr std::string_view k_prune_schema = R"json({
+  "type": ["object", "null"],
+  "additionalProperties": false,
+  "properties": {
+    "profiles": {"type": "boolean", "description": "Delete custom profiles the configuration does not declare."},
+    "datasets": {"type": "boolean", "description": "Delete datasets the configuration does not declare."}
+  }
+})json";
+constexpr std::string_view k_safety_limits_defs = R"json({
+"safety_limits": {
+  "type": ["object", "null"],
+  "additionalProperties": false,
+  "properties": {
+    "max_delete_percent": {"type": "integer", "minimum": 0, "maximum": 100, "default": 30},
+    "max_delete_count": {"type": "integer", "minimum": 0, "default": 100},
+    "allow_empty": {"type": "boolean", "default": false}
+  }
+}
+})json";
+
+// safety: a mapping by the kinds whose deletes are limited (reconcile/family.hpp).
+std::string_view safety_schema() {
+  static const std::string schema = [] {
+    std::string properties;
+    for (std::string_view kind : reconcile::safety_kinds()) {
+      properties += std::string(properties.empty() ? "" : ",\n") + "    \"" + std::string(kind) +
+                    "\": {\"$ref\": \"#/$defs/safety_limits\"}";
+    }
+    return "{\n  \"type\": [\"object\", \"null\"],\n  \"additionalProperties\": false,\n"
+           "  \"properties\": {\n" +
+           properties + "\n  }\n}";
+  }();
+  return schema;
+}
+
 // What the whole account takes: which account, and what may be deleted how far.
-constexpr Section k_account_sections[] = {{"", "account_id", read_account_id, {}}};
-constexpr Section k_policy_sections[] = {
-    {"", "prune", read_prune, k_prune_tables},
-    {"", "safety", read_safety, k_safety_tables},
+constexpr Section k_account_sections[] = {
+    {"", "account_id", read_account_id, {}, k_account_id_schema, ""}};
+const Section k_policy_sections[] = {
+    {"", "prune", read_prune, k_prune_tables, k_prune_schema, ""},
+    {"", "safety", read_safety, k_safety_tables, safety_schema(), k_safety_limits_defs},
 };
 
 }  // namespace
@@ -165,6 +203,14 @@ std::vector<KeyTable> key_tables() {
   std::vector<KeyTable> out = {{"", top}, {"/properties/dlp", dlp}, {"/properties/safety", safety}};
   for (const Section& section : sections())
     out.insert(out.end(), section.keys.begin(), section.keys.end());
+  return out;
+}
+
+std::vector<SchemaPart> schema_parts() {
+  std::vector<SchemaPart> out;
+  for (const Section& section : sections()) {
+    out.push_back({section.group, section.key, section.schema, section.defs});
+  }
   return out;
 }
 

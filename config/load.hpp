@@ -62,6 +62,16 @@ struct KeyTable {
 };
 [[nodiscard]] std::vector<KeyTable> key_tables();
 
+// The configuration's parts of its JSON Schema, section by section in the order they are read: the
+// schema of the value at `group`.`key` (or `key` at the top), and the definitions it refers to.
+struct SchemaPart {
+  std::string_view group;  // "" for a top-level key
+  std::string_view key;
+  std::string_view schema;
+  std::string_view defs;  // a JSON object of definitions, or empty
+};
+[[nodiscard]] std::vector<SchemaPart> schema_parts();
+
 // A Cloudflare account id: 32 lower-case hex characters.
 [[nodiscard]] bool is_account_id(std::string_view text);
 

@@ -1,198 +1,117 @@
 #include "daemon/schema.hpp"
 
+#include "config/load.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
 namespace cfsync::daemon {
+
+namespace json = boost::json;
 
 namespace {
 
-// Kept beside config/'s readers: a key added there is added here, and the e2e test validates
-// every example against this schema.
-constexpr std::string_view k_schema = R"json({
+// What is not any section's: the document around them, and the types several share.
+constexpr std::string_view k_document = R"json({
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "$id": "https://github.com/cfsync/cfsync/config.schema.json",
   "title": "cfsync configuration",
   "description": "Desired state of a Cloudflare account's DLP and AI Search configuration (README, Configuration).",
   "type": "object",
   "additionalProperties": false,
-  "properties": {
-    "account_id": {"type": "string", "pattern": "^[0-9a-f]{32}$", "description": "The account; or CLOUDFLARE_ACCOUNT_ID."},
-    "dlp": {
-      "type": "object",
-      "additionalProperties": false,
-      "properties": {
-        "settings": {
-          "type": ["object", "null"],
-          "additionalProperties": false,
-          "properties": {
-            "ai_context_analysis": {"type": "boolean"},
-            "ocr": {"type": "boolean"},
-            "payload_logging": {
-              "type": ["object", "null"],
-              "additionalProperties": false,
-              "properties": {
-                "masking_level": {"enum": ["full", "partial", "clear", "default"]},
-                "public_key": {"type": ["string", "null"], "description": "Base64; \"\" or null disables payload logging."},
-                "public_key_file": {"type": "string", "description": "A file holding the key, relative to this file."}
-              }
-            }
-          }
-        },
-        "profiles": {"type": ["array", "null"], "items": {"$ref": "#/$defs/profile"}},
-        "predefined_profiles": {"type": ["array", "null"], "items": {"$ref": "#/$defs/predefined_profile"}},
-        "datasets": {"type": ["array", "null"], "items": {"$ref": "#/$defs/dataset"}}
-      }
-    },
-    "ai_search": {
-      "type": "object",
-      "additionalProperties": false,
-      "properties": {
-        "instances": {"type": ["array", "null"], "items": {"$ref": "#/$defs/instance"}}
-      }
-    },
-    "prune": {
-      "type": ["object", "null"],
-      "additionalProperties": false,
-      "properties": {
-        "profiles": {"type": "boolean", "description": "Delete custom profiles the configuration does not declare."},
-        "datasets": {"type": "boolean", "description": "Delete datasets the configuration does not declare."}
-      }
-    },
-    "safety": {
-      "type": ["object", "null"],
-      "additionalProperties": false,
-      "properties": {
-        "dlp_profile": {"$ref": "#/$defs/safety_limits"},
-        "dlp_profile_entry": {"$ref": "#/$defs/safety_limits"},
-        "dlp_dataset": {"$ref": "#/$defs/safety_limits"},
-        "ai_search_item": {"$ref": "#/$defs/safety_limits"}
-      }
-    }
-  },
+  "properties": {},
   "$defs": {
     "uuid": {"type": "string", "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},
-    "confidence": {"enum": ["low", "medium", "high", "very_high"]},
-    "profile": {
-      "type": "object",
-      "additionalProperties": false,
-      "required": ["name"],
-      "properties": {
-        "name": {"type": "string", "minLength": 1},
-        "description": {"type": ["string", "null"]},
-        "allowed_match_count": {"type": "integer", "minimum": 0, "maximum": 1000},
-        "confidence_threshold": {"$ref": "#/$defs/confidence"},
-        "ocr_enabled": {"type": "boolean"},
-        "ai_context_enabled": {"type": "boolean"},
-        "entries": {
-          "type": ["array", "null"],
-          "items": {
-            "type": "object",
-            "additionalProperties": false,
-            "required": ["name"],
-            "properties": {
-              "name": {"type": "string", "minLength": 1},
-              "regex": {"type": "string", "minLength": 1},
-              "words": {"type": "array", "items": {"type": "string"}},
-              "enabled": {"type": "boolean"},
-              "description": {"type": ["string", "null"]}
-            },
-            "oneOf": [{"required": ["regex"]}, {"required": ["words"]}]
-          }
-        },
-        "shared_entries": {
-          "type": ["array", "null"],
-          "items": {
-            "type": "object",
-            "additionalProperties": false,
-            "required": ["entry_id"],
-            "properties": {"entry_id": {"$ref": "#/$defs/uuid"}, "enabled": {"type": "boolean"}}
-          }
-        },
-        "data_classes": {"type": ["array", "null"], "items": {"$ref": "#/$defs/uuid"}},
-        "data_tags": {"type": ["array", "null"], "items": {"$ref": "#/$defs/uuid"}},
-        "sensitivity_levels": {
-          "type": ["array", "null"],
-          "items": {
-            "type": "object",
-            "additionalProperties": false,
-            "required": ["group_id", "level_id"],
-            "properties": {"group_id": {"$ref": "#/$defs/uuid"}, "level_id": {"$ref": "#/$defs/uuid"}}
-          }
-        }
-      }
-    },
-    "predefined_profile": {
-      "type": "object",
-      "additionalProperties": false,
-      "anyOf": [{"required": ["name"]}, {"required": ["id"]}],
-      "properties": {
-        "name": {"type": "string", "minLength": 1},
-        "id": {"$ref": "#/$defs/uuid"},
-        "allowed_match_count": {"type": "integer", "minimum": 0, "maximum": 1000},
-        "confidence_threshold": {"$ref": "#/$defs/confidence"},
-        "ocr_enabled": {"type": "boolean"},
-        "ai_context_enabled": {"type": "boolean"},
-        "entries": {
-          "type": ["array", "null"],
-          "items": {
-            "type": "object",
-            "additionalProperties": false,
-            "required": ["name", "enabled"],
-            "properties": {"name": {"type": "string", "minLength": 1}, "enabled": {"type": "boolean"}}
-          }
-        }
-      }
-    },
-    "dataset": {
-      "type": "object",
-      "additionalProperties": false,
-      "required": ["name", "kind"],
-      "properties": {
-        "name": {"type": "string", "minLength": 1},
-        "description": {"type": ["string", "null"]},
-        "kind": {"enum": ["word_list", "edm"]},
-        "file": {"type": "string", "minLength": 1, "description": "UTF-8; a word list has one entry per line, an EDM file is CSV with a header row. Left out: the content is not managed (an adopted dataset), only the description and case sensitivity are."},
-        "case_sensitive": {"type": "boolean", "description": "Word lists only."},
-        "secret": {"const": false, "description": "Hashed (secret) datasets need the dashboard's encoder: refused."}
-      }
-    },
-    "instance": {
-      "type": "object",
-      "additionalProperties": false,
-      "required": ["id"],
-      "properties": {
-        "namespace": {"type": "string", "minLength": 1, "default": "default"},
-        "id": {"type": "string", "minLength": 1},
-        "documents": {
-          "type": ["array", "null"],
-          "items": {
-            "type": "object",
-            "additionalProperties": false,
-            "required": ["dir"],
-            "properties": {
-              "dir": {"type": "string", "minLength": 1},
-              "include": {"type": "array", "items": {"type": "string"}},
-              "exclude": {"type": "array", "items": {"type": "string"}},
-              "metadata": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}}
-            }
-          }
-        },
-        "prune": {"type": "boolean", "description": "Delete uploaded items no file declares."}
-      }
-    },
-    "safety_limits": {
-      "type": ["object", "null"],
-      "additionalProperties": false,
-      "properties": {
-        "max_delete_percent": {"type": "integer", "minimum": 0, "maximum": 100, "default": 30},
-        "max_delete_count": {"type": "integer", "minimum": 0, "default": 100},
-        "allow_empty": {"type": "boolean", "default": false}
-      }
+    "confidence": {"enum": ["low", "medium", "high", "very_high"]}
+  }
+})json";
+
+// A value short enough stays on one line; a longer object or array gets one member per line.
+constexpr std::size_t k_line_width = 96;
+
+// On one line, with a space after each ',' and ':' as a reader's eye wants (Boost.JSON writes
+// none).
+void print_inline(const json::value& value, std::string& out) {
+  if (value.is_object()) {
+    out += "{";
+    bool first = true;
+    for (const auto& [key, member] : value.as_object()) {
+      out += (first ? "" : ", ") + json::serialize(json::value(key)) + ": ";
+      print_inline(member, out);
+      first = false;
     }
+    out += "}";
+  } else if (value.is_array()) {
+    out += "[";
+    bool first = true;
+    for (const json::value& item : value.as_array()) {
+      out += first ? "" : ", ";
+      print_inline(item, out);
+      first = false;
+    }
+    out += "]";
+  } else {
+    out += json::serialize(value);
   }
 }
-)json";
+
+void print(const json::value& value, std::size_t indent, std::string& out) {
+  std::string line;
+  print_inline(value, line);
+  if ((!value.is_object() && !value.is_array()) || indent + line.size() <= k_line_width) {
+    out += line;
+    return;
+  }
+  const std::string inner(indent + 2, ' ');
+  const bool object = value.is_object();
+  out += object ? "{\n" : "[\n";
+  bool first = true;
+  if (object) {
+    for (const auto& [key, member] : value.as_object()) {
+      out += (first ? "" : ",\n") + inner + json::serialize(json::value(key)) + ": ";
+      print(member, indent + 2, out);
+      first = false;
+    }
+  } else {
+    for (const json::value& item : value.as_array()) {
+      out += (first ? "" : ",\n") + inner;
+      print(item, indent + 2, out);
+      first = false;
+    }
+  }
+  out += "\n" + std::string(indent, ' ') + (object ? "}" : "]");
+}
+
+std::string compose() {
+  json::value document = json::parse(k_document);
+  json::object& root = document.as_object();
+  json::object& defs = root["$defs"].as_object();
+  for (const config::SchemaPart& part : config::schema_parts()) {
+    json::object* into = &root["properties"].as_object();
+    if (!part.group.empty()) {
+      json::value& group = (*into)[part.group];
+      if (!group.is_object()) {
+        group = json::object{
+            {"type", "object"}, {"additionalProperties", false}, {"properties", json::object{}}};
+      }
+      into = &group.as_object()["properties"].as_object();
+    }
+    (*into)[part.key] = json::parse(part.schema);
+    if (part.defs.empty()) continue;
+    const json::value parsed = json::parse(part.defs);
+    for (const auto& [name, definition] : parsed.as_object()) defs[name] = definition;
+  }
+  std::string out;
+  print(document, 0, out);
+  return out + "\n";
+}
 
 }  // namespace
 
-std::string_view config_schema() { return k_schema; }
+const std::string& config_schema() {
+  static const std::string schema = compose();
+  return schema;
+}
 
 }  // namespace cfsync::daemon

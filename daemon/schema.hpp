@@ -3,10 +3,11 @@
 // references); the schema gives completion and catches typos while typing.
 #pragma once
 
-#include <string_view>
+#include <string>
 
 namespace cfsync::daemon {
 
-[[nodiscard]] std::string_view config_schema();
+// Composed from the parts each configuration section declares (config::schema_parts()).
+[[nodiscard]] const std::string& config_schema();
 
 }  // namespace cfsync::daemon
