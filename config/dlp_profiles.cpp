@@ -148,107 +148,102 @@ std::optional<DesiredEntry> read_entry(const yaml::Node& item, const std::string
   return entry;
 }
 
-std::optional<std::vector<DesiredEntry>> read_entries(const yaml::Node& node,
-                                                      const std::string& path, Reader& reader) {
+// A sequence read item by item with `read_item(item, index)`: valid only when every item is, and
+// every item is read, so that each problem is reported.
+template <class T, class ReadItem>
+std::optional<std::vector<T>> read_list(const yaml::Node& node, const std::string& path,
+                                        Reader& reader, ReadItem read_item) {
   if (!reader.sequence(node, path)) return std::nullopt;
-  std::vector<DesiredEntry> entries;
-  std::map<std::string, Place> names;
+  std::vector<T> out;
   bool valid = true;
   for (std::size_t i = 0; i < node.size(); ++i) {
-    const yaml::Node item = node[i];
+    std::optional<T> item = read_item(node[i], i);
+    valid = valid && item.has_value();
+    if (item) out.push_back(std::move(*item));
+  }
+  if (!valid) return std::nullopt;
+  return out;
+}
+
+// "path[3]".
+std::string at_index(const std::string& path, std::size_t index) {
+  return path + "[" + std::to_string(index) + "]";
+}
+
+std::optional<std::vector<DesiredEntry>> read_entries(const yaml::Node& node,
+                                                      const std::string& path, Reader& reader) {
+  std::map<std::string, Place> names;
+  return read_list<DesiredEntry>(node, path, reader, [&](const yaml::Node& item, std::size_t i) {
     auto entry = read_entry(item, item_path(path, i, item), reader);
     const auto name = name_of(item);
     if (name && !first_time(names, *name, item, path, reader)) entry.reset();
-    valid = valid && entry.has_value();
-    if (entry) entries.push_back(std::move(*entry));
-  }
-  if (!valid) return std::nullopt;
-  return entries;
+    return entry;
+  });
 }
 
 std::optional<std::vector<SharedEntry>> read_shared_entries(const yaml::Node& node,
                                                             const std::string& path,
                                                             Reader& reader) {
-  if (!reader.sequence(node, path)) return std::nullopt;
-  std::vector<SharedEntry> entries;
   std::map<std::string, Place> ids;
-  bool valid = true;
-  for (std::size_t i = 0; i < node.size(); ++i) {
-    const yaml::Node item = node[i];
-    const std::string item_at = path + "[" + std::to_string(i) + "]";
-    if (!reader.mapping(item, item_at, k_shared_entry_keys) || item.is_null()) {
-      if (item.is_null()) reader.error(item, item_at + ": expected a mapping with entry_id");
-      valid = false;
-      continue;
-    }
-    const yaml::Node id = item["entry_id"];
-    if (!id) {
-      reader.error(item, item_at + ": entry_id is required", Problem::missing_value);
-      valid = false;
-      continue;
-    }
-    SharedEntry entry;
-    auto uuid = reader.uuid(id, item_at + ".entry_id");
-    if (const yaml::Node enabled = item["enabled"]) {
-      auto value = reader.boolean(enabled, item_at + ".enabled");
-      valid = valid && value.has_value();
-      entry.enabled = value.value_or(true);
-    }
-    if (!uuid || !first_time(ids, *uuid, id, path, reader)) {
-      valid = false;
-      continue;
-    }
-    entry.entry_id = std::move(*uuid);
-    entries.push_back(std::move(entry));
-  }
-  if (!valid) return std::nullopt;
-  std::sort(entries.begin(), entries.end());
+  auto entries = read_list<SharedEntry>(
+      node, path, reader, [&](const yaml::Node& item, std::size_t i) -> std::optional<SharedEntry> {
+        const std::string item_at = at_index(path, i);
+        if (!reader.mapping(item, item_at, k_shared_entry_keys) || item.is_null()) {
+          if (item.is_null()) reader.error(item, item_at + ": expected a mapping with entry_id");
+          return std::nullopt;
+        }
+        const yaml::Node id = item["entry_id"];
+        if (!id) {
+          reader.error(item, item_at + ": entry_id is required", Problem::missing_value);
+          return std::nullopt;
+        }
+        SharedEntry entry;
+        auto uuid = reader.uuid(id, item_at + ".entry_id");
+        std::optional<bool> enabled = true;
+        if (const yaml::Node value = item["enabled"]) {
+          enabled = reader.boolean(value, item_at + ".enabled");
+        }
+        if (!uuid || !first_time(ids, *uuid, id, path, reader) || !enabled) return std::nullopt;
+        entry.entry_id = std::move(*uuid);
+        entry.enabled = *enabled;
+        return entry;
+      });
+  if (entries) std::sort(entries->begin(), entries->end());
   return entries;
 }
 
 std::optional<std::vector<std::string>> read_uuids(const yaml::Node& node, const std::string& path,
                                                    Reader& reader) {
-  if (!reader.sequence(node, path)) return std::nullopt;
-  std::vector<std::string> ids;
-  bool valid = true;
-  for (std::size_t i = 0; i < node.size(); ++i) {
-    auto id = reader.uuid(node[i], path + "[" + std::to_string(i) + "]");
-    valid = valid && id.has_value();
-    if (id) ids.push_back(std::move(*id));
-  }
-  if (!valid) return std::nullopt;
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  auto ids = read_list<std::string>(node, path, reader, [&](const yaml::Node& item, std::size_t i) {
+    return reader.uuid(item, at_index(path, i));
+  });
+  if (!ids) return ids;
+  std::sort(ids->begin(), ids->end());
+  ids->erase(std::unique(ids->begin(), ids->end()), ids->end());
   return ids;
 }
 
 std::optional<std::vector<SensitivityLevel>> read_levels(const yaml::Node& node,
                                                          const std::string& path, Reader& reader) {
-  if (!reader.sequence(node, path)) return std::nullopt;
-  std::vector<SensitivityLevel> levels;
-  bool valid = true;
-  for (std::size_t i = 0; i < node.size(); ++i) {
-    const yaml::Node item = node[i];
-    const std::string item_at = path + "[" + std::to_string(i) + "]";
-    if (!reader.mapping(item, item_at, k_level_keys) || item.is_null() || !item["group_id"] ||
-        !item["level_id"]) {
-      if (item.is_map() || item.is_null()) {
-        reader.error(item, item_at + ": group_id and level_id are required");
-      }
-      valid = false;
-      continue;
-    }
-    auto group = reader.uuid(item["group_id"], item_at + ".group_id");
-    auto level = reader.uuid(item["level_id"], item_at + ".level_id");
-    if (!group || !level) {
-      valid = false;
-      continue;
-    }
-    levels.push_back({std::move(*group), std::move(*level)});
-  }
-  if (!valid) return std::nullopt;
-  std::sort(levels.begin(), levels.end());
-  levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+  auto levels = read_list<SensitivityLevel>(
+      node, path, reader,
+      [&](const yaml::Node& item, std::size_t i) -> std::optional<SensitivityLevel> {
+        const std::string item_at = at_index(path, i);
+        if (!reader.mapping(item, item_at, k_level_keys) || item.is_null() || !item["group_id"] ||
+            !item["level_id"]) {
+          if (item.is_map() || item.is_null()) {
+            reader.error(item, item_at + ": group_id and level_id are required");
+          }
+          return std::nullopt;
+        }
+        auto group = reader.uuid(item["group_id"], item_at + ".group_id");
+        auto level = reader.uuid(item["level_id"], item_at + ".level_id");
+        if (!group || !level) return std::nullopt;
+        return SensitivityLevel{std::move(*group), std::move(*level)};
+      });
+  if (!levels) return levels;
+  std::sort(levels->begin(), levels->end());
+  levels->erase(std::unique(levels->begin(), levels->end()), levels->end());
   return levels;
 }
 
@@ -335,32 +330,25 @@ std::optional<DesiredProfile> read_profile(const yaml::Node& item, const std::st
 std::optional<std::vector<DesiredEntryToggle>> read_toggles(const yaml::Node& node,
                                                             const std::string& path,
                                                             Reader& reader) {
-  if (!reader.sequence(node, path)) return std::nullopt;
-  std::vector<DesiredEntryToggle> toggles;
   std::map<std::string, Place> names;
-  bool valid = true;
-  for (std::size_t i = 0; i < node.size(); ++i) {
-    const yaml::Node item = node[i];
-    const std::string item_at = item_path(path, i, item);
-    if (!reader.mapping(item, item_at, k_toggle_keys) || item.is_null()) {
-      if (item.is_null())
-        reader.error(item, item_at + ": expected a mapping with name and enabled");
-      valid = false;
-      continue;
-    }
-    auto name = required_name(item, item_at, reader);
-    const yaml::Node enabled = item["enabled"];
-    if (!enabled) reader.error(item, item_at + ": enabled is required", Problem::missing_value);
-    auto value = enabled ? reader.boolean(enabled, item_at + ".enabled") : std::nullopt;
-    const bool unique = !name || first_time(names, *name, item, path, reader);
-    if (!name || !value || !unique) {
-      valid = false;
-      continue;
-    }
-    toggles.push_back({std::move(*name), *value});
-  }
-  if (!valid) return std::nullopt;
-  return toggles;
+  return read_list<DesiredEntryToggle>(
+      node, path, reader,
+      [&](const yaml::Node& item, std::size_t i) -> std::optional<DesiredEntryToggle> {
+        const std::string item_at = item_path(path, i, item);
+        if (!reader.mapping(item, item_at, k_toggle_keys) || item.is_null()) {
+          if (item.is_null()) {
+            reader.error(item, item_at + ": expected a mapping with name and enabled");
+          }
+          return std::nullopt;
+        }
+        auto name = required_name(item, item_at, reader);
+        const yaml::Node enabled = item["enabled"];
+        if (!enabled) reader.error(item, item_at + ": enabled is required", Problem::missing_value);
+        auto value = enabled ? reader.boolean(enabled, item_at + ".enabled") : std::nullopt;
+        const bool unique = !name || first_time(names, *name, item, path, reader);
+        if (!name || !value || !unique) return std::nullopt;
+        return DesiredEntryToggle{std::move(*name), *value};
+      });
 }
 
 std::optional<DesiredPredefinedProfile> read_predefined(const yaml::Node& item,
