@@ -1,6 +1,8 @@
 // dlp.profiles (custom profiles and their entries) and dlp.predefined_profiles.
 #include "config/document.hpp"
+#include "config/fields.hpp"
 #include "config/regex_check.hpp"
+#include "reconcile/profile_fields.hpp"
 
 #include <array>
 #include <map>
@@ -9,31 +11,24 @@ namespace cfsync::config {
 
 namespace {
 
-constexpr std::array<std::string_view, 11> k_profile_keys = {"name",
-                                                             "description",
-                                                             "allowed_match_count",
-                                                             "confidence_threshold",
-                                                             "ocr_enabled",
-                                                             "ai_context_enabled",
-                                                             "entries",
-                                                             "shared_entries",
-                                                             "data_classes",
-                                                             "data_tags",
-                                                             "sensitivity_levels"};
 constexpr std::array<std::string_view, 5> k_entry_keys = {"name", "regex", "words", "enabled",
                                                           "description"};
 constexpr std::array<std::string_view, 2> k_shared_entry_keys = {"entry_id", "enabled"};
 constexpr std::array<std::string_view, 2> k_level_keys = {"group_id", "level_id"};
-constexpr std::array<std::string_view, 7> k_predefined_keys = {"name",
-                                                               "id",
-                                                               "allowed_match_count",
-                                                               "confidence_threshold",
-                                                               "ocr_enabled",
-                                                               "ai_context_enabled",
-                                                               "entries"};
 constexpr std::array<std::string_view, 2> k_toggle_keys = {"name", "enabled"};
 
-constexpr int k_max_match_count = 1000;
+// A profile's keys: its name (and id), its scalar fields (reconcile/profile_fields.hpp), its lists.
+const std::vector<std::string_view>& profile_keys() {
+  static const std::vector<std::string_view> keys = keys_with_fields(
+      {"name"}, reconcile::k_profile_fields, "",
+      {"entries", "shared_entries", "data_classes", "data_tags", "sensitivity_levels"});
+  return keys;
+}
+const std::vector<std::string_view>& predefined_keys() {
+  static const std::vector<std::string_view> keys =
+      keys_with_fields({"name", "id"}, reconcile::k_predefined_fields, "", {"entries"});
+  return keys;
+}
 
 // The item's name, required and not empty.
 std::optional<std::string> required_name(const yaml::Node& item, std::string_view path,
@@ -257,43 +252,9 @@ void read_field(const yaml::Node& item, std::string_view key, const std::string&
   }
 }
 
-// The settings custom and predefined profiles share.
-struct CommonSettings {
-  std::optional<int> allowed_match_count;
-  std::optional<Confidence> confidence_threshold;
-  std::optional<bool> ocr_enabled;
-  std::optional<bool> ai_context_enabled;
-};
-
-bool read_common(const yaml::Node& item, const std::string& path, Reader& reader,
-                 CommonSettings& out) {
-  bool valid = true;
-  if (const yaml::Node count = item["allowed_match_count"]) {
-    out.allowed_match_count =
-        reader.integer(count, path + ".allowed_match_count", 0, k_max_match_count);
-    valid = valid && out.allowed_match_count.has_value();
-  }
-  if (const yaml::Node threshold = item["confidence_threshold"]) {
-    if (auto index = reader.one_of(threshold, path + ".confidence_threshold", confidence_names())) {
-      out.confidence_threshold = static_cast<Confidence>(*index);
-    } else {
-      valid = false;
-    }
-  }
-  if (const yaml::Node ocr = item["ocr_enabled"]) {
-    out.ocr_enabled = reader.boolean(ocr, path + ".ocr_enabled");
-    valid = valid && out.ocr_enabled.has_value();
-  }
-  if (const yaml::Node ai = item["ai_context_enabled"]) {
-    out.ai_context_enabled = reader.boolean(ai, path + ".ai_context_enabled");
-    valid = valid && out.ai_context_enabled.has_value();
-  }
-  return valid;
-}
-
 std::optional<DesiredProfile> read_profile(const yaml::Node& item, const std::string& path,
                                            Reader& reader) {
-  if (!reader.mapping(item, path, k_profile_keys) || item.is_null()) {
+  if (!reader.mapping(item, path, profile_keys()) || item.is_null()) {
     if (item.is_null()) reader.error(item, path + ": expected a mapping with a name");
     return std::nullopt;
   }
@@ -302,12 +263,7 @@ std::optional<DesiredProfile> read_profile(const yaml::Node& item, const std::st
   bool valid = name.has_value();
   if (name) profile.name = *name;
 
-  CommonSettings common;
-  valid = read_common(item, path, reader, common) && valid;
-  profile.allowed_match_count = common.allowed_match_count;
-  profile.confidence_threshold = common.confidence_threshold;
-  profile.ocr_enabled = common.ocr_enabled;
-  profile.ai_context_enabled = common.ai_context_enabled;
+  valid = read_fields(reconcile::k_profile_fields, "", item, path, reader, profile) && valid;
 
   // Each reader takes the node and its path, and reports its own problems.
   auto with_reader = [&reader](auto read) {
@@ -315,7 +271,6 @@ std::optional<DesiredProfile> read_profile(const yaml::Node& item, const std::st
       return read(node, at, reader);
     };
   };
-  read_field(item, "description", path, profile.description, valid, with_reader(description_of));
   read_field(item, "entries", path, profile.entries, valid, with_reader(read_entries));
   read_field(item, "shared_entries", path, profile.shared_entries, valid,
              with_reader(read_shared_entries));
@@ -353,7 +308,7 @@ std::optional<std::vector<DesiredEntryToggle>> read_toggles(const yaml::Node& no
 
 std::optional<DesiredPredefinedProfile> read_predefined(const yaml::Node& item,
                                                         const std::string& path, Reader& reader) {
-  if (!reader.mapping(item, path, k_predefined_keys) || item.is_null()) {
+  if (!reader.mapping(item, path, predefined_keys()) || item.is_null()) {
     if (item.is_null()) reader.error(item, path + ": expected a mapping with a name or an id");
     return std::nullopt;
   }
@@ -373,12 +328,7 @@ std::optional<DesiredPredefinedProfile> read_predefined(const yaml::Node& item,
     reader.error(item, path + ": name or id is required", Problem::missing_value);
     valid = false;
   }
-  CommonSettings common;
-  valid = read_common(item, path, reader, common) && valid;
-  profile.allowed_match_count = common.allowed_match_count;
-  profile.confidence_threshold = common.confidence_threshold;
-  profile.ocr_enabled = common.ocr_enabled;
-  profile.ai_context_enabled = common.ai_context_enabled;
+  valid = read_fields(reconcile::k_predefined_fields, "", item, path, reader, profile) && valid;
   if (const yaml::Node entries = item["entries"]) {
     auto toggles = read_toggles(entries, path + ".entries", reader);
     valid = valid && toggles.has_value();
@@ -419,31 +369,23 @@ void read_dlp_predefined_profiles(const yaml::Node& /*key*/, const yaml::Node& n
   }
 }
 
-constexpr KeyTable k_profile_tables[] = {
-    {"/$defs/profile", k_profile_keys},
-    {"/$defs/profile/properties/entries/items", k_entry_keys},
-    {"/$defs/profile/properties/shared_entries/items", k_shared_entry_keys},
-    {"/$defs/profile/properties/sensitivity_levels/items", k_level_keys},
-};
-constexpr KeyTable k_predefined_tables[] = {
-    {"/$defs/predefined_profile", k_predefined_keys},
-    {"/$defs/predefined_profile/properties/entries/items", k_toggle_keys},
-};
-
 constexpr std::string_view k_profiles_schema =
     R"json({"type": ["array", "null"], "items": {"$ref": "#/$defs/profile"}})json";
-constexpr std::string_view k_profile_defs = R"json({
+constexpr std::string_view k_predefined_schema =
+    R"json({"type": ["array", "null"], "items": {"$ref": "#/$defs/predefined_profile"}})json";
+
+// The definitions of a profile and a predefined profile; their scalar fields come from their
+// field tables.
+std::string profile_defs() {
+  return R"json({
 "profile": {
   "type": "object",
   "additionalProperties": false,
   "required": ["name"],
   "properties": {
     "name": {"type": "string", "minLength": 1},
-    "description": {"type": ["string", "null"]},
-    "allowed_match_count": {"type": "integer", "minimum": 0, "maximum": 1000},
-    "confidence_threshold": {"$ref": "#/$defs/confidence"},
-    "ocr_enabled": {"type": "boolean"},
-    "ai_context_enabled": {"type": "boolean"},
+)json" + field_properties(reconcile::k_profile_fields, "") +
+         R"json(
     "entries": {
       "type": ["array", "null"],
       "items": {
@@ -483,9 +425,10 @@ constexpr std::string_view k_profile_defs = R"json({
   }
 }
 })json";
-constexpr std::string_view k_predefined_schema =
-    R"json({"type": ["array", "null"], "items": {"$ref": "#/$defs/predefined_profile"}})json";
-constexpr std::string_view k_predefined_defs = R"json({
+}
+
+std::string predefined_defs() {
+  return R"json({
 "predefined_profile": {
   "type": "object",
   "additionalProperties": false,
@@ -493,10 +436,8 @@ constexpr std::string_view k_predefined_defs = R"json({
   "properties": {
     "name": {"type": "string", "minLength": 1},
     "id": {"$ref": "#/$defs/uuid"},
-    "allowed_match_count": {"type": "integer", "minimum": 0, "maximum": 1000},
-    "confidence_threshold": {"$ref": "#/$defs/confidence"},
-    "ocr_enabled": {"type": "boolean"},
-    "ai_context_enabled": {"type": "boolean"},
+)json" + field_properties(reconcile::k_predefined_fields, "") +
+         R"json(
     "entries": {
       "type": ["array", "null"],
       "items": {
@@ -509,18 +450,32 @@ constexpr std::string_view k_predefined_defs = R"json({
   }
 }
 })json";
-
-constexpr Section k_sections[] = {
-    {"dlp", "profiles", read_dlp_profiles, k_profile_tables, k_profiles_schema, k_profile_defs},
-    {"dlp", "predefined_profiles", read_dlp_predefined_profiles, k_predefined_tables,
-     k_predefined_schema, k_predefined_defs},
-};
+}
 
 }  // namespace
 
 // Listed in load.cpp.
 std::span<const Section> dlp_profiles_sections();
 
-std::span<const Section> dlp_profiles_sections() { return k_sections; }
+std::span<const Section> dlp_profiles_sections() {
+  static const KeyTable profile_tables[] = {
+      {"/$defs/profile", profile_keys()},
+      {"/$defs/profile/properties/entries/items", k_entry_keys},
+      {"/$defs/profile/properties/shared_entries/items", k_shared_entry_keys},
+      {"/$defs/profile/properties/sensitivity_levels/items", k_level_keys},
+  };
+  static const KeyTable predefined_tables[] = {
+      {"/$defs/predefined_profile", predefined_keys()},
+      {"/$defs/predefined_profile/properties/entries/items", k_toggle_keys},
+  };
+  static const std::string profile_schema = profile_defs();
+  static const std::string predefined_schema = predefined_defs();
+  static const Section sections[] = {
+      {"dlp", "profiles", read_dlp_profiles, profile_tables, k_profiles_schema, profile_schema},
+      {"dlp", "predefined_profiles", read_dlp_predefined_profiles, predefined_tables,
+       k_predefined_schema, predefined_schema},
+  };
+  return sections;
+}
 
 }  // namespace cfsync::config

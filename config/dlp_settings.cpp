@@ -1,17 +1,26 @@
 // dlp.settings: the account-level DLP settings.
 #include "config/document.hpp"
-#include "reconcile/model.hpp"
-
-#include <array>
+#include "config/fields.hpp"
+#include "reconcile/settings_fields.hpp"
 
 namespace cfsync::config {
 
 namespace {
 
-constexpr std::array<std::string_view, 3> k_settings_keys = {"ai_context_analysis", "ocr",
-                                                             "payload_logging"};
-constexpr std::array<std::string_view, 3> k_payload_logging_keys = {"masking_level", "public_key",
-                                                                    "public_key_file"};
+using reconcile::k_settings_fields;
+
+// The keys of dlp.settings and of its payload_logging: the fields of the table
+// (reconcile/settings_fields.hpp), and the key's file.
+const std::vector<std::string_view>& settings_keys() {
+  static const std::vector<std::string_view> keys =
+      keys_with_fields({}, k_settings_fields, "", {"payload_logging"});
+  return keys;
+}
+const std::vector<std::string_view>& payload_logging_keys() {
+  static const std::vector<std::string_view> keys =
+      keys_with_fields({}, k_settings_fields, "payload_logging", {"public_key_file"});
+  return keys;
+}
 
 constexpr std::size_t k_max_key_file_bytes = 64 * 1024;
 
@@ -59,13 +68,8 @@ std::optional<Sensitive> read_public_key_file(const yaml::Node& node, std::strin
 
 void read_payload_logging(const yaml::Node& node, std::string_view path, Reader& reader,
                           Merge& merge, DesiredDlpSettings& out) {
-  if (!reader.mapping(node, path, k_payload_logging_keys) || node.is_null()) return;
-  if (const yaml::Node level = node["masking_level"]) {
-    if (auto index =
-            reader.one_of(level, join_path(path, "masking_level"), masking_level_names())) {
-      out.masking_level = static_cast<MaskingLevel>(*index);
-    }
-  }
+  if (!reader.mapping(node, path, payload_logging_keys()) || node.is_null()) return;
+  read_fields(k_settings_fields, "payload_logging", node, path, reader, out);
   const yaml::Node key = node["public_key"];
   const yaml::Node key_file = node["public_key_file"];
   if (key && key_file) {
@@ -89,16 +93,11 @@ void read_dlp_settings(const yaml::Node& key, const yaml::Node& node, Reader& re
     return;
   }
   declared.emplace("", reader.place(key));
-  if (!reader.mapping(node, path, k_settings_keys)) return;
+  if (!reader.mapping(node, path, settings_keys())) return;
 
   DesiredDlpSettings settings;
   if (!node.is_null()) {
-    if (const yaml::Node value = node["ai_context_analysis"]) {
-      settings.ai_context_analysis = reader.boolean(value, join_path(path, "ai_context_analysis"));
-    }
-    if (const yaml::Node value = node["ocr"]) {
-      settings.ocr = reader.boolean(value, join_path(path, "ocr"));
-    }
+    read_fields(k_settings_fields, "", node, path, reader, settings);
     if (const yaml::Node value = node["payload_logging"]) {
       read_payload_logging(value, join_path(path, "payload_logging"), reader, merge, settings);
     }
@@ -106,37 +105,42 @@ void read_dlp_settings(const yaml::Node& key, const yaml::Node& node, Reader& re
   merge.desired.dlp_settings = std::move(settings);
 }
 
-constexpr KeyTable k_settings_tables[] = {
-    {"/properties/dlp/properties/settings", k_settings_keys},
-    {"/properties/dlp/properties/settings/properties/payload_logging", k_payload_logging_keys},
-};
-
-constexpr std::string_view k_settings_schema = R"json({
+// Its scalar fields come from the table; the key, which can also be given by file, is the
+// family's own.
+std::string settings_schema() {
+  return R"json({
   "type": ["object", "null"],
   "additionalProperties": false,
   "properties": {
-    "ai_context_analysis": {"type": "boolean"},
-    "ocr": {"type": "boolean"},
+)json" + field_properties(k_settings_fields, "") +
+         R"json(
     "payload_logging": {
       "type": ["object", "null"],
       "additionalProperties": false,
       "properties": {
-        "masking_level": {"enum": ["full", "partial", "clear", "default"]},
+)json" + field_properties(k_settings_fields, "payload_logging") +
+         R"json(
         "public_key": {"type": ["string", "null"], "description": "Base64; \"\" or null disables payload logging."},
         "public_key_file": {"type": "string", "description": "A file holding the key, relative to this file."}
       }
     }
   }
 })json";
-
-constexpr Section k_sections[] = {
-    {"dlp", "settings", read_dlp_settings, k_settings_tables, k_settings_schema, ""}};
+}
 
 }  // namespace
 
 // Listed in load.cpp.
 std::span<const Section> dlp_settings_sections();
 
-std::span<const Section> dlp_settings_sections() { return k_sections; }
+std::span<const Section> dlp_settings_sections() {
+  static const KeyTable tables[] = {
+      {"/properties/dlp/properties/settings", settings_keys()},
+      {"/properties/dlp/properties/settings/properties/payload_logging", payload_logging_keys()},
+  };
+  static const std::string schema = settings_schema();
+  static const Section sections[] = {{"dlp", "settings", read_dlp_settings, tables, schema, ""}};
+  return sections;
+}
 
 }  // namespace cfsync::config

@@ -5,6 +5,8 @@
 
 #include "config/document.hpp"
 #include "config/regex_check.hpp"
+#include "reconcile/profile_fields.hpp"
+#include "reconcile/settings_fields.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -74,26 +76,76 @@ std::set<std::string> held_twice(const std::vector<Item>& items, Name name_of) {
   return twice;
 }
 
-// Values the API may answer (the spec bounds them only in requests) that a configuration cannot
+// A value the API may answer (the spec bounds it only in requests) that a configuration cannot
 // declare: written as a comment instead, so that the field stays as it is.
-bool declarable_match_count(int count) { return count >= 0 && count <= 1000; }
+std::optional<std::string> out_of_bounds(int value,
+                                         const std::optional<reconcile::Bounds>& bounds) {
+  if (!bounds || (value >= bounds->min && value <= bounds->max)) return std::nullopt;
+  return std::to_string(value) + " is outside " + std::to_string(bounds->min) + " to " +
+         std::to_string(bounds->max);
+}
 
-void match_count(YAML::Emitter& out, int count) {
-  if (declarable_match_count(count)) {
-    field(out, "allowed_match_count", count);
+void exported_value(YAML::Emitter& out, std::string_view key, bool value,
+                    const std::optional<reconcile::Bounds>&) {
+  field(out, key, value);
+}
+void exported_value(YAML::Emitter& out, std::string_view key, int value,
+                    const std::optional<reconcile::Bounds>& bounds) {
+  if (auto why = out_of_bounds(value, bounds)) {
+    out << YAML::Comment(std::string(key) + ": not declared, so left as it is: the account's " +
+                         *why);
     return;
   }
-  out << YAML::Comment("allowed_match_count: not declared, so left as it is: the account's " +
-                       std::to_string(count) + " is outside 0 to 1000");
+  field(out, key, value);
+}
+// Text: empty is not declared, as the API reads it (null).
+void exported_value(YAML::Emitter& out, std::string_view key, const std::string& value,
+                    const std::optional<reconcile::Bounds>&) {
+  if (!value.empty()) field(out, key, value);
+}
+template <class Enum>
+requires std::is_enum_v<Enum>
+void exported_value(YAML::Emitter& out, std::string_view key, Enum value,
+                    const std::optional<reconcile::Bounds>&) {
+  field(out, key, std::string(to_string(value)));
+}
+
+// The fields of `table` in `group` (reconcile/fields.hpp) as `live` holds them; a Sensitive one
+// is its family's to write.
+template <class Table, class Live>
+void exported_fields(YAML::Emitter& out, const Table& table, std::string_view group,
+                     const Live& live) {
+  reconcile::for_each_field(table, [&](const auto& f) {
+    using T = typename std::remove_cvref_t<decltype(f)>::Type;
+    if constexpr (!std::is_same_v<T, Sensitive>) {
+      if (reconcile::field_group(f.path) == group) {
+        exported_value(out, reconcile::field_key(f.path), live.*f.live, f.bounds);
+      }
+    }
+  });
+}
+
+// Why each field of `live` that cannot be declared is not: "allowed_match_count 5000 is outside 0
+// to 1000".
+template <class Table, class Live>
+std::vector<std::string> undeclarable_fields(const Table& table, const Live& live) {
+  std::vector<std::string> out;
+  reconcile::for_each_field(table, [&](const auto& f) {
+    if constexpr (std::is_same_v<typename std::remove_cvref_t<decltype(f)>::Type, int>) {
+      if (auto why = out_of_bounds(live.*f.live, f.bounds)) {
+        out.push_back(std::string(f.path) + " " + *why);
+      }
+    }
+  });
+  return out;
 }
 
 void settings(YAML::Emitter& out, const LiveDlpSettings& live,
               const std::optional<std::string>& public_key_file) {
   out << YAML::Key << "settings" << YAML::Value << YAML::BeginMap;
-  field(out, "ocr", live.ocr);
-  field(out, "ai_context_analysis", live.ai_context_analysis);
+  exported_fields(out, reconcile::k_settings_fields, "", live);
   out << YAML::Key << "payload_logging" << YAML::Value << YAML::BeginMap;
-  field(out, "masking_level", std::string(to_string(live.masking_level)));
+  exported_fields(out, reconcile::k_settings_fields, "payload_logging", live);
   if (live.public_key.empty()) {
     out << YAML::Key << "public_key" << YAML::Value << YAML::DoubleQuoted << "";
     out << YAML::Comment("payload logging is disabled");
@@ -139,11 +191,7 @@ std::optional<std::string> undeclarable_entries(const LiveProfile& live) {
 void custom_profile(YAML::Emitter& out, const LiveProfile& live) {
   out << YAML::BeginMap;
   field(out, "name", live.name);
-  if (!live.description.empty()) field(out, "description", live.description);
-  match_count(out, live.allowed_match_count);
-  field(out, "confidence_threshold", std::string(to_string(live.confidence_threshold)));
-  field(out, "ocr_enabled", live.ocr_enabled);
-  field(out, "ai_context_enabled", live.ai_context_enabled);
+  exported_fields(out, reconcile::k_profile_fields, "", live);
   if (auto why = undeclarable_entries(live)) {
     out << YAML::Comment("entries: not declared, so left as they are: " + *why);
   } else {
@@ -178,10 +226,7 @@ void predefined_profile(YAML::Emitter& out, const LivePredefinedProfile& live) {
   out << YAML::BeginMap;
   field(out, "name", live.name);
   field(out, "id", lower(live.id));
-  match_count(out, live.allowed_match_count);
-  field(out, "confidence_threshold", std::string(to_string(live.confidence_threshold)));
-  field(out, "ocr_enabled", live.ocr_enabled);
-  field(out, "ai_context_enabled", live.ai_context_enabled);
+  exported_fields(out, reconcile::k_predefined_fields, "", live);
   out << YAML::Key << "entries" << YAML::Value << YAML::BeginSeq;
   for (const LivePredefinedEntry& item : live.entries) {
     out << YAML::BeginMap;
@@ -393,17 +438,18 @@ Exported render_export(const ExportInput& input) {
         "stays as it is)");
   }
   if (live.profiles) {
-    auto odd_count = [&](const std::string& what, int count) {
-      if (declarable_match_count(count)) return;
-      exported.warnings.push_back(what + ": allowed_match_count " + std::to_string(count) +
-                                  " is outside 0 to 1000, so it is not declared (it stays as it "
-                                  "is)");
+    auto odd = [&](const std::string& what, const std::vector<std::string>& fields) {
+      for (const std::string& why : fields) {
+        exported.warnings.push_back(what + ": " + why +
+                                    ", so it is not declared (it stays as it is)");
+      }
     };
     for (const LiveProfile& p : live.profiles->custom) {
-      odd_count("custom profile \"" + p.name + "\"", p.allowed_match_count);
+      odd("custom profile \"" + p.name + "\"", undeclarable_fields(reconcile::k_profile_fields, p));
     }
     for (const LivePredefinedProfile& p : live.profiles->predefined) {
-      odd_count("predefined profile \"" + p.name + "\"", p.allowed_match_count);
+      odd("predefined profile \"" + p.name + "\"",
+          undeclarable_fields(reconcile::k_predefined_fields, p));
     }
   }
 

@@ -22,8 +22,7 @@ constexpr std::string_view k_document = R"json({
   "additionalProperties": false,
   "properties": {},
   "$defs": {
-    "uuid": {"type": "string", "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},
-    "confidence": {"enum": ["low", "medium", "high", "very_high"]}
+    "uuid": {"type": "string", "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"}
   }
 })json";
 

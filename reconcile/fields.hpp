@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -17,21 +18,46 @@
 
 namespace cfsync::reconcile {
 
+// The values an integer field may be declared with (the API's request bounds).
+struct Bounds {
+  int min;
+  int max;
+};
+
 // A field declared in `Desired` (unset: left alone), read in `Live`, and, when the write sends
-// every field, carried in `Payload` (the declared value, else the live one).
+// every field, carried in `Payload` (the declared value, else the live one). The configuration
+// reads, exports and describes it in the JSON Schema by its type (config/fields.hpp), except a
+// Sensitive one, whose family reads it (a key can also be given by file).
 template <class Desired, class Live, class T, class Payload = Desired>
 struct ScalarField {
+  using Type = T;
   std::string_view path;
   std::optional<T> Desired::*desired;
   T Live::*live;
   T Payload::*sent = nullptr;
+  std::optional<Bounds> bounds = std::nullopt;
 };
+
+// A field's mapping in the configuration ("payload_logging" for "payload_logging.masking_level",
+// "" at the top) and its key there ("masking_level").
+constexpr std::string_view field_group(std::string_view path) {
+  const auto dot = path.rfind('.');
+  return dot == std::string_view::npos ? std::string_view() : path.substr(0, dot);
+}
+constexpr std::string_view field_key(std::string_view path) {
+  const auto dot = path.rfind('.');
+  return dot == std::string_view::npos ? path : path.substr(dot + 1);
+}
 
 // Calls `visit(field)` for each field of `table` (a tuple of ScalarFields), in order.
 template <class Table, class Visit>
 void for_each_field(const Table& table, Visit&& visit) {
   std::apply([&](const auto&... field) { (visit(field), ...); }, table);
 }
+
+// The names the configuration and the API give an enum's values, in their order.
+inline std::span<const std::string_view> names_of(MaskingLevel) { return masking_level_names(); }
+inline std::span<const std::string_view> names_of(Confidence) { return confidence_names(); }
 
 // How a plan shows a field's value.
 inline FieldValue shown_field(bool value) { return value; }

@@ -7,6 +7,9 @@
 
 namespace cfsync::reconcile {
 
+// The spec bounds allowed_match_count in requests only: the API may answer other values.
+inline constexpr Bounds k_match_count_bounds{0, 1000};
+
 template <class T>
 using PredefinedField =
     ScalarField<DesiredPredefinedProfile, LivePredefinedProfile, T, UpdatePredefinedProfile>;
@@ -14,7 +17,7 @@ using PredefinedField =
 inline constexpr auto k_predefined_fields = std::tuple{
     PredefinedField<int>{"allowed_match_count", &DesiredPredefinedProfile::allowed_match_count,
                          &LivePredefinedProfile::allowed_match_count,
-                         &UpdatePredefinedProfile::allowed_match_count},
+                         &UpdatePredefinedProfile::allowed_match_count, k_match_count_bounds},
     PredefinedField<Confidence>{"confidence_threshold",
                                 &DesiredPredefinedProfile::confidence_threshold,
                                 &LivePredefinedProfile::confidence_threshold,
@@ -36,7 +39,7 @@ inline constexpr auto k_profile_fields = std::tuple{
     ProfileField<std::string>{"description", &DesiredProfile::description,
                               &LiveProfile::description},
     ProfileField<int>{"allowed_match_count", &DesiredProfile::allowed_match_count,
-                      &LiveProfile::allowed_match_count},
+                      &LiveProfile::allowed_match_count, nullptr, k_match_count_bounds},
     ProfileField<Confidence>{"confidence_threshold", &DesiredProfile::confidence_threshold,
                              &LiveProfile::confidence_threshold},
     ProfileField<bool>{"ocr_enabled", &DesiredProfile::ocr_enabled, &LiveProfile::ocr_enabled},
