@@ -301,18 +301,20 @@ Result<void> add_listed_entries(const HttpResponse& response, ProfileListing& li
   return {};
 }
 
+// The scalar fields `profile` holds (reconcile/profile_fields.hpp). A create leaves out what is
+// null; a PUT, which replaces, sends it.
+static void add_fields(const DesiredProfile& profile, json::object& body, bool with_nulls) {
+  reconcile::for_each_field(reconcile::k_profile_fields, [&](const auto& field) {
+    const auto& value = profile.*field.desired;
+    const json::value sent = value ? json_value(reconcile::sent_field(*value)) : nullptr;
+    if (with_nulls || !sent.is_null()) body[field.path] = sent;
+  });
+}
+
 HttpRequest create_profile_request(std::string_view account_id, const CreateProfile& create) {
   const DesiredProfile& profile = create.profile;
   json::object body{{"name", profile.name}};
-  if (profile.description && !profile.description->empty()) {
-    body["description"] = *profile.description;
-  }
-  if (profile.allowed_match_count) body["allowed_match_count"] = *profile.allowed_match_count;
-  if (profile.confidence_threshold) {
-    body["confidence_threshold"] = to_string(*profile.confidence_threshold);
-  }
-  if (profile.ocr_enabled) body["ocr_enabled"] = *profile.ocr_enabled;
-  if (profile.ai_context_enabled) body["ai_context_enabled"] = *profile.ai_context_enabled;
+  add_fields(profile, body, false);
   if (profile.entries) {
     json::array entries;
     for (const DesiredEntry& entry : *profile.entries) {
@@ -328,17 +330,8 @@ HttpRequest update_profile_request(std::string_view account_id, const UpdateProf
   const DesiredProfile& profile = update.body;
   // PUT replaces: every field is sent (the planner filled in live values for undeclared ones).
   // The deprecated `entries` is never sent; entries have their own API.
-  json::object body{
-      {"name", profile.name},
-      {"allowed_match_count", profile.allowed_match_count.value_or(0)},
-      {"confidence_threshold", to_string(profile.confidence_threshold.value_or(Confidence::low))},
-      {"ocr_enabled", profile.ocr_enabled.value_or(false)},
-      {"ai_context_enabled", profile.ai_context_enabled.value_or(false)}};
-  if (profile.description && !profile.description->empty()) {
-    body["description"] = *profile.description;
-  } else {
-    body["description"] = nullptr;
-  }
+  json::object body{{"name", profile.name}};
+  add_fields(profile, body, true);
   body["shared_entries"] =
       shared_array(profile.shared_entries.value_or(std::vector<SharedEntry>{}));
   add_lists(profile, body);
@@ -379,8 +372,7 @@ HttpRequest update_predefined_request(std::string_view account_id,
                                       const UpdatePredefinedProfile& update) {
   json::object body;
   reconcile::for_each_field(reconcile::k_predefined_fields, [&](const auto& field) {
-    std::visit([&](const auto& sent) { body[field.path] = sent; },
-               reconcile::sent_field(update.*field.sent));
+    body[field.path] = json_value(reconcile::sent_field(update.*field.sent));
   });
   return json_request(Method::put,
                       dlp_path(account_id) + "/profiles/predefined/" + path_segment(update.id),

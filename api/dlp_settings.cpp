@@ -37,7 +37,7 @@ HttpRequest patch_settings_request(std::string_view account_id, const DesiredDlp
       path.remove_prefix(dot + 1);
     }
     // A public key of "" disables payload logging; null would mean "unchanged" to PATCH.
-    std::visit([&](const auto& sent) { (*into)[path] = sent; }, reconcile::sent_field(*value));
+    (*into)[path] = json_value(reconcile::sent_field(*value));
   });
   // Every field carries an absolute value: sending it twice changes nothing more.
   return json_request(Method::patch, settings_path(account_id), body, true);

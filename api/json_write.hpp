@@ -2,6 +2,7 @@
 #pragma once
 
 #include "api/http.hpp"
+#include "reconcile/fields.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -12,6 +13,9 @@ namespace cfsync::api {
 
 // "/accounts/{account_id}/dlp", the account id percent-encoded.
 [[nodiscard]] std::string dlp_path(std::string_view account_id);
+
+// A field's value as JSON (reconcile/fields.hpp); monostate is null.
+[[nodiscard]] boost::json::value json_value(const reconcile::SentValue& value);
 
 [[nodiscard]] HttpRequest json_request(Method method, std::string target,
                                        const boost::json::value& body, bool idempotent);

@@ -74,12 +74,18 @@ inline FieldValue shown_field(const Sensitive& value) {
   return Masked{value};
 }
 
-// What the API's JSON carries for a field's value.
-using SentValue = std::variant<bool, std::int64_t, std::string>;
+// What the API's JSON carries for a field's value; monostate is null.
+using SentValue = std::variant<std::monostate, bool, std::int64_t, std::string>;
 inline SentValue sent_field(bool value) { return value; }
 inline SentValue sent_field(int value) { return static_cast<std::int64_t>(value); }
 inline SentValue sent_field(MaskingLevel value) { return std::string(to_string(value)); }
 inline SentValue sent_field(Confidence value) { return std::string(to_string(value)); }
+// Text: empty is null, as the API reads it.
+inline SentValue sent_field(const std::string& value) {
+  if (value.empty()) return std::monostate{};
+  return value;
+}
+// A key: "" disables payload logging, where null would mean "unchanged" to a PATCH.
 inline SentValue sent_field(const Sensitive& value) { return value.reveal(); }
 
 // The declared fields of `desired` that differ from `live`, as the plan shows them.
@@ -94,6 +100,25 @@ std::vector<FieldChange> field_changes(const Table& table, const Desired& desire
     }
   });
   return out;
+}
+
+// Every declared field of `desired`, as a plan shows an object about to be created.
+template <class Table, class Desired>
+void declared_fields(const Table& table, const Desired& desired, std::vector<FieldChange>& out) {
+  for_each_field(table, [&](const auto& field) {
+    if (const auto& value = desired.*field.desired) {
+      out.push_back({std::string(field.path), {}, shown_field(*value)});
+    }
+  });
+}
+
+// Sets every field of `body`, for a write that sends them all: the declared value, else the live
+// one.
+template <class Table, class Desired, class Live>
+void fill_fields(const Table& table, const Desired& desired, const Live& live, Desired& body) {
+  for_each_field(table, [&](const auto& field) {
+    body.*field.desired = (desired.*field.desired).value_or(live.*field.live);
+  });
 }
 
 // The paths of the fields whose value in `sent` the API's `answer` does not hold.

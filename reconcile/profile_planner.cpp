@@ -36,15 +36,6 @@ std::string taken_by(const LiveOther& other, std::string_view what) {
          "make a second one";
 }
 
-// "" is how a null description reads; show it as null.
-FieldValue text(const std::string& value) {
-  if (value.empty()) return std::monostate{};
-  return value;
-}
-
-FieldValue number(int value) { return static_cast<std::int64_t>(value); }
-FieldValue shown(Confidence value) { return std::string(to_string(value)); }
-
 std::vector<std::string> sorted(std::vector<std::string> values) {
   std::sort(values.begin(), values.end());
   return values;
@@ -68,7 +59,7 @@ void entry_fields(const DesiredEntry& entry, const std::string& prefix, bool as_
   if (entry.regex) add("regex", Protected::regex(*entry.regex));
   if (entry.words) add("words", Protected::words(*entry.words));
   add("enabled", entry.enabled);
-  if (entry.description) add("description", text(*entry.description));
+  if (entry.description) add("description", shown_field(*entry.description));
 }
 
 DesiredEntry as_desired(const LiveEntry& live) {
@@ -85,17 +76,7 @@ DesiredEntry as_desired(const LiveEntry& live) {
 std::vector<FieldChange> creation_fields(const DesiredProfile& profile) {
   LiveProfile nothing;
   std::vector<FieldChange> out;
-  if (profile.description) out.push_back({"description", {}, text(*profile.description)});
-  if (profile.allowed_match_count) {
-    out.push_back({"allowed_match_count", {}, number(*profile.allowed_match_count)});
-  }
-  if (profile.confidence_threshold) {
-    out.push_back({"confidence_threshold", {}, shown(*profile.confidence_threshold)});
-  }
-  if (profile.ocr_enabled) out.push_back({"ocr_enabled", {}, *profile.ocr_enabled});
-  if (profile.ai_context_enabled) {
-    out.push_back({"ai_context_enabled", {}, *profile.ai_context_enabled});
-  }
+  declared_fields(k_profile_fields, profile, out);
   for (const DesiredEntry& entry : profile.entries.value_or(std::vector<DesiredEntry>{})) {
     entry_fields(entry, "entries[" + quoted(entry.name) + "].", false, out);
   }
@@ -115,12 +96,7 @@ std::vector<FieldChange> creation_fields(const DesiredProfile& profile) {
 UpdateProfile update_payload(const DesiredProfile& desired, const LiveProfile& live) {
   DesiredProfile body;
   body.name = desired.name;
-  body.description = desired.description;
-  if (!body.description && !live.description.empty()) body.description = live.description;
-  body.allowed_match_count = desired.allowed_match_count.value_or(live.allowed_match_count);
-  body.confidence_threshold = desired.confidence_threshold.value_or(live.confidence_threshold);
-  body.ocr_enabled = desired.ocr_enabled.value_or(live.ocr_enabled);
-  body.ai_context_enabled = desired.ai_context_enabled.value_or(live.ai_context_enabled);
+  fill_fields(k_profile_fields, desired, live, body);
   body.shared_entries = desired.shared_entries.value_or(live.shared_entries);
   body.data_classes = desired.data_classes;
   body.data_tags = desired.data_tags;
@@ -158,8 +134,8 @@ class ProfilePlanner {
     StringList entry_names;
     for (const LiveEntry& entry : live.entries) entry_names.push_back(entry.name);
     std::vector<FieldChange> fields = {
-        {"description", text(live.description), {}},
-        {"allowed_match_count", number(live.allowed_match_count), {}},
+        {"description", shown_field(live.description), {}},
+        {"allowed_match_count", shown_field(live.allowed_match_count), {}},
         {"entries", sorted(std::move(entry_names)), {}}};
     m_plan.changes.push_back({.kind = ResourceKind::dlp_profile,
                               .name = live.name,
@@ -244,7 +220,8 @@ class ProfilePlanner {
     if (desired.enabled != live.enabled)
       fields.push_back({"enabled", live.enabled, desired.enabled});
     if (desired.description && *desired.description != live.description) {
-      fields.push_back({"description", text(live.description), text(*desired.description)});
+      fields.push_back(
+          {"description", shown_field(live.description), shown_field(*desired.description)});
     }
     if (fields.empty()) return;
     DesiredEntry body = desired;
