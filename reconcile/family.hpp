@@ -41,10 +41,12 @@ struct KindTraits {
 };
 
 // Where a change runs in an apply (reconcile/schedule.hpp): its stage within the family's track,
-// and its lane (changes of one lane run one after the other).
+// its lane (changes of one lane run one after the other), and the lane whose earlier changes it
+// waits for, if any (an entry waits for its profile's changes, not for the other entries).
 struct Placement {
   int stage = 0;
   std::string lane;
+  std::string after;
 };
 
 // One part of the diff: appends changes (and unmanaged objects) to `plan` and what makes a safe

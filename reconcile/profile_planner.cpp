@@ -627,13 +627,16 @@ Result<void> plan_step(const DesiredState& desired, const LiveState& live, Plan&
 
 constexpr PlanStep k_steps[] = {{.stage = k_stage, .run = plan_step}};
 
-// A profile and its entries share a lane: an entry waits for its profile's create.
+// An entry waits for its profile's changes (a PUT may reset what the API keeps of it), and each
+// entry has a lane of its own: the entries of one profile are written side by side, and the
+// delete and create that replace one entry one after the other.
 Placement place(const Change& change) {
   const bool predefined = change.kind == ResourceKind::dlp_predefined_profile ||
                           change.kind == ResourceKind::dlp_predefined_entry;
-  return {.stage = k_stage,
-          .lane = (predefined ? "predefined\n" : "profile\n") +
-                  (change.parent.empty() ? change.name : change.parent)};
+  const std::string profile_lane = (predefined ? "predefined\n" : "profile\n") +
+                                   (change.parent.empty() ? change.name : change.parent);
+  if (change.parent.empty()) return {.stage = k_stage, .lane = profile_lane};
+  return {.stage = k_stage, .lane = profile_lane + "\n" + change.name, .after = profile_lane};
 }
 
 void declared(const DesiredState& desired, std::vector<std::string>& parts) {

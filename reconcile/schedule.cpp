@@ -8,6 +8,7 @@ namespace cfsync {
 
 Schedule::Schedule(const Plan& plan) {
   m_slots.reserve(plan.changes.size());
+  std::map<std::string, std::size_t, std::less<>> last_of_lane;
   for (const Change& change : plan.changes) {
     const reconcile::Family& family = reconcile::family_of(change.kind);
     reconcile::Placement placement = family.place(change);
@@ -15,6 +16,10 @@ Schedule::Schedule(const Plan& plan) {
               .stage = placement.stage,
               .lane = std::move(placement.lane),
               .create = change.action == Action::create};
+    if (const auto it = last_of_lane.find(placement.after); it != last_of_lane.end()) {
+      slot.after = it->second;
+    }
+    last_of_lane[slot.lane] = m_slots.size();
     ++m_unfinished[{slot.track, slot.stage}];
     m_slots.push_back(std::move(slot));
   }
@@ -40,6 +45,8 @@ std::optional<std::size_t> Schedule::next() {
     if (slot.state != Slot::State::waiting) continue;
     if (!passed.insert(slot.lane).second) continue;
     if (m_busy_lanes.contains(slot.lane) || !stage_clear(slot)) continue;
+    // Lanes run in plan order: when the last change before it finished, all of that lane did.
+    if (slot.after && m_slots[*slot.after].state != Slot::State::finished) continue;
     slot.state = Slot::State::running;
     m_busy_lanes.emplace(slot.lane, i);
     ++m_running;
@@ -57,26 +64,31 @@ std::vector<std::size_t> Schedule::finish(std::size_t change, bool ok) {
   --m_unfinished[{slot.track, slot.stage}];
   std::vector<std::size_t> skipped;
   if (ok || !slot.create) return skipped;
+  // The rest of its lane, and what waits for a change skipped or failed here.
+  std::set<std::size_t> gone = {change};
   for (std::size_t i = change + 1; i < m_slots.size(); ++i) {
-    Slot& later = m_slots[i];
-    if (later.state != Slot::State::waiting || later.lane != slot.lane) continue;
-    later.state = Slot::State::finished;
-    ++m_finished;
-    --m_unfinished[{later.track, later.stage}];
-    skipped.push_back(i);
+    const Slot& later = m_slots[i];
+    if (later.state != Slot::State::waiting) continue;
+    if (later.lane == slot.lane || (later.after && gone.contains(*later.after))) {
+      skip(i, skipped);
+      gone.insert(i);
+    }
   }
   return skipped;
+}
+
+void Schedule::skip(std::size_t index, std::vector<std::size_t>& skipped) {
+  Slot& slot = m_slots[index];
+  slot.state = Slot::State::finished;
+  ++m_finished;
+  --m_unfinished[{slot.track, slot.stage}];
+  skipped.push_back(index);
 }
 
 std::vector<std::size_t> Schedule::cancel() {
   std::vector<std::size_t> cancelled;
   for (std::size_t i = 0; i < m_slots.size(); ++i) {
-    Slot& slot = m_slots[i];
-    if (slot.state != Slot::State::waiting) continue;
-    slot.state = Slot::State::finished;
-    ++m_finished;
-    --m_unfinished[{slot.track, slot.stage}];
-    cancelled.push_back(i);
+    if (m_slots[i].state == Slot::State::waiting) skip(i, cancelled);
   }
   return cancelled;
 }

@@ -5,9 +5,11 @@
 // - stages: DLP settings first, then datasets (created or uploaded), then profiles and their
 //   entries, then dataset deletes (a profile may use a dataset). AI Search items do not depend
 //   on DLP and run from the start.
-// - lanes: changes to one resource (a profile and its entries, a dataset, an item) run one after
-//   the other in plan order; after a failed create, the rest of its lane is skipped, as it
-//   needs what the create would have made.
+// - lanes: changes to one resource (a profile, an entry, a dataset, an item) run one after the
+//   other in plan order. A change may also wait for another lane's earlier changes (an entry for
+//   its profile's), while the changes that wait for one lane run side by side. After a failed
+//   create, the rest of its lane and what waits for it are skipped, as they need what the create
+//   would have made.
 #pragma once
 
 #include "reconcile/plan.hpp"
@@ -43,11 +45,15 @@ class Schedule {
     int track = 0;  // stages order changes of one track only
     int stage = 0;
     std::string lane;
+    // The change it waits for: the last one before it of the lane it comes after.
+    std::optional<std::size_t> after;
     bool create = false;
     enum class State { waiting, running, finished } state = State::waiting;
   };
 
   [[nodiscard]] bool stage_clear(const Slot& slot) const;
+  // Finishes the waiting change `index` as skipped.
+  void skip(std::size_t index, std::vector<std::size_t>& skipped);
 
   std::vector<Slot> m_slots;
   std::map<std::string, std::size_t> m_busy_lanes;  // lane -> the change running in it

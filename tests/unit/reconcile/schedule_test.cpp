@@ -54,36 +54,51 @@ TEST_CASE("stages: settings, then datasets, then profiles, then dataset deletes,
   CHECK(schedule.running() == 0);
 }
 
-TEST_CASE("one resource's changes run one after the other, in plan order") {
+TEST_CASE("a profile's entries wait for the profile's changes, then run side by side") {
   Plan plan;
   plan.changes = {
       change(ResourceKind::dlp_profile, Action::update, "Secrets"),                 // 0
       change(ResourceKind::dlp_profile_entry, Action::create, "key", "Secrets"),    // 1
       change(ResourceKind::dlp_profile_entry, Action::delete_, "old", "Secrets"),   // 2
       change(ResourceKind::dlp_profile_entry, Action::create, "card", "Payments"),  // 3
-      change(ResourceKind::dlp_predefined_profile, Action::update, "Cards"),        // 4
-      change(ResourceKind::dlp_predefined_entry, Action::update, "Visa", "Cards"),  // 5
+      change(ResourceKind::dlp_profile_entry, Action::update, "iban", "Payments"),  // 4
+      change(ResourceKind::dlp_predefined_profile, Action::update, "Cards"),        // 5
+      change(ResourceKind::dlp_predefined_entry, Action::update, "Visa", "Cards"),  // 6
+      change(ResourceKind::dlp_predefined_entry, Action::update, "Amex", "Cards"),  // 7
   };
   Schedule schedule(plan);
-  CHECK(start_all(schedule) == std::vector<std::size_t>{0, 3, 4});
+  CHECK(start_all(schedule) == std::vector<std::size_t>{0, 3, 4, 5});
   schedule.finish(0, false);  // an update that failed: its entries still go
-  CHECK(start_all(schedule) == std::vector<std::size_t>{1});
-  schedule.finish(1, true);
-  CHECK(start_all(schedule) == std::vector<std::size_t>{2});
-  schedule.finish(4, true);
-  CHECK(start_all(schedule) == std::vector<std::size_t>{5});
+  CHECK(start_all(schedule) == std::vector<std::size_t>{1, 2});
+  schedule.finish(5, true);
+  CHECK(start_all(schedule) == std::vector<std::size_t>{6, 7});
 }
 
-TEST_CASE("a failed create skips what comes after it in its lane, and only that") {
+TEST_CASE("the delete and create that replace one entry run one after the other") {
+  Plan plan;
+  plan.changes = {
+      change(ResourceKind::dlp_profile_entry, Action::delete_, "words", "Secrets"),  // 0
+      change(ResourceKind::dlp_profile_entry, Action::create, "words", "Secrets"),   // 1
+      change(ResourceKind::dlp_profile_entry, Action::create, "other", "Secrets"),   // 2
+  };
+  Schedule schedule(plan);
+  CHECK(start_all(schedule) == std::vector<std::size_t>{0, 2});
+  schedule.finish(0, true);
+  CHECK(start_all(schedule) == std::vector<std::size_t>{1});
+}
+
+TEST_CASE(
+    "a failed create skips what comes after it in its lane and what waits for it, only that") {
   Plan plan;
   plan.changes = {
       change(ResourceKind::dlp_profile, Action::create, "Secrets"),               // 0
       change(ResourceKind::dlp_profile_entry, Action::create, "key", "Secrets"),  // 1
       change(ResourceKind::dlp_profile, Action::create, "Other"),                 // 2
+      change(ResourceKind::dlp_profile_entry, Action::create, "id", "Secrets"),   // 3
   };
   Schedule schedule(plan);
   CHECK(start_all(schedule) == std::vector<std::size_t>{0, 2});
-  CHECK(schedule.finish(0, false) == std::vector<std::size_t>{1});
+  CHECK(schedule.finish(0, false) == std::vector<std::size_t>{1, 3});
   CHECK(start_all(schedule).empty());
   CHECK_FALSE(schedule.done());
   CHECK(schedule.finish(2, false).empty());
