@@ -7,6 +7,7 @@
 
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace cfsync::api {
 
@@ -21,14 +22,15 @@ class DigestingTransport final : public Transport {
 
   // Forgets what was noted and notes each answer from now on.
   void start();
-  // Stops noting; the SHA-256 (hex) of the notes, in the order the answers came.
+  // Stops noting; the SHA-256 (hex) of the notes, sorted: reads run side by side, so the order
+  // the answers came in is not part of what was read.
   [[nodiscard]] std::string finish();
 
  private:
   Transport& m_inner;
   std::mutex m_mutex;
   bool m_recording = false;
-  std::string m_reads;  // "target\nsha256(body)\n" per answer
+  std::vector<std::string> m_reads;  // "target\nsha256(body)\n" per answer
 };
 
 }  // namespace cfsync::api

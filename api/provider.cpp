@@ -3,6 +3,7 @@
 #include "api/digesting_transport.hpp"
 #include "api/json_read.hpp"
 #include "api/provider_family.hpp"
+#include "api/side_by_side.hpp"
 #include "api/worker_pool.hpp"
 #include "reconcile/family.hpp"
 
@@ -60,10 +61,11 @@ bool ApplyReport::ok() const {
 CloudflareProvider::CloudflareProvider(Transport& transport, std::string account_id,
                                        std::shared_ptr<spdlog::logger> logger,
                                        std::size_t max_in_flight)
-    : m_transport(std::make_unique<DigestingTransport>(transport)),
-      m_context(std::make_unique<ProviderContext>(
-          ProviderContext{*m_transport, std::move(account_id), std::move(logger)})),
-      m_max_in_flight(std::max<std::size_t>(1, max_in_flight)) {
+    : m_max_in_flight(std::max<std::size_t>(1, max_in_flight)),
+      m_limited(std::make_unique<LimitedTransport>(transport, m_max_in_flight)),
+      m_transport(std::make_unique<DigestingTransport>(*m_limited)),
+      m_context(std::make_unique<ProviderContext>(ProviderContext{
+          *m_transport, std::move(account_id), std::move(logger), m_max_in_flight})) {
   for (const FamilyProviderEntry& entry : family_providers()) {
     m_parts.emplace_back(entry.family, entry.make(*m_context));
   }
@@ -86,12 +88,10 @@ FamilyProvider& CloudflareProvider::part_of(ResourceKind kind) {
 
 Result<LiveState> CloudflareProvider::populate(const DesiredState& desired) {
   m_transport->start();
-  LiveState live;
-  Result<void> read;
-  for (auto& [name, part] : m_parts) {
-    read = part->populate(desired, live);
-    if (!read) break;
-  }
+  LiveState live;  // each part fills its family's members
+  const Result<void> read = side_by_side(m_parts.size(), m_max_in_flight, [&](std::size_t i) {
+    return m_parts[i].second->populate(desired, live);
+  });
   m_live_digest = m_transport->finish();
   if (!read) return explained(read.error(), m_context->account_id);
   return live;

@@ -81,6 +81,7 @@ struct AfterApply {
 };
 
 class DigestingTransport;
+class LimitedTransport;
 class FamilyProvider;
 struct ProviderContext;
 
@@ -131,10 +132,11 @@ class CloudflareProvider {
   [[nodiscard]] FamilyProvider& part_of(ResourceKind kind);
   [[nodiscard]] ChangeOutcome apply_one(const Change& change, std::size_t index);
 
+  std::size_t m_max_in_flight = 1;
+  std::unique_ptr<LimitedTransport> m_limited;  // reads within m_max_in_flight
   std::unique_ptr<DigestingTransport> m_transport;
   std::unique_ptr<ProviderContext> m_context;
   std::vector<std::pair<std::string_view, std::unique_ptr<FamilyProvider>>> m_parts;
-  std::size_t m_max_in_flight = 1;
   std::string m_live_digest;
 };
 

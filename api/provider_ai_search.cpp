@@ -47,9 +47,13 @@ class AiSearchProvider final : public PartOf<AiSearchProvider> {
   Result<void> apply(const ReplaceItem& replace, ChangeOutcome& outcome);
 
  private:
-  // Every uploaded item of an instance, page after page.
+  // Every uploaded item of an instance: page 1, then the others side by side.
   Result<LiveInstance> read_instance(const std::string& namespace_name,
                                      const std::string& instance_id);
+  // The items of `pages` (read already) and of the pages after them, read one by one, until the
+  // page that ends the listing.
+  Result<LiveInstance> walk_items(const std::string& namespace_name, const std::string& instance_id,
+                                  std::vector<ItemPage> pages);
   // A 409 on upload: re-list the key and decide whether the item there is this document.
   Result<void> resolve_conflict(const UploadItem& upload, ChangeOutcome& outcome);
   // What holds the upload's key, from one listing of it: an item with this document's size and
@@ -71,8 +75,10 @@ class AiSearchProvider final : public PartOf<AiSearchProvider> {
 
 Result<void> AiSearchProvider::populate(const DesiredState& desired, LiveState& live) {
   if (desired.ai_search_instances.empty()) return {};
-  std::vector<LiveInstance> instances;
-  for (const DesiredInstance& instance : desired.ai_search_instances) {
+  const std::vector<DesiredInstance>& declared = desired.ai_search_instances;
+  std::vector<LiveInstance> instances(declared.size());
+  CFSYNC_TRY_VOID(side_by_side(declared.size(), [&](std::size_t i) -> Result<void> {
+    const DesiredInstance& instance = declared[i];
     auto items = read_instance(instance.namespace_name, instance.id);
     if (!items) {
       return items.error().context("reading AI Search instance " + instance.label() + ": ");
@@ -84,20 +90,58 @@ Result<void> AiSearchProvider::populate(const DesiredState& desired, LiveState& 
           "this machine recorded when it uploaded it",
           instance.label(), item.key, item.odd);
     }
-    instances.push_back(std::move(*items));
-  }
+    instances[i] = std::move(*items);
+    return {};
+  }));
   live.ai_search_instances = std::move(instances);
   return {};
 }
 
+// Page 1 first; its total_count tells how many pages follow, which are read side by side. If a
+// page reports another total, items moved between pages: the listing is read again, one page
+// after the other. The pages are then walked as a one-by-one read would, so that the same pages
+// end the listing and a wrong total_count costs what it did.
 Result<LiveInstance> AiSearchProvider::read_instance(const std::string& namespace_name,
                                                      const std::string& instance_id) {
+  CFSYNC_TRY(HttpResponse first_response,
+             send(list_items_request(account_id(), namespace_name, instance_id, 1)));
+  std::vector<ItemPage> pages(1);
+  CFSYNC_TRY(pages[0], parse_items_page(first_response));
+  const std::optional<std::int64_t> total = pages[0].total_count;
+  if (pages[0].items.size() == static_cast<std::size_t>(k_items_per_page) && total &&
+      *total > k_items_per_page) {
+    pages.resize(static_cast<std::size_t>((*total + k_items_per_page - 1) / k_items_per_page));
+    CFSYNC_TRY_VOID(side_by_side(pages.size() - 1, [&](std::size_t i) -> Result<void> {
+      const int page = static_cast<int>(i) + 2;
+      CFSYNC_TRY(HttpResponse response,
+                 send(list_items_request(account_id(), namespace_name, instance_id, page)));
+      CFSYNC_TRY(pages[i + 1], parse_items_page(response));
+      return {};
+    }));
+    if (std::any_of(pages.begin(), pages.end(),
+                    [&](const ItemPage& page) { return page.total_count != total; })) {
+      log().debug("AI Search instance {}/{}: the item count moved while listing; listing again",
+                  namespace_name, instance_id);
+      pages.clear();
+    }
+  }
+  return walk_items(namespace_name, instance_id, std::move(pages));
+}
+
+Result<LiveInstance> AiSearchProvider::walk_items(const std::string& namespace_name,
+                                                  const std::string& instance_id,
+                                                  std::vector<ItemPage> pages) {
   LiveInstance live{namespace_name, instance_id, {}};
   std::set<std::string> seen;  // item ids: a page that repeats them means the list shifted
   for (int page = 1;; ++page) {
-    CFSYNC_TRY(HttpResponse response,
-               send(list_items_request(account_id(), namespace_name, instance_id, page)));
-    CFSYNC_TRY(ItemPage items, parse_items_page(response));
+    ItemPage items;
+    if (static_cast<std::size_t>(page) <= pages.size()) {
+      items = std::move(pages[static_cast<std::size_t>(page) - 1]);
+    } else {
+      CFSYNC_TRY(HttpResponse response,
+                 send(list_items_request(account_id(), namespace_name, instance_id, page)));
+      CFSYNC_TRY(items, parse_items_page(response));
+    }
     const std::size_t page_size = items.items.size();
     bool advanced = false;
     for (LiveItem& item : items.items) {
@@ -269,8 +313,14 @@ Result<IndexingReport> AiSearchProvider::wait_for_indexing(const Plan& plan,
                for (const auto& [id, entry] : pending) {
                  instances.emplace(entry.namespace_name, entry.instance_id);
                }
-               for (const auto& [namespace_name, instance_id] : instances) {
-                 CFSYNC_TRY(LiveInstance live, read_instance(namespace_name, instance_id));
+               const std::vector<std::pair<std::string, std::string>> listed(instances.begin(),
+                                                                             instances.end());
+               std::vector<LiveInstance> read(listed.size());
+               CFSYNC_TRY_VOID(side_by_side(listed.size(), [&](std::size_t i) -> Result<void> {
+                 CFSYNC_TRY(read[i], read_instance(listed[i].first, listed[i].second));
+                 return {};
+               }));
+               for (const LiveInstance& live : read) {
                  for (const LiveItem& item : live.items) {
                    const auto found = pending.find(item.id);
                    if (found == pending.end()) continue;

@@ -255,23 +255,28 @@ Result<ProcessingReport> DatasetsProvider::wait_for_processing(const Plan& plan,
                                      .version = *outcome.dataset_version});
   }
   ProcessingReport processing;
-  CFSYNC_TRY(
-      const bool done, poll_with_backoff(clock, timeout, [&]() -> Result<bool> {
-        for (auto it = pending.begin(); it != pending.end();) {
-          auto live = read_dataset(it->first);
-          if (!live) {
-            return live.error().context("reading dataset " + in_quotes(it->second.name) + ": ");
-          }
-          it->second = processed(*live, std::move(it->second.name), it->second.version);
-          if (!is_final(it->second.status)) {
-            ++it;
-            continue;
-          }
-          processing.datasets.push_back(std::move(it->second));
-          it = pending.erase(it);
-        }
-        return pending.empty();
-      }));
+  CFSYNC_TRY(const bool done, poll_with_backoff(clock, timeout, [&]() -> Result<bool> {
+               // Each round reads the pending datasets side by side.
+               std::vector<std::pair<const std::string, ProcessedDataset>*> round;
+               for (auto& entry : pending) round.push_back(&entry);
+               CFSYNC_TRY_VOID(side_by_side(round.size(), [&](std::size_t i) -> Result<void> {
+                 auto& [id, dataset] = *round[i];
+                 auto live = read_dataset(id);
+                 if (!live)
+                   return live.error().context("reading dataset " + in_quotes(dataset.name) + ": ");
+                 dataset = processed(*live, std::move(dataset.name), dataset.version);
+                 return {};
+               }));
+               for (auto it = pending.begin(); it != pending.end();) {
+                 if (!is_final(it->second.status)) {
+                   ++it;
+                   continue;
+                 }
+                 processing.datasets.push_back(std::move(it->second));
+                 it = pending.erase(it);
+               }
+               return pending.empty();
+             }));
   if (done) return processing;
   processing.timed_out = true;
   for (auto& [id, dataset] : pending) processing.datasets.push_back(std::move(dataset));

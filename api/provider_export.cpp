@@ -4,6 +4,7 @@
 #include "api/json_read.hpp"
 #include "api/provider.hpp"
 #include "api/provider_family.hpp"
+#include "api/side_by_side.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -38,19 +39,27 @@ Result<std::vector<DesiredInstance>> CloudflareProvider::list_instances() {
   if (!namespaces) {
     return namespaces.error().context("listing AI Search namespaces: ");
   }
+  // The namespaces' instances, side by side.
+  std::vector<std::vector<std::string>> ids(namespaces->size());
+  CFSYNC_TRY_VOID(
+      side_by_side(namespaces->size(), m_max_in_flight, [&](std::size_t i) -> Result<void> {
+        const std::string& namespace_name = (*namespaces)[i];
+        auto listed = all_names(
+            [&](int page) {
+              return transport.send(list_instances_request(account_id, namespace_name, page));
+            },
+            "id");
+        if (!listed) {
+          return listed.error().context("listing the AI Search instances of namespace " +
+                                        namespace_name + ": ");
+        }
+        ids[i] = std::move(*listed);
+        return {};
+      }));
   std::vector<DesiredInstance> instances;
-  for (const std::string& namespace_name : *namespaces) {
-    auto ids = all_names(
-        [&](int page) {
-          return transport.send(list_instances_request(account_id, namespace_name, page));
-        },
-        "id");
-    if (!ids) {
-      return ids.error().context("listing the AI Search instances of namespace " + namespace_name +
-                                 ": ");
-    }
-    for (std::string& id : *ids) {
-      instances.push_back({.namespace_name = namespace_name, .id = std::move(id)});
+  for (std::size_t i = 0; i < namespaces->size(); ++i) {
+    for (std::string& id : ids[i]) {
+      instances.push_back({.namespace_name = (*namespaces)[i], .id = std::move(id)});
     }
   }
   m_context->logger->debug("{} AI Search instances in {} namespaces", instances.size(),

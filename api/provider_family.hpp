@@ -12,6 +12,7 @@
 #include "reconcile/result.hpp"
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -30,6 +31,8 @@ struct ProviderContext {
   Transport& transport;
   std::string account_id;
   std::shared_ptr<spdlog::logger> logger;
+  // How many requests may be in flight at once (--max-in-flight), for reads side by side.
+  std::size_t max_in_flight = 1;
   // How long a write may wait for the API (a key a queued delete still holds), on `clock`.
   std::chrono::milliseconds wait_timeout{0};
   Clock* clock = &system_clock();
@@ -61,6 +64,10 @@ class FamilyProvider {
                                                                 const Transport::Landed& landed) {
     return m_context.transport.send_unique(request, landed);
   }
+  // Runs `task(0)` … `task(count - 1)` side by side (api/side_by_side.hpp); the transport keeps
+  // the reads in flight within --max-in-flight.
+  [[nodiscard]] Result<void> side_by_side(std::size_t count,
+                                          const std::function<Result<void>(std::size_t)>& task);
   [[nodiscard]] const std::string& account_id() const { return m_context.account_id; }
   [[nodiscard]] spdlog::logger& log() const { return *m_context.logger; }
 

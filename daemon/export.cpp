@@ -2,6 +2,7 @@
 
 #include "api/client.hpp"
 #include "api/provider.hpp"
+#include "api/side_by_side.hpp"
 #include "config/export.hpp"
 #include "config/load.hpp"
 #include "config/state_file.hpp"
@@ -10,10 +11,8 @@
 
 #include <stdlib.h>
 #include <algorithm>
-#include <atomic>
 #include <ostream>
 #include <set>
-#include <thread>
 
 namespace cfsync::daemon {
 
@@ -88,39 +87,27 @@ Result<void> download_items(api::CloudflareProvider& provider, const LiveInstanc
 
   // Each download's outcome: written (nothing), skipped (why), or an error that ends the export.
   std::vector<std::optional<std::string>> skipped(wanted.size());
-  std::vector<std::optional<Error>> failed(wanted.size());
-  std::atomic<std::size_t> next{0};
-  std::atomic<bool> stop{false};
-  auto work = [&] {
-    for (std::size_t i = next++; i < wanted.size() && !stop; i = next++) {
-      const LiveItem& item = *wanted[i];
-      auto content = provider.download_item(live.namespace_name, live.id, item.id);
-      if (!content && content.error().kind() != ErrorKind::http) {
-        failed[i] = content.error().context("downloading item " + item.key + " of " +
-                                            live.namespace_name + "/" + live.id + ": ");
-        stop = true;
-      } else if (!content) {
-        skipped[i] = "the API did not hand out its content: " + content.error().describe();
-      } else if (item.file_size && *item.file_size != content->size()) {
-        skipped[i] = "downloaded " + std::to_string(content->size()) + " bytes, but the item has " +
-                     std::to_string(*item.file_size);
-      } else if (auto written = config::write_atomically(root / *instance.dir / item.key, *content,
-                                                         "a downloaded document");
-                 !written) {
-        failed[i] = written.error();
-        stop = true;
-      } else {
-        log.debug("downloaded {} ({} bytes)", item.key, content->size());
-      }
+  CFSYNC_TRY_VOID(api::side_by_side(wanted.size(), in_flight, [&](std::size_t i) -> Result<void> {
+    const LiveItem& item = *wanted[i];
+    auto content = provider.download_item(live.namespace_name, live.id, item.id);
+    if (!content && content.error().kind() != ErrorKind::http) {
+      return content.error().context("downloading item " + item.key + " of " + live.namespace_name +
+                                     "/" + live.id + ": ");
     }
-  };
-  std::vector<std::thread> workers;
-  for (std::size_t i = 1; i < std::min(in_flight, wanted.size()); ++i) workers.emplace_back(work);
-  work();
-  for (std::thread& worker : workers) worker.join();
+    if (!content) {
+      skipped[i] = "the API did not hand out its content: " + content.error().describe();
+    } else if (item.file_size && *item.file_size != content->size()) {
+      skipped[i] = "downloaded " + std::to_string(content->size()) + " bytes, but the item has " +
+                   std::to_string(*item.file_size);
+    } else {
+      CFSYNC_TRY_VOID(config::write_atomically(root / *instance.dir / item.key, *content,
+                                               "a downloaded document"));
+      log.debug("downloaded {} ({} bytes)", item.key, content->size());
+    }
+    return {};
+  }));
 
   for (std::size_t i = 0; i < wanted.size(); ++i) {
-    if (failed[i]) return *failed[i];
     if (skipped[i]) {
       instance.skipped.push_back(wanted[i]->key + ": " + *skipped[i]);
     } else {
