@@ -221,9 +221,9 @@ int bench(const Sizes& sizes) {
               "reads", "writes", "wall s", "bound s", "wall/bound", "CPU s", "peak MiB");
   for (const Row& row : rows) print_row(row, sizes.latency_ms);
   std::printf(
-      "\nbound = requests x %d ms / %d in flight. Reads are made one after another (the item\n"
-      "listing is paged), so a run that only reads is at best %d times its bound.\n",
-      sizes.latency_ms, k_in_flight, k_in_flight);
+      "\nbound = requests x %d ms / %d in flight. An instance's item pages after the first are\n"
+      "read side by side once the first gives the count: a read-only run waits for page 1 first.\n",
+      sizes.latency_ms, k_in_flight);
   std::printf(
       "minimum: cold apply %zu reads + %d profiles + %d documents; plan %zu reads "
       "(%zu item pages of %d); one change %zu reads + 2 writes (delete, upload)\n",
