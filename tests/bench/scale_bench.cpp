@@ -8,7 +8,8 @@
 // and one state directory, against the emulator answering every request LATENCY_MS later:
 //   1. a cold apply (every profile and document created),
 //   2. a no-op plan (--detailed-exitcode),
-//   3. a one-change apply (one document edited).
+//   3. a one-change apply (one document edited),
+//   4. with PROFILES > 0, an apply that adds 199 entries to one existing profile.
 // For each it prints one row: exit code, requests made (the emulator's request log) against the
 // minimum computed from the configuration (minimum_requests below), wall time against the bound
 // requests x LATENCY_MS / 8 in flight, wall/bound, and cfsync's CPU seconds (user + system) and
@@ -53,9 +54,12 @@ fs::path document_path(int i) {
          ("doc-" + std::to_string(i) + ".md");
 }
 
-// The configuration, and the documents: about 1 KiB each, in 100 directories, an hour old (so
-// that the state directory may keep their digests).
-void make_repo(const TempDir& dir, const Sizes& sizes) {
+// Entries the last run adds to the first profile, which exists by then: each is one create, and
+// they may run side by side.
+constexpr int k_added_entries = 199;
+
+// The configuration: PROFILES profiles of two entries, the first with `added` more.
+std::string config_yaml(const Sizes& sizes, int added) {
   std::string yaml = std::string("account_id: ") + k_account + "\n";
   if (sizes.profiles > 0) yaml += "dlp:\n  profiles:\n";
   for (int i = 0; i < sizes.profiles; ++i) {
@@ -63,10 +67,20 @@ void make_repo(const TempDir& dir, const Sizes& sizes) {
     yaml += "    - name: Scale profile " + n + "\n      entries:\n" +
             "        - name: Account number\n          regex: 'ACC" + n + "-[0-9]{8}'\n" +
             "        - name: Ticket number\n          regex: 'TCK" + n + "-[A-Z]{3}-[0-9]{5}'\n";
+    for (int e = 0; i == 0 && e < added; ++e) {
+      yaml += "        - name: Code " + std::to_string(e) + "\n          regex: 'C" +
+              std::to_string(e) + "-[0-9]{6}'\n";
+    }
   }
   yaml += std::string("ai_search:\n  instances:\n    - id: ") + k_instance +
           "\n      documents:\n        - dir: docs\n";
-  dir.write("repo/cfsync.yaml", yaml);
+  return yaml;
+}
+
+// The configuration, and the documents: about 1 KiB each, in 100 directories, an hour old (so
+// that the state directory may keep their digests).
+void make_repo(const TempDir& dir, const Sizes& sizes) {
+  dir.write("repo/cfsync.yaml", config_yaml(sizes, 0));
 
   const auto old = fs::file_time_type::clock::now() - std::chrono::hours(1);
   for (int i = 0; i < sizes.documents; ++i) {
@@ -94,7 +108,7 @@ std::size_t item_pages(std::size_t items) {
   return items == 0 ? 1 : (items + per_page - 1) / per_page;
 }
 
-enum class Step { cold_apply, noop_plan, one_change_apply };
+enum class Step { cold_apply, noop_plan, one_change_apply, entries_apply };
 
 // The fewest requests each run can make, from the configuration and what the account holds
 // before it (read from the code: api/provider_profiles.cpp, api/provider_ai_search.cpp).
@@ -108,6 +122,7 @@ enum class Step { cold_apply, noop_plan, one_change_apply };
 //   cold apply:        reads 1 + 1 (the empty instance)   writes PROFILES + DOCS
 //   no-op plan:        reads 1 + ceil(DOCS / 50)          writes 0
 //   one-change apply:  reads 1 + ceil(DOCS / 50)          writes 2
+//   entries apply:     reads 1 + ceil(DOCS / 50)          writes 199 (a POST per entry)
 Count minimum_requests(Step step, const Sizes& sizes) {
   const std::size_t profile_reads = sizes.profiles > 0 ? 1 : 0;
   const auto documents = static_cast<std::size_t>(sizes.documents);
@@ -118,6 +133,8 @@ Count minimum_requests(Step step, const Sizes& sizes) {
       return {profile_reads + item_pages(documents), 0};
     case Step::one_change_apply:
       return {profile_reads + item_pages(documents), 2};
+    case Step::entries_apply:
+      return {profile_reads + item_pages(documents), k_added_entries};
   }
   std::abort();
 }
@@ -216,6 +233,10 @@ int bench(const Sizes& sizes) {
   dir.write(document_path(edited).string(),
             "# Document " + std::to_string(edited) + " (edited)\n\nOne new line.\n");
   rows.push_back(step("one-change apply", Step::one_change_apply, 0, {"apply"}));
+  if (sizes.profiles > 0) {
+    dir.write("repo/cfsync.yaml", config_yaml(sizes, k_added_entries));
+    rows.push_back(step("199 entries apply", Step::entries_apply, 0, {"apply"}));
+  }
 
   std::printf("%-18s %4s %9s %9s %6s %7s %8s %8s %10s %7s %9s\n", "", "exit", "requests", "minimum",
               "reads", "writes", "wall s", "bound s", "wall/bound", "CPU s", "peak MiB");
