@@ -257,11 +257,14 @@ Response Emulator::serve_api(const Request& request, std::string_view path) {
     return failure(403, code::authentication_error, "Authentication error");
 
   const std::int64_t now_ms = m_clock();
-  Context context{request,         match.params, account->value().as_object(),
-                  rfc3339(now_ms), now_ms,       [this] { return new_id(); },
-                  m_options};
+  Context context{request,         match.params,   account->value().as_object(),
+                  rfc3339(now_ms), now_ms,         [this] { return new_id(); },
+                  m_options,       m_state_version};
   Response response = (*match.handler)(context);
-  if (context.changed) save();
+  if (context.changed) {
+    ++m_state_version;
+    save();
+  }
   return response;
 }
 

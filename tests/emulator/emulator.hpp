@@ -69,6 +69,11 @@ class Emulator {
 
   // Throws std::runtime_error when the state or fixture file exists but cannot be used.
   explicit Emulator(Options options, Clock clock = epoch_ms);
+  // Not copyable: the routes keep listings that point into this emulator's state.
+  Emulator(const Emulator&) = delete;
+  Emulator& operator=(const Emulator&) = delete;
+  Emulator(Emulator&&) = default;
+  Emulator& operator=(Emulator&&) = default;
 
   [[nodiscard]] Response handle(const Request& request);
 
@@ -89,9 +94,10 @@ class Emulator {
   Options m_options;
   Clock m_clock;
   Router m_router;
-  boost::json::object m_state;  // {"accounts": {"<id>": {...}}}
-  boost::json::array m_log;     // requests in arrival order, hooks excluded
-  std::mt19937_64 m_random;     // ids
+  boost::json::object m_state;        // {"accounts": {"<id>": {...}}}
+  std::uint64_t m_state_version = 0;  // Context::state_version
+  boost::json::array m_log;           // requests in arrival order, hooks excluded
+  std::mt19937_64 m_random;           // ids
   FaultInjector m_faults;
   Latency m_latency;
   std::optional<RateLimiter> m_rate_limiter;  // none: no --rate-limit

@@ -5,6 +5,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -26,6 +27,9 @@ struct Context {
   std::int64_t now_ms = 0;              // the same instant, in epoch milliseconds
   std::function<std::string()> new_id;  // a fresh uuid
   const Options& options;
+  // Moves on after every request that changed the state: what a handler derives from the state
+  // (an AI Search listing) holds while it stays, and while `changed` is not set.
+  std::uint64_t state_version = 0;
   bool changed = false;  // set by handlers that modify state, so that it is saved
 };
 

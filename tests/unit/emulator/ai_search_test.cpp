@@ -8,7 +8,14 @@
 #include <doctest/doctest.h>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+#include <array>
+#include <functional>
+#include <map>
 #include <set>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace cfsync::emulator {
 namespace {
@@ -70,7 +77,8 @@ const std::set<std::string> k_instance_fields = {"id",
                                                  "last_activity",
                                                  "namespace"};
 
-Emulator make_with(const test::TempDir& dir, Options options = {}) {
+Emulator make_with(const test::TempDir& dir, Options options = {},
+                   Emulator::Clock clock = ticking()) {
   const auto fixture = dir.write(
       "fixture.json",
       R"({"ai_search":{"instances":[{"namespace":"default","id":"support-docs","managed":true},)"
@@ -78,7 +86,7 @@ Emulator make_with(const test::TempDir& dir, Options options = {}) {
   options.token = "tok";
   options.accounts = {k_account};
   options.fixture_file = fixture;
-  return Emulator(std::move(options), ticking());
+  return Emulator(std::move(options), std::move(clock));
 }
 
 std::string form(const std::string& key, const std::string& content,
@@ -206,6 +214,155 @@ TEST_CASE("listing: pages of at most 50, totals, filters") {
   CHECK(list("source=web-crawler:https%3A%2F%2Fexample.com").at("result").as_array().empty());
   CHECK(list("status=completed&per_page=5").at("result").as_array().size() == 5);
   CHECK(list("per_page=51").at("success") == false);
+}
+
+// One page of the items listing, per_page=50.
+json::array items_page(Emulator& emulator, const std::string& query, int page) {
+  return list(emulator, k_items, query + "&per_page=50&page=" + std::to_string(page))
+      .at("result")
+      .as_array();
+}
+
+// Every page of the items listing, in order, read at one instant; each page's total_count is
+// the number of rows.
+std::vector<json::object> every_page(Emulator& emulator, const std::string& query) {
+  std::vector<json::object> rows;
+  std::vector<std::int64_t> totals;
+  for (int page = 1;; ++page) {
+    const json::object body =
+        list(emulator, k_items, query + "&per_page=50&page=" + std::to_string(page));
+    totals.push_back(body.at("result_info").at("total_count").as_int64());
+    const json::array& result = body.at("result").as_array();
+    for (const json::value& row : result) rows.push_back(row.as_object());
+    if (result.size() < 50) break;
+  }
+  for (const std::int64_t total : totals) CHECK(total == static_cast<std::int64_t>(rows.size()));
+  return rows;
+}
+
+std::vector<std::string> ids_of(const std::vector<json::object>& rows, std::size_t first,
+                                std::size_t last) {
+  std::vector<std::string> ids;
+  for (std::size_t i = first; i < std::min(last, rows.size()); ++i) {
+    ids.emplace_back(rows[i].at("id").as_string());
+  }
+  return ids;
+}
+
+std::vector<std::string> ids_of(const json::array& rows) {
+  std::vector<std::string> ids;
+  for (const json::value& row : rows) ids.emplace_back(row.at("id").as_string());
+  return ids;
+}
+
+// The listing holds every item of `ids` once, in the order of its sort: by status (in the
+// order of the spec's enum) or by modified_at (the latest first), then by key.
+void check_listing(const std::vector<json::object>& rows, const std::set<std::string>& ids,
+                   bool by_status) {
+  const std::vector<std::string> listed = ids_of(rows, 0, rows.size());
+  CHECK(std::set<std::string>(listed.begin(), listed.end()) == ids);
+  CHECK(listed.size() == ids.size());
+  const auto rank = [](const json::value& status) {
+    constexpr std::array<std::string_view, 4> k_order = {"queued", "running", "completed", "error"};
+    return std::find(k_order.begin(), k_order.end(), status.as_string()) - k_order.begin();
+  };
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const json::object& a = rows[i - 1];
+    const json::object& b = rows[i];
+    CAPTURE(i);
+    if (by_status && a.at("status") != b.at("status")) {
+      CHECK(rank(a.at("status")) < rank(b.at("status")));
+    } else if (!by_status && a.at("last_seen_at") != b.at("last_seen_at")) {
+      CHECK(a.at("last_seen_at").as_string() > b.at("last_seen_at").as_string());
+    } else {
+      CHECK(a.at("key").as_string() < b.at("key").as_string());
+    }
+  }
+}
+
+TEST_CASE("listing every page: each item once, in each sort's order, also after changes") {
+  test::TempDir dir;
+  const StoppedClock clock;
+  Emulator emulator = make_with(
+      dir, {.index_delay_ms = 1000, .index_error_pattern = "*3.md", .item_delete_delay_ms = 500},
+      clock.clock());
+  std::set<std::string> ids;
+  const auto upload_new = [&](const std::string& key) {
+    const Response response = upload(emulator, k_items, form(key, "x"));
+    REQUIRE(response.status == 200);
+    ids.emplace(result_of(response).at("id").as_string());
+  };
+  // 230 items, keys out of order, two per 10 ms (ties of modified_at go by key): at the end some
+  // are queued, some running, the oldest completed or in error.
+  for (int i = 0; i < 230; ++i) {
+    upload_new("doc-" + std::to_string(i * 37 % 230) + ".md");
+    if (i % 2 == 1) clock.advance(10);
+  }
+  std::map<std::string, std::int64_t> held;  // deleted items, still listed, and when they go
+  int uploads = 0;
+  // Each change between pages 2 and 3 of a listing; `before` is that listing, whole.
+  const std::vector<
+      std::pair<std::string, std::function<void(const std::vector<json::object>& before)>>>
+      changes = {
+          {"an upload", [&](const auto&) { upload_new("a-" + std::to_string(++uploads) + ".md"); }},
+          {"a re-index of a completed item",
+           [&](const auto& before) {
+             const auto done = std::find_if(before.begin(), before.end(), [](const auto& row) {
+               return row.at("status") == "completed";
+             });
+             REQUIRE(done != before.end());
+             REQUIRE(call(emulator, "PATCH",
+                          k_items + "/" + std::string(done->at("id").as_string()),
+                          R"({"next_action":"INDEX"})")
+                         .status == 200);
+           }},
+          {"a delete, the item still listed",
+           [&](const auto& before) {
+             const auto kept = std::find_if(before.begin(), before.end(), [](const auto& row) {
+               return row.at("next_action") != "DELETE";
+             });
+             REQUIRE(kept != before.end());
+             const std::string id(kept->at("id").as_string());
+             REQUIRE(call(emulator, "DELETE", k_items + "/" + id).status == 200);
+             held[id] = *clock.now + 500;
+           }},
+          {"time: statuses move on, held deletes end",
+           [&](const auto&) {
+             clock.advance(300);
+             std::erase_if(held, [&](const auto& entry) {
+               if (entry.second > *clock.now) return false;
+               ids.erase(entry.first);
+               return true;
+             });
+           }},
+      };
+  for (const auto& [change, apply] : changes) {
+    for (const std::string query : {"sort_by=status", "sort_by=modified_at&source=builtin"}) {
+      CAPTURE(change);
+      CAPTURE(query);
+      const bool by_status = query == "sort_by=status";
+      const std::vector<json::object> before = every_page(emulator, query);
+      check_listing(before, ids, by_status);
+      CHECK(ids_of(items_page(emulator, query, 1)) == ids_of(before, 0, 50));
+      CHECK(ids_of(items_page(emulator, query, 2)) == ids_of(before, 50, 100));
+      apply(before);
+      // Pages are cut from the listing as it is when they are asked for.
+      const json::array third = items_page(emulator, query, 3);
+      const std::vector<json::object> after = every_page(emulator, query);
+      check_listing(after, ids, by_status);
+      CHECK(ids_of(third) == ids_of(after, 100, 150));
+      // A filter by status picks the same items, in the same order.
+      std::vector<std::string> running;
+      for (const json::object& row : every_page(emulator, "sort_by=status")) {
+        if (row.at("status") == "running") running.emplace_back(row.at("id").as_string());
+      }
+      const std::vector<json::object> filtered = every_page(emulator, "status=running");
+      CHECK_FALSE(running.empty());
+      CHECK(ids_of(filtered, 0, filtered.size()) == running);
+    }
+  }
+  CHECK(held.empty());
+  CHECK(ids.size() == 230 + 2 - 2);  // two uploads, two deletes
 }
 
 TEST_CASE("indexing goes queued, running, completed, matching keys end in error") {
