@@ -2,6 +2,7 @@
 
 #include "reconcile/family.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace cfsync {
@@ -9,6 +10,8 @@ namespace cfsync {
 Schedule::Schedule(const Plan& plan) {
   m_slots.reserve(plan.changes.size());
   std::map<std::string, std::size_t, std::less<>> last_of_lane;
+  // Per lane: the last change of each lane that waits for it, since that lane's last change.
+  std::map<std::string, std::map<std::string, std::size_t>, std::less<>> dependents;
   for (const Change& change : plan.changes) {
     const reconcile::Family& family = reconcile::family_of(change.kind);
     reconcile::Placement placement = family.place(change);
@@ -19,6 +22,11 @@ Schedule::Schedule(const Plan& plan) {
     if (const auto it = last_of_lane.find(placement.after); it != last_of_lane.end()) {
       slot.after = it->second;
     }
+    if (const auto it = dependents.find(slot.lane); it != dependents.end()) {
+      for (const auto& [lane, index] : it->second) slot.after_dependents.push_back(index);
+      dependents.erase(it);
+    }
+    if (!placement.after.empty()) dependents[placement.after][slot.lane] = m_slots.size();
     last_of_lane[slot.lane] = m_slots.size();
     ++m_unfinished[{slot.track, slot.stage}];
     m_slots.push_back(std::move(slot));
@@ -47,6 +55,10 @@ std::optional<std::size_t> Schedule::next() {
     if (m_busy_lanes.contains(slot.lane) || !stage_clear(slot)) continue;
     // Lanes run in plan order: when the last change before it finished, all of that lane did.
     if (slot.after && m_slots[*slot.after].state != Slot::State::finished) continue;
+    if (std::any_of(slot.after_dependents.begin(), slot.after_dependents.end(),
+                    [&](std::size_t d) { return m_slots[d].state != Slot::State::finished; })) {
+      continue;
+    }
     slot.state = Slot::State::running;
     m_busy_lanes.emplace(slot.lane, i);
     ++m_running;

@@ -7,7 +7,8 @@
 //   on DLP and run from the start.
 // - lanes: changes to one resource (a profile, an entry, a dataset, an item) run one after the
 //   other in plan order. A change may also wait for another lane's earlier changes (an entry for
-//   its profile's), while the changes that wait for one lane run side by side. After a failed
+//   its profile's), while the changes that wait for one lane run side by side; a later change of
+//   that lane waits for them in turn (a profile's delete for its entries' changes). After a failed
 //   create, the rest of its lane and what waits for it are skipped, as they need what the create
 //   would have made.
 #pragma once
@@ -47,6 +48,9 @@ class Schedule {
     std::string lane;
     // The change it waits for: the last one before it of the lane it comes after.
     std::optional<std::size_t> after;
+    // The last earlier change of each lane that waits for this one's lane, since the last change
+    // of this lane: plan order holds across them both ways.
+    std::vector<std::size_t> after_dependents;
     bool create = false;
     enum class State { waiting, running, finished } state = State::waiting;
   };

@@ -74,6 +74,24 @@ TEST_CASE("a profile's entries wait for the profile's changes, then run side by 
   CHECK(start_all(schedule) == std::vector<std::size_t>{6, 7});
 }
 
+TEST_CASE("a profile's change waits for the changes of its entries that come before it") {
+  Plan plan;
+  plan.changes = {
+      change(ResourceKind::dlp_profile_entry, Action::delete_, "key", "Secrets"),  // 0
+      change(ResourceKind::dlp_profile_entry, Action::update, "id", "Secrets"),    // 1
+      change(ResourceKind::dlp_profile, Action::delete_, "Secrets"),               // 2
+      change(ResourceKind::dlp_profile_entry, Action::create, "new", "Secrets"),   // 3
+  };
+  Schedule schedule(plan);
+  CHECK(start_all(schedule) == std::vector<std::size_t>{0, 1});
+  schedule.finish(1, true);
+  CHECK(start_all(schedule).empty());
+  schedule.finish(0, true);
+  CHECK(start_all(schedule) == std::vector<std::size_t>{2});
+  schedule.finish(2, true);
+  CHECK(start_all(schedule) == std::vector<std::size_t>{3});
+}
+
 TEST_CASE("the delete and create that replace one entry run one after the other") {
   Plan plan;
   plan.changes = {
