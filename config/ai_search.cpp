@@ -4,6 +4,7 @@
 #include "config/glob.hpp"
 
 #include <simdjson.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
@@ -140,15 +141,25 @@ std::optional<Metadata> read_metadata(const yaml::Node& node, const std::string&
   return metadata;
 }
 
+// A document file as the walk found it: where to read it, and the one stat taken of it.
+struct WalkedFile {
+  fs::path path;
+  FileStamp stamp;
+};
+
 // Files below `directory`, keyed by their path relative to it ('/' separators). Hidden files
 // and directories (".git", ".DS_Store", cfsync's own state) are never documents. Symlinks are
-// followed when they stay inside the config root, and refused otherwise.
+// followed when they stay inside the config root, and refused otherwise. Each file costs one
+// stat, which gives its type, size, modification time and inode at once: the digest cache keys
+// by the last three, and takes no stat of its own. (std::filesystem::directory_entry keeps only
+// the type readdir gave, d_type, which tells symlinks and directories apart for free; its
+// file_size() and status() would each stat again.)
 class Walk {
  public:
   Walk(const fs::path& root, const yaml::Node& at, const std::string& path, Reader& reader)
       : m_root(root), m_at(at), m_path(path), m_reader(reader) {}
 
-  std::map<std::string, fs::path> files(const fs::path& directory) {
+  std::map<std::string, WalkedFile> files(const fs::path& directory) {
     m_visited.insert(directory);
     visit(directory, "");
     return std::move(m_files);
@@ -163,22 +174,41 @@ class Walk {
       if (name.starts_with('.')) continue;
       const std::string key = prefix + name;
       fs::path target = entry.path();
-      if (entry.is_symlink(ec)) {
+      const bool symlink = entry.is_symlink(ec);
+      if (symlink) {
         target = fs::weakly_canonical(entry.path(), ec);
         if (!inside_root(target)) {
           fail(key + " is a symlink that leaves the config root");
           continue;
         }
       }
-      if (fs::is_directory(target, ec)) {
-        const fs::path canonical = fs::canonical(target, ec);
-        if (!ec && m_visited.insert(canonical).second) visit(target, key + "/");
-      } else if (fs::is_regular_file(target, ec)) {
-        m_files.emplace(key, target);
+      // The listing's type spares a directory the stat; a file needs it for its size, and a
+      // symlink for its target's type.
+      if (!symlink && entry.is_directory(ec)) {
+        visit_directory(target, key);
+        continue;
+      }
+      struct stat info {};
+      if (::stat(target.c_str(), &info) != 0) continue;  // gone since it was listed, or dangling
+      if (S_ISDIR(info.st_mode)) {
+        visit_directory(target, key);
+      } else if (S_ISREG(info.st_mode)) {
+        const FileStamp stamp{
+            .size = static_cast<std::uint64_t>(info.st_size),
+            .mtime_ns = static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 +
+                        info.st_mtim.tv_nsec,
+            .inode = static_cast<std::uint64_t>(info.st_ino)};
+        m_files.emplace(key, WalkedFile{target, stamp});
       }
     }
     if (ec)
       fail("cannot list " + (prefix.empty() ? std::string(".") : prefix) + ": " + ec.message());
+  }
+
+  void visit_directory(const fs::path& target, const std::string& key) {
+    std::error_code ec;
+    const fs::path canonical = fs::canonical(target, ec);
+    if (!ec && m_visited.insert(canonical).second) visit(target, key + "/");
   }
 
   bool inside_root(const fs::path& path) const {
@@ -197,7 +227,7 @@ class Walk {
   std::string m_path;
   Reader& m_reader;
   std::set<fs::path> m_visited;
-  std::map<std::string, fs::path> m_files;
+  std::map<std::string, WalkedFile> m_files;
   bool m_ok = true;
 };
 
@@ -248,7 +278,7 @@ bool read_documents(const yaml::Node& item, const std::string& path, Reader& rea
 
   merge.document_trees.push_back({*directory, include, exclude});
   Walk walk(merge.root, dir, path + ".dir", reader);
-  const std::map<std::string, fs::path> files = walk.files(*directory);
+  const std::map<std::string, WalkedFile> files = walk.files(*directory);
   valid = valid && walk.ok();
   const std::string where = reader.place(item).text;
   for (const auto& [key, file] : files) {
@@ -267,12 +297,7 @@ bool read_documents(const yaml::Node& item, const std::string& path, Reader& rea
       valid = false;
       continue;
     }
-    const std::uint64_t size = fs::file_size(file, ec);
-    if (ec) {
-      reader.error(dir, path + ": cannot read " + shown + ": " + ec.message());
-      valid = false;
-      continue;
-    }
+    const std::uint64_t size = file.stamp.size;
     if (size > k_max_file_bytes) {
       reader.error(dir, path + ": " + shown + " is larger than 4 MiB (" + mebibytes(size) +
                             "), the upload limit");
@@ -287,7 +312,8 @@ bool read_documents(const yaml::Node& item, const std::string& path, Reader& rea
       valid = false;
       continue;
     }
-    out.push_back({.key = key, .file = file, .size = size, .metadata = metadata});
+    out.push_back(
+        {.key = key, .file = file.path, .size = size, .stamp = file.stamp, .metadata = metadata});
   }
   return valid;
 }

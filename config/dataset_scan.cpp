@@ -227,21 +227,21 @@ class EdmCounter {
 
 }  // namespace
 
-Result<DatasetFile> scan_dataset(const fs::path& path, std::string display, DatasetKind kind) {
-  DatasetFile file{.path = path, .display = std::move(display)};
+Result<DatasetScan> scan_dataset_file(const fs::path& path, std::string_view display,
+                                      DatasetKind kind) {
   auto unreadable = [&](const std::string& why) {
-    return Error(ErrorKind::io, "cannot read \"" + file.display + "\": " + why);
+    return Error(ErrorKind::io, "cannot read \"" + std::string(display) + "\": " + why);
   };
   std::ifstream in(path, std::ios::binary);
   if (!in) return unreadable(std::strerror(errno));
 
+  DatasetScan scan;
+  DatasetFile& file = scan.file;
   Digest sha256 = Digest::sha256();
   Utf8Lines utf8;
   WordListCounter words;
   EdmCounter edm;
-  auto malformed = [&](const std::string& why) {
-    return Error(ErrorKind::config, "\"" + file.display + "\" " + why);
-  };
+  auto malformed = [](const std::string& why) { return DatasetScan{.problem = why}; };
 
   std::vector<char> buffer(k_chunk_bytes);
   while (in) {
@@ -276,7 +276,21 @@ Result<DatasetFile> scan_dataset(const fs::path& path, std::string display, Data
   }
 
   file.sha256 = sha256.hex();
-  return file;
+  return scan;
+}
+
+Result<DatasetFile> dataset_file_of(DatasetScan scan, const fs::path& path, std::string display) {
+  if (scan.problem) {
+    return Error(ErrorKind::config, "\"" + display + "\" " + *scan.problem);
+  }
+  scan.file.path = path;
+  scan.file.display = std::move(display);
+  return std::move(scan.file);
+}
+
+Result<DatasetFile> scan_dataset(const fs::path& path, std::string display, DatasetKind kind) {
+  CFSYNC_TRY(DatasetScan scan, scan_dataset_file(path, display, kind));
+  return dataset_file_of(std::move(scan), path, std::move(display));
 }
 
 }  // namespace cfsync::config

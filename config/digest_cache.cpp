@@ -28,18 +28,12 @@ constexpr std::string_view k_file_name = "digests.json";
 constexpr std::int64_t k_racy_ns = 2'000'000'000;
 constexpr std::size_t k_read_chunk = 64 * 1024;
 
-struct FileIdentity {
-  std::uint64_t size = 0;
-  std::int64_t mtime_ns = 0;
-  std::uint64_t inode = 0;
-};
-
-Result<FileIdentity> identify(const fs::path& file) {
+Result<FileStamp> identify(const fs::path& file) {
   struct stat info {};
   if (::stat(file.c_str(), &info) != 0) {
     return Error(ErrorKind::io, "cannot read \"" + file.string() + "\": " + std::strerror(errno));
   }
-  return FileIdentity{
+  return FileStamp{
       static_cast<std::uint64_t>(info.st_size),
       static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec,
       static_cast<std::uint64_t>(info.st_ino)};
@@ -90,12 +84,12 @@ DigestCache DigestCache::open(fs::path state_dir) {
     for (auto [path, value] : files) {
       Entry entry;
       int64_t mtime = 0;
-      if (value["size"].get_uint64().get(entry.size) != simdjson::SUCCESS ||
+      if (value["size"].get_uint64().get(entry.stamp.size) != simdjson::SUCCESS ||
           value["mtime_ns"].get_int64().get(mtime) != simdjson::SUCCESS ||
-          value["inode"].get_uint64().get(entry.inode) != simdjson::SUCCESS) {
+          value["inode"].get_uint64().get(entry.stamp.inode) != simdjson::SUCCESS) {
         continue;
       }
-      entry.mtime_ns = mtime;
+      entry.stamp.mtime_ns = mtime;
       simdjson::dom::object digests;
       if (value["digests"].get_object().get(digests) == simdjson::SUCCESS) {
         for (auto [algorithm, hex] : digests) {
@@ -126,17 +120,19 @@ Result<std::string> DigestCache::digest(const fs::path& file, std::string_view a
 
 Result<Digests> DigestCache::digests(const fs::path& file,
                                      const std::vector<std::string_view>& algorithms) {
+  CFSYNC_TRY(const FileStamp stamp, identify(file));
+  return digests(file, stamp, algorithms);
+}
+
+Result<Digests> DigestCache::digests(const fs::path& file, const FileStamp& stamp,
+                                     const std::vector<std::string_view>& algorithms) {
   for (std::string_view algorithm : algorithms) {
     if (!Digest::named(algorithm)) {
       return Error(ErrorKind::usage, "unknown digest algorithm \"" + std::string(algorithm) + "\"");
     }
   }
-  CFSYNC_TRY(FileIdentity identity, identify(file));
   Entry& entry = m_entries[file.string()];
-  if (entry.size != identity.size || entry.mtime_ns != identity.mtime_ns ||
-      entry.inode != identity.inode) {
-    entry = Entry{identity.size, identity.mtime_ns, identity.inode, {}};
-  }
+  if (entry.stamp != stamp) entry = Entry{stamp, {}};
   std::vector<std::string> missing;
   for (std::string_view algorithm : algorithms) {
     if (entry.digests.contains(std::string(algorithm)) ||
@@ -175,12 +171,12 @@ Result<void> DigestCache::save() {
   const std::int64_t racy_after = now_ns() - k_racy_ns;
   boost::json::object files;
   for (const auto& [path, entry] : m_entries) {
-    if (entry.digests.empty() || entry.mtime_ns > racy_after) continue;
+    if (entry.digests.empty() || entry.stamp.mtime_ns > racy_after) continue;
     boost::json::object digests;
     for (const auto& [algorithm, hex] : entry.digests) digests[algorithm] = hex;
-    files[path] = boost::json::object{{"size", entry.size},
-                                      {"mtime_ns", entry.mtime_ns},
-                                      {"inode", entry.inode},
+    files[path] = boost::json::object{{"size", entry.stamp.size},
+                                      {"mtime_ns", entry.stamp.mtime_ns},
+                                      {"inode", entry.stamp.inode},
                                       {"digests", std::move(digests)}};
   }
   boost::json::object algorithms;
@@ -205,7 +201,11 @@ Result<void> fill_digests(DesiredState& desired, const std::vector<reconcile::Di
     // plan after its upload reads nothing.
     const std::string usual = algorithm ? std::string() : cache.algorithm_of(instance.label());
     if (!usual.empty()) algorithms.push_back(usual);
-    CFSYNC_TRY(document.digests, cache.digests(document.file, algorithms));
+    // By the stat the walk took when the configuration was loaded, not another. A file written
+    // since is hashed as it is now, under a stat it no longer has: the next run hashes it again.
+    CFSYNC_TRY(document.digests, document.stamp
+                                     ? cache.digests(document.file, *document.stamp, algorithms)
+                                     : cache.digests(document.file, algorithms));
     if (algorithm && document.digests->at(*algorithm) == need.checksum) {
       cache.remember_algorithm(instance.label(), *algorithm);
     }

@@ -27,6 +27,9 @@ class DigestCache {
   // The digests in each of `algorithms`, those not cached made in one read of the file.
   [[nodiscard]] Result<Digests> digests(const std::filesystem::path& file,
                                         const std::vector<std::string_view>& algorithms);
+  // The same for a file whose stat is known (the walk's): it is not taken again.
+  [[nodiscard]] Result<Digests> digests(const std::filesystem::path& file, const FileStamp& stamp,
+                                        const std::vector<std::string_view>& algorithms);
 
   // The algorithm an instance's checksums were last seen to match, if any.
   [[nodiscard]] std::string algorithm_of(const std::string& instance) const;
@@ -39,9 +42,7 @@ class DigestCache {
 
  private:
   struct Entry {
-    std::uint64_t size = 0;
-    std::int64_t mtime_ns = 0;
-    std::uint64_t inode = 0;
+    FileStamp stamp;
     std::map<std::string, std::string> digests;
   };
 

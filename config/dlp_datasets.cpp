@@ -1,6 +1,6 @@
 // dlp.datasets: word lists and EDM files, each checked and summarised when the configuration is
 // loaded, so that a malformed file stops the run before any request.
-#include "config/dataset_scan.hpp"
+#include "config/dataset_scan_cache.hpp"
 #include "config/document.hpp"
 
 #include <array>
@@ -29,7 +29,7 @@ std::optional<DatasetFile> read_file(const yaml::Node& node, const std::string& 
                            (fs::exists(*resolved, ec) ? "is not a file" : "does not exist"));
     return std::nullopt;
   }
-  auto file = scan_dataset(*resolved, *name, kind);
+  auto file = merge.dataset_scans->scan(*resolved, *name, kind);
   if (!file) {
     reader.error(node, path + ": " + file.error().message());
     return std::nullopt;

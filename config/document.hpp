@@ -15,6 +15,8 @@
 
 namespace cfsync::config {
 
+class DatasetScanCache;
+
 struct Merge {
   std::filesystem::path root;  // canonical
   std::string root_display;    // as the user named it
@@ -30,6 +32,7 @@ struct Merge {
   std::map<std::string, std::map<std::string, Place>, std::less<>> declared_at;
   std::vector<std::filesystem::path> referenced;  // files named by the configuration
   std::vector<DocumentTree> document_trees;       // the documents: directories walked
+  DatasetScanCache* dataset_scans = nullptr;      // where dataset files are scanned
 };
 
 void read_document(const yaml::Node& document, Reader& reader, Merge& merge);

@@ -1,5 +1,6 @@
 #include "config/load.hpp"
 
+#include "config/dataset_scan_cache.hpp"
 #include "config/document.hpp"
 #include "config/yaml_reader.hpp"
 #include "reconcile/family.hpp"
@@ -222,6 +223,23 @@ bool is_account_id(std::string_view text) {
 
 namespace {
 
+// The root as named: the directory, or the file's directory.
+fs::path named_root(const fs::path& path, bool directory) {
+  if (directory) return path;
+  const fs::path parent = path.parent_path();
+  return parent.empty() ? fs::path(".") : parent;
+}
+
+Result<fs::path> canonical_root(const fs::path& named) {
+  std::error_code ec;
+  fs::path root = fs::canonical(named, ec);
+  if (ec) {
+    return Error(ErrorKind::io,
+                 "cannot resolve configuration root \"" + named.string() + "\": " + ec.message());
+  }
+  return root;
+}
+
 Result<Layout> list_files(const fs::path& path) {
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
@@ -229,8 +247,7 @@ Result<Layout> list_files(const fs::path& path) {
     return Error(ErrorKind::io, "configuration \"" + path.string() + "\" does not exist");
   }
   if (!fs::is_directory(status)) {
-    const fs::path parent = path.parent_path();
-    return Layout{{{path.string(), path, 0}}, parent.empty() ? fs::path(".") : parent, false};
+    return Layout{{{path.string(), path, 0}}, named_root(path, false), false};
   }
 
   std::vector<SourceFile> files;
@@ -420,18 +437,21 @@ Result<fs::path> default_path(const fs::path& working_dir) {
                "no configuration: ./cfsync.yaml and ./cfsync/ do not exist; pass --config PATH");
 }
 
+Result<fs::path> config_root(const fs::path& path) {
+  std::error_code ec;
+  return canonical_root(named_root(path, fs::is_directory(path, ec)));
+}
+
 Result<Config> load(const LoadOptions& options) {
   CFSYNC_TRY(Layout layout, list_files(options.path));
   const std::vector<SourceFile>& files = layout.files;
 
   std::error_code ec;
   Merge merge;
-  merge.root = fs::canonical(layout.root, ec);
+  CFSYNC_TRY(merge.root, canonical_root(layout.root));
   merge.root_display = layout.root.string();
-  if (ec) {
-    return Error(ErrorKind::io, "cannot resolve configuration root \"" + merge.root_display +
-                                    "\": " + ec.message());
-  }
+  DatasetScanCache scans = DatasetScanCache::open({});
+  merge.dataset_scans = options.dataset_scans != nullptr ? options.dataset_scans : &scans;
 
   Diagnostics diagnostics;
   for (const SourceFile& file : files) {

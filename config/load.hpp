@@ -14,6 +14,8 @@
 
 namespace cfsync::config {
 
+class DatasetScanCache;
+
 struct LoadOptions {
   // One YAML file, or a directory whose *.yaml and *.yml files are merged.
   std::filesystem::path path;
@@ -23,6 +25,9 @@ struct LoadOptions {
   // values (aliases counted as the values they repeat).
   std::uint64_t max_file_bytes = 16 * 1024 * 1024;
   std::size_t max_values = 1'000'000;
+  // Where dataset files are scanned: a cache in the state directory, so that an unchanged file is
+  // not read again (its answer is the same). Null: each is scanned.
+  DatasetScanCache* dataset_scans = nullptr;
 };
 
 // A `documents:` entry: the directory walked and the filters applied to the paths below it, so
@@ -44,6 +49,10 @@ struct Config {
   bool directory = false;
   std::vector<DocumentTree> document_trees;
 };
+
+// What Config::root of the configuration at `path` is: the directory, or the file's directory,
+// canonical. ErrorKind::io when it cannot be resolved.
+[[nodiscard]] Result<std::filesystem::path> config_root(const std::filesystem::path& path);
 
 // ./cfsync.yaml if it exists, else ./cfsync/ if it is a directory.
 [[nodiscard]] Result<std::filesystem::path> default_path(const std::filesystem::path& working_dir);

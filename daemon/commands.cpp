@@ -5,6 +5,7 @@
 #include "api/provider.hpp"
 #include "api/settings.hpp"
 #include "api/transport.hpp"
+#include "config/dataset_scan_cache.hpp"
 #include "config/load.hpp"
 #include "config/state_file.hpp"
 #include "daemon/export.hpp"
@@ -61,14 +62,29 @@ void report_error(spdlog::logger& log, const Error& error) {
   for (const std::string& line : error.details) log.error("{}", line);
 }
 
-Result<config::Config> load_config(const Options& options, const Environment& environment) {
+Result<config::Config> load_config(const Options& options, const Environment& environment,
+                                   spdlog::logger& log) {
   std::filesystem::path path;
   if (options.config) {
     path = *options.config;
   } else {
     CFSYNC_TRY(path, config::default_path(std::filesystem::current_path()));
   }
-  return config::load({.path = path, .env_account_id = environment.account_id});
+  // A dataset file is scanned only when it changed: a large one costs seconds of CPU. Without a
+  // root, the load fails before any dataset is read.
+  const auto root = config::config_root(path);
+  config::DatasetScanCache scans =
+      config::DatasetScanCache::open(root ? state_dir_of(options, environment, *root) : "");
+  if (!scans.warning().empty()) log.warn("{}", scans.warning());
+  auto loaded = config::load(
+      {.path = path, .env_account_id = environment.account_id, .dataset_scans = &scans});
+  const std::size_t scanned = scans.files_scanned();
+  log.debug("{} dataset {} scanned", scanned, scanned == 1 ? "file" : "files");
+  // validate only reads: it creates no state directory, and leaves a checkout as it was.
+  if (options.command == Command::validate) return loaded;
+  // Malformed files are kept too: their problem is what the next load reports.
+  if (auto saved = scans.save(); !saved) log.warn("{}", saved.error().message());
+  return loaded;
 }
 
 Result<std::unique_ptr<api::Transport>> open_transport(const Options& options,
@@ -92,12 +108,12 @@ Result<std::unique_ptr<api::Transport>> open_transport(const Options& options,
 }
 
 std::filesystem::path state_dir_of(const Options& options, const Environment& environment,
-                                   const config::Config& config) {
+                                   const std::filesystem::path& config_root) {
   if (options.state_dir) return *options.state_dir;
   if (environment.state_directory && !environment.state_directory->empty()) {
     return environment.state_directory->substr(0, environment.state_directory->find(':'));
   }
-  return config.root / ".cfsync-state";
+  return config_root / ".cfsync-state";
 }
 
 std::filesystem::path lock_dir_of(const Options& options, const Environment& environment) {
@@ -252,7 +268,7 @@ class PlanOrApply {
         m_out(out),
         m_logger(logger),
         m_log(*logger),
-        m_state_dir(state_dir_of(options, environment, config)),
+        m_state_dir(state_dir_of(options, environment, config.root)),
         m_apply(options.command == Command::apply) {}
 
   // The exit code; errors are logged.
@@ -427,7 +443,7 @@ int run_command(const Options& options, const Environment& environment, std::ost
   }
   if (options.command == Command::export_) return export_command(options, environment, out, logger);
   // load desired: every configuration error is reported before anything is sent.
-  auto config = load_config(options, environment);
+  auto config = load_config(options, environment, *logger);
   if (!config) {
     report_error(*logger, config.error());
     return k_exit_error;

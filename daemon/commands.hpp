@@ -39,18 +39,21 @@ struct Environment {
   [[nodiscard]] static Environment from_process();
 };
 
-// -c, else ./cfsync.yaml, else ./cfsync/, loaded and checked (dataset files included).
+// -c, else ./cfsync.yaml, else ./cfsync/, loaded and checked (dataset files included). Dataset
+// files are scanned through the state directory's cache (a damaged one is logged and ignored);
+// every command but validate writes back what it scanned.
 [[nodiscard]] Result<config::Config> load_config(const Options& options,
-                                                 const Environment& environment);
+                                                 const Environment& environment,
+                                                 spdlog::logger& log);
 
 // An error as log lines: its description, then each detail (one per configuration problem).
 void report_error(spdlog::logger& log, const Error& error);
 
 // --state-dir, else systemd's StateDirectory= (the first, when it names several), else
-// .cfsync-state/ in the config's root.
+// .cfsync-state/ in the config's root (Config::root, config::config_root).
 [[nodiscard]] std::filesystem::path state_dir_of(const Options& options,
                                                  const Environment& environment,
-                                                 const config::Config& config);
+                                                 const std::filesystem::path& config_root);
 
 // Where the per-account locks are: --lock-dir, else $CFSYNC_LOCK_DIR, else default_lock_dir().
 [[nodiscard]] std::filesystem::path lock_dir_of(const Options& options,

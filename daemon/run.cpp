@@ -203,7 +203,8 @@ HttpAnswer Daemon::answer(std::string_view path) {
 void Daemon::watch_config(const config::Config& config) {
   if (!m_watcher) return;
   const std::filesystem::path path = m_options.config ? *m_options.config : config.root;
-  m_watcher->watch(WatchSet::of(path, &config, state_dir_of(m_options, m_environment, config)));
+  m_watcher->watch(
+      WatchSet::of(path, &config, state_dir_of(m_options, m_environment, config.root)));
 }
 
 void Daemon::watch_again() {
@@ -218,7 +219,7 @@ void Daemon::watch_again() {
 }
 
 std::variant<Enforced, Outcome> Daemon::load() {
-  auto loaded = load_config(m_options, m_environment);
+  auto loaded = load_config(m_options, m_environment, *m_logger);
   // A file that was read to load the configuration and cannot be read again to digest it.
   Result<std::string> print = loaded ? desired_digest(*loaded) : Result<std::string>(std::string());
   if (!print) loaded = print.error();
@@ -268,7 +269,8 @@ Outcome Daemon::reconcile() {
   if (const Outcome* outcome = std::get_if<Outcome>(&loaded)) return *outcome;
   Enforced& enforced = std::get<Enforced>(loaded);
   DesiredState& desired = enforced.config.desired;
-  const std::filesystem::path state_dir = state_dir_of(m_options, m_environment, enforced.config);
+  const std::filesystem::path state_dir =
+      state_dir_of(m_options, m_environment, enforced.config.root);
   // lock: only while this pass may write, so that an `apply` can run between passes.
   auto locked = WriterLock::acquire(lock_dir_of(m_options, m_environment), desired.account_id,
                                     state_dir, m_options.lock_timeout);

@@ -19,10 +19,21 @@ using Metadata = std::map<std::string, MetadataValue>;
 // Hex digests of a file's content by algorithm ("md5", "sha1", "sha256"), lower case.
 using Digests = std::map<std::string, std::string>;
 
+// A file as one stat saw it: what the digest cache (config/digest_cache) trusts a digest for.
+struct FileStamp {
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+  std::uint64_t inode = 0;
+  friend bool operator==(const FileStamp&, const FileStamp&) = default;
+};
+
 struct DesiredDocument {
   std::string key;             // the path below `dir`, with '/' separators: the item's key
   std::filesystem::path file;  // where to read it
   std::uint64_t size = 0;
+  // The stat the size came from, taken when the directory was walked: the digest cache looks the
+  // file up by it rather than stat it again. Unset: the digest cache stats the file.
+  std::optional<FileStamp> stamp;
   Metadata metadata;
   // Filled in before planning for documents whose live item has the same size: the content
   // must then be compared by checksum. Unset otherwise.

@@ -34,6 +34,7 @@ struct DatasetFile {
   std::string sha256;          // hex, lower case
   std::uint64_t cells = 0;     // word list: non-empty lines; edm: non-empty cells of all columns
   std::vector<DatasetColumn> columns;  // edm only, in the header's order
+  friend bool operator==(const DatasetFile&, const DatasetFile&) = default;
 };
 
 struct DesiredDataset {

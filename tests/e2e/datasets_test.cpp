@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <regex>
 
 namespace cfsync::test {
@@ -54,7 +55,13 @@ class Datasets {
     m_dir.write("repo/data/" + name, content);
   }
   void config(const std::string& yaml) const { m_dir.write("repo/cfsync.yaml", yaml); }
-  void remove_state() const { fs::remove_all(m_dir.path() / "state"); }
+  // Makes a file an hour old: what was modified in the last seconds is not kept by the scan cache.
+  void age(const std::string& name) const {
+    fs::last_write_time(m_dir.path() / "repo/data" / name,
+                        fs::file_time_type::clock::now() - std::chrono::hours(1));
+  }
+  [[nodiscard]] fs::path state() const { return m_dir.path() / "state"; }
+  void remove_state() const { fs::remove_all(state()); }
   EmulatorProcess& emulator() { return m_emulator; }
 
   ProcessResult cfsync(std::vector<std::string> args) const {
@@ -141,6 +148,30 @@ TEST_CASE("an unchanged file is not uploaded again, without the state directory,
   CHECK(datasets.apply() ==
         std::vector<std::string>{"POST /datasets/{id}/upload", "POST /datasets/{id}/upload/2"});
   datasets.check_converged();
+}
+
+TEST_CASE("plans keep dataset scans in the state directory and answer the same from them") {
+  Datasets datasets;
+  datasets.config(config_yaml(true));
+  datasets.age("blocked-terms.txt");
+  datasets.age("customers.csv");
+  const fs::path cache = datasets.state() / "dataset-scans.json";
+  const ProcessResult validate = datasets.cfsync({"validate", "--log-level", "debug"});
+  CHECK_MESSAGE(validate.exit_code == 0, validate.err);
+  CHECK(validate.err.find("2 dataset files scanned") != std::string::npos);
+  CHECK_FALSE(fs::exists(datasets.state()));  // validate writes nothing
+  const ProcessResult first = datasets.cfsync({"plan", "--log-level", "debug"});
+  CHECK(first.err.find("2 dataset files scanned") != std::string::npos);
+  REQUIRE(fs::exists(cache));
+  const ProcessResult second = datasets.cfsync({"plan", "--log-level", "debug"});
+  CHECK(second.err.find("0 dataset files scanned") != std::string::npos);
+  CHECK(second.out == first.out);
+  CHECK(second.exit_code == first.exit_code);
+  // Changed content is scanned again, and planned as such.
+  datasets.file("blocked-terms.txt", "project falcon\nmerger\nacquisition\n");
+  const ProcessResult changed = datasets.cfsync({"plan", "--log-level", "debug"});
+  CHECK(changed.err.find("1 dataset file scanned") != std::string::npos);
+  CHECK(changed.out != second.out);
 }
 
 TEST_CASE("changed content is a new version") {

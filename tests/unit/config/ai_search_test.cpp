@@ -4,6 +4,7 @@
 #include "tests/unit/config/loading.hpp"
 
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 namespace cfsync::config {
 namespace {
@@ -38,6 +39,28 @@ TEST_CASE("documents: every file below dir, keyed by its path, hidden ones left 
   CHECK_FALSE(instance.prune);
   CHECK(keys_of(instance) == std::vector<std::string>{"guides/setup.md", "intro.md"});
   CHECK(instance.documents.at(1).size == 7);
+}
+
+TEST_CASE("each document keeps the stat the walk took, for the digest cache") {
+  TempDir dir;
+  const auto file = dir.write("docs/intro.md", "# intro");
+  std::filesystem::create_directories(dir.path() / "docs/empty");
+  std::filesystem::create_symlink(file, dir.path() / "docs/linked.md");
+  const auto config = load_file(dir, k_account_line + k_instance);
+  REQUIRE(config);
+  const DesiredInstance& instance = config->desired.ai_search_instances.front();
+  REQUIRE(keys_of(instance) == std::vector<std::string>{"intro.md", "linked.md"});
+  struct stat info {};
+  REQUIRE(::stat(file.c_str(), &info) == 0);
+  const FileStamp expected{
+      .size = 7,
+      .mtime_ns =
+          static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec,
+      .inode = static_cast<std::uint64_t>(info.st_ino)};
+  for (const DesiredDocument& document : instance.documents) {
+    CHECK(document.size == 7);
+    CHECK(document.stamp == expected);  // a symlink: its target's
+  }
 }
 
 TEST_CASE("metadata numbers JSON cannot carry, and names given twice, are refused") {

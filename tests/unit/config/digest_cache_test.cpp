@@ -98,6 +98,20 @@ TEST_CASE("a lost or damaged cache costs a re-hash, nothing more") {
   CHECK(cache.save());
 }
 
+TEST_CASE("a stat the caller took is what the cache goes by") {
+  TempDir dir;
+  const auto file = old_file(dir, "a.txt", "a");
+  DigestCache cache = DigestCache::open({});
+  const FileStamp walked{.size = 1, .mtime_ns = 1'000'000'000, .inode = 7};
+  CHECK(cache.digests(file, walked, {"md5"})->at("md5") == k_md5_a);
+  CHECK(cache.files_read() == 1);
+  CHECK(cache.digests(file, walked, {"md5"})->at("md5") == k_md5_a);
+  CHECK(cache.files_read() == 1);  // the same stat: not read again
+  const FileStamp later{.size = 1, .mtime_ns = 2'000'000'000, .inode = 7};
+  REQUIRE(cache.digests(file, later, {"md5"}));
+  CHECK(cache.files_read() == 2);
+}
+
 TEST_CASE("fill_digests hashes what the plan needs and remembers the algorithm that matched") {
   TempDir dir;
   const auto file = old_file(dir, "a.md", "a");
