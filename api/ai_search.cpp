@@ -39,24 +39,6 @@ HttpRequest listing_request(const std::string& path, int page) {
           .target = with_query(path, {{"per_page", per_page}, {"page", number}})};
 }
 
-// A list's `result` array; `what` names its elements in the message.
-Result<dom::array> result_array(dom::object envelope, std::string_view what) {
-  dom::array results;
-  if (envelope["result"].get_array().get(results) != simdjson::SUCCESS) {
-    return unexpected("result is not an array " + std::string(what));
-  }
-  return results;
-}
-
-// A list's result_info.total_count, when the API gave one.
-std::optional<std::int64_t> total_count_of(dom::object envelope) {
-  std::int64_t total = 0;
-  if (envelope["result_info"]["total_count"].get_int64().get(total) != simdjson::SUCCESS) {
-    return std::nullopt;
-  }
-  return total;
-}
-
 Result<Metadata> read_metadata(dom::object item, std::string_view where) {
   Metadata metadata;
   dom::element value;

@@ -186,4 +186,22 @@ Result<std::vector<dom::object>> object_array_member(dom::object object, std::st
   return out;
 }
 
+// A list's `result` array; `what` names its elements in the message.
+Result<simdjson::dom::array> result_array(simdjson::dom::object envelope, std::string_view what) {
+  simdjson::dom::array results;
+  if (envelope["result"].get_array().get(results) != simdjson::SUCCESS) {
+    return unexpected("result is not an array " + std::string(what));
+  }
+  return results;
+}
+
+// A list's result_info.total_count, when the API gave one.
+std::optional<std::int64_t> total_count_of(simdjson::dom::object envelope) {
+  std::int64_t total = 0;
+  if (envelope["result_info"]["total_count"].get_int64().get(total) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
+  return total;
+}
+
 }  // namespace cfsync::api

@@ -66,4 +66,10 @@ template <class Read>
 [[nodiscard]] Result<std::vector<simdjson::dom::object>> object_array_member(
     simdjson::dom::object object, std::string_view key, std::string_view where);
 
+// A list's `result` array; `what` names its elements in the message ("of items").
+[[nodiscard]] Result<simdjson::dom::array> result_array(simdjson::dom::object envelope,
+                                                        std::string_view what);
+// A list's result_info.total_count, when the API gave one.
+[[nodiscard]] std::optional<std::int64_t> total_count_of(simdjson::dom::object envelope);
+
 }  // namespace cfsync::api

@@ -2,8 +2,10 @@
 // uploads (which never overwrite: a key held by another item is resolved by listing it), deletes,
 // and the wait for indexing.
 #include "api/ai_search.hpp"
+#include "api/ai_search_stack.hpp"
 #include "api/json_read.hpp"
 #include "api/provider_family.hpp"
+#include "reconcile/ai_search_stack.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -47,6 +49,10 @@ class AiSearchProvider final : public PartOf<AiSearchProvider> {
   Result<void> apply(const ReplaceItem& replace, ChangeOutcome& outcome);
 
  private:
+  // How many items each instance a plan may delete holds (those `declared` does not name).
+  Result<void> count_items_of_undeclared(const DesiredState& desired,
+                                         const std::vector<LiveInstance>& declared,
+                                         LiveAiSearchStack& stack);
   // Every uploaded item of an instance: page 1, then the others side by side.
   Result<LiveInstance> read_instance(const std::string& namespace_name,
                                      const std::string& instance_id);
@@ -73,13 +79,59 @@ class AiSearchProvider final : public PartOf<AiSearchProvider> {
                                            std::chrono::milliseconds timeout, Clock& clock);
 };
 
+// Where a declared instance is: in its namespace, else (moving) in the one other namespace
+// that holds an undeclared instance of that id; none: it does not exist.
+std::optional<std::string> where_is(const LiveAiSearchStack& stack, const DesiredState& desired,
+                                    const DesiredInstance& instance) {
+  if (reconcile::find_instance(stack, instance.namespace_name, instance.id) != nullptr) {
+    return instance.namespace_name;
+  }
+  std::optional<std::string> found;
+  for (const LiveInstanceInfo& info : stack.instances) {
+    if (info.id != instance.id) continue;
+    const bool declared =
+        std::any_of(desired.ai_search_instances.begin(), desired.ai_search_instances.end(),
+                    [&](const DesiredInstance& other) {
+                      return other.id == info.id && other.namespace_name == info.namespace_name;
+                    });
+    if (declared) continue;
+    if (found) return std::nullopt;  // more than one: none is the declared one
+    found = info.namespace_name;
+  }
+  return found;
+}
+
 Result<void> AiSearchProvider::populate(const DesiredState& desired, LiveState& live) {
-  if (desired.ai_search_instances.empty()) return {};
+  if (desired.ai_search_instances.empty() && !desired.manages_ai_search_stack()) return {};
+  std::optional<LiveAiSearchStack> stack;
+  auto read_stack = [&]() -> Result<void> {
+    auto read = read_ai_search_stack(m_context.transport, account_id(), m_context.max_in_flight);
+    if (!read) return read.error().context("reading AI Search namespaces and instances: ");
+    stack = std::move(*read);
+    return {};
+  };
+  if (desired.manages_ai_search_stack()) {
+    CFSYNC_TRY_VOID(read_stack());
+  }
   const std::vector<DesiredInstance>& declared = desired.ai_search_instances;
   std::vector<LiveInstance> instances(declared.size());
-  CFSYNC_TRY_VOID(side_by_side(declared.size(), [&](std::size_t i) -> Result<void> {
+  auto read_items = [&](std::size_t i) -> Result<void> {
     const DesiredInstance& instance = declared[i];
-    auto items = read_instance(instance.namespace_name, instance.id);
+    std::string where = instance.namespace_name;
+    if (stack) {
+      const std::optional<std::string> found = where_is(*stack, desired, instance);
+      if (!found) {
+        instances[i] = {instance.namespace_name, instance.id, {}, false};
+        return {};
+      }
+      where = *found;
+    }
+    auto items = read_instance(where, instance.id);
+    if (!items && !stack && items.error().kind() == ErrorKind::http &&
+        items.error().http_status == 404) {
+      instances[i] = {instance.namespace_name, instance.id, {}, false};  // found below
+      return {};
+    }
     if (!items) {
       return items.error().context("reading AI Search instance " + instance.label() + ": ");
     }
@@ -92,9 +144,50 @@ Result<void> AiSearchProvider::populate(const DesiredState& desired, LiveState& 
     }
     instances[i] = std::move(*items);
     return {};
-  }));
+  };
+  CFSYNC_TRY_VOID(side_by_side(declared.size(), read_items));
+  // An instance not where it is declared, found without the listings: they say whether it
+  // moved, or is to be made.
+  std::vector<std::size_t> missing;
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    if (!instances[i].exists) missing.push_back(i);
+  }
+  if (!stack && !missing.empty()) {
+    CFSYNC_TRY_VOID(read_stack());
+    CFSYNC_TRY_VOID(
+        side_by_side(missing.size(), [&](std::size_t j) { return read_items(missing[j]); }));
+  }
+  if (stack && desired.prune.ai_search_instances) {
+    CFSYNC_TRY_VOID(count_items_of_undeclared(desired, instances, *stack));
+  }
   live.ai_search_instances = std::move(instances);
+  live.ai_search_stack = std::move(stack);
   return {};
+}
+
+// What an instance a plan may delete holds: page 1 of its items, and its total_count.
+Result<void> AiSearchProvider::count_items_of_undeclared(const DesiredState& /*desired*/,
+                                                         const std::vector<LiveInstance>& declared,
+                                                         LiveAiSearchStack& stack) {
+  std::vector<LiveInstanceInfo*> undeclared;
+  for (LiveInstanceInfo& info : stack.instances) {
+    const bool is_declared =
+        std::any_of(declared.begin(), declared.end(), [&](const LiveInstance& instance) {
+          return instance.exists && instance.namespace_name == info.namespace_name &&
+                 instance.id == info.id;
+        });
+    if (!is_declared) undeclared.push_back(&info);
+  }
+  return side_by_side(undeclared.size(), [&](std::size_t i) -> Result<void> {
+    LiveInstanceInfo& info = *undeclared[i];
+    CFSYNC_TRY(HttpResponse response,
+               send(list_items_request(account_id(), info.namespace_name, info.id, 1)));
+    CFSYNC_TRY(ItemPage page, parse_items_page(response));
+    info.items = page.total_count && *page.total_count >= 0
+                     ? static_cast<std::size_t>(*page.total_count)
+                     : page.items.size();
+    return {};
+  });
 }
 
 // Page 1 first; its total_count tells how many pages follow, which are read side by side. If a

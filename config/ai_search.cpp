@@ -2,6 +2,11 @@
 // declared directories. Every limit the API enforces is checked here, before any request.
 #include "config/document.hpp"
 #include "config/glob.hpp"
+#include "config/json_shape.hpp"
+#include "reconcile/ai_search_schema.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <simdjson.h>
 #include <sys/stat.h>
@@ -19,9 +24,49 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::array<std::string_view, 1> k_ai_search_keys = {"instances"};
-constexpr std::array<std::string_view, 4> k_instance_keys = {"namespace", "id", "documents",
-                                                             "prune"};
+constexpr std::array<std::string_view, 2> k_ai_search_keys = {"namespaces", "instances"};
+constexpr std::array<std::string_view, 4> k_instance_own_keys = {"namespace", "id", "documents",
+                                                                 "prune"};
+
+// The keys of a schema's properties (reconcile/ai_search_schema.hpp), after `first`.
+std::vector<std::string_view> keys_of(const boost::json::object& schema,
+                                      std::span<const std::string_view> first) {
+  std::vector<std::string_view> keys(first.begin(), first.end());
+  for (const auto& entry : schema.at("properties").as_object()) keys.push_back(entry.key());
+  return keys;
+}
+
+// An instance's keys: its own, then every setting of the spec's create and update bodies.
+std::span<const std::string_view> instance_keys() {
+  static const std::vector<std::string_view> keys =
+      keys_of(reconcile::instance_schema(), k_instance_own_keys);
+  return keys;
+}
+
+constexpr std::array<std::string_view, 1> k_namespace_own_keys = {"name"};
+std::span<const std::string_view> namespace_keys() {
+  static const std::vector<std::string_view> keys =
+      keys_of(reconcile::namespace_schema(), k_namespace_own_keys);
+  return keys;
+}
+
+// The declared settings of `item`: each key the schema has, checked and sent as JSON.
+bool read_settings(const yaml::Node& item, const std::string& path,
+                   const boost::json::object& schema, Reader& reader, Settings& out) {
+  const boost::json::object& properties = schema.at("properties").as_object();
+  bool valid = true;
+  for (const auto& [key, value] : item.entries()) {
+    const boost::json::value* property = properties.if_contains(key.scalar());
+    if (property == nullptr) continue;
+    auto read = read_by_schema(value, property->as_object(), join_path(path, key.scalar()), reader);
+    if (!read) {
+      valid = false;
+      continue;
+    }
+    out[key.scalar()] = boost::json::serialize(*read);
+  }
+  return valid;
+}
 constexpr std::array<std::string_view, 4> k_documents_keys = {"dir", "include", "exclude",
                                                               "metadata"};
 
@@ -320,7 +365,7 @@ bool read_documents(const yaml::Node& item, const std::string& path, Reader& rea
 
 std::optional<DesiredInstance> read_instance(const yaml::Node& item, const std::string& path,
                                              Reader& reader, Merge& merge) {
-  if (!reader.mapping(item, path, k_instance_keys) || item.is_null()) {
+  if (!reader.mapping(item, path, instance_keys()) || item.is_null()) {
     if (item.is_null()) reader.error(item, path + ": expected a mapping with an id");
     return std::nullopt;
   }
@@ -354,6 +399,8 @@ std::optional<DesiredInstance> read_instance(const yaml::Node& item, const std::
     valid = valid && text.has_value();
     instance.id = text.value_or("");
   }
+  valid =
+      read_settings(item, path, reconcile::instance_schema(), reader, instance.settings) && valid;
   if (const yaml::Node prune = item["prune"]) {
     auto flag = reader.boolean(prune, path + ".prune");
     valid = valid && flag.has_value();
@@ -374,9 +421,57 @@ std::optional<DesiredInstance> read_instance(const yaml::Node& item, const std::
   return instance;
 }
 
+std::optional<DesiredNamespace> read_namespace(const yaml::Node& item, const std::string& path,
+                                               Reader& reader) {
+  if (!reader.mapping(item, path, namespace_keys()) || item.is_null()) {
+    if (item.is_null()) reader.error(item, path + ": expected a mapping with a name");
+    return std::nullopt;
+  }
+  DesiredNamespace ns;
+  const yaml::Node name = item["name"];
+  if (!name) {
+    reader.error(item, path + ": name is required", Problem::missing_value);
+    return std::nullopt;
+  }
+  auto text = reader.string(name, path + ".name");
+  if (text && !is_namespace_name(*text)) {
+    reader.error(name, path +
+                           ".name: expected a namespace name (lower-case letters, digits and "
+                           "inner hyphens, at most 28), got " +
+                           describe(name));
+    return std::nullopt;
+  }
+  if (!text) return std::nullopt;
+  ns.name = *text;
+  if (!read_settings(item, path, reconcile::namespace_schema(), reader, ns.settings)) {
+    return std::nullopt;
+  }
+  return ns;
+}
+
+void read_namespaces(const yaml::Node& namespaces, Reader& reader, Merge& merge) {
+  if (!reader.sequence(namespaces, "ai_search.namespaces")) return;
+  for (std::size_t i = 0; i < namespaces.size(); ++i) {
+    const yaml::Node item = namespaces[i];
+    auto ns = read_namespace(item, item_path("ai_search.namespaces", i, item), reader);
+    if (!ns) continue;
+    if (auto [it, inserted] =
+            merge.declared_at["ai_search.namespaces"].emplace(ns->name, reader.place(item));
+        !inserted) {
+      reader.error(item,
+                   "ai_search.namespaces: \"" + ns->name + "\" is declared twice: here and at " +
+                       it->second.text,
+                   Problem::declared_twice);
+      continue;
+    }
+    merge.desired.ai_search_namespaces.push_back(std::move(*ns));
+  }
+}
+
 void read_ai_search(const yaml::Node& /*key*/, const yaml::Node& node, Reader& reader,
                     Merge& merge) {
   if (!reader.mapping(node, "ai_search", k_ai_search_keys) || node.is_null()) return;
+  if (const yaml::Node namespaces = node["namespaces"]) read_namespaces(namespaces, reader, merge);
   const yaml::Node instances = node["instances"];
   if (!instances || !reader.sequence(instances, "ai_search.instances")) return;
   for (std::size_t i = 0; i < instances.size(); ++i) {
@@ -403,21 +498,23 @@ void read_ai_search(const yaml::Node& /*key*/, const yaml::Node& node, Reader& r
   }
 }
 
-constexpr KeyTable k_ai_search_tables[] = {
-    {"/properties/ai_search", k_ai_search_keys},
-    {"/$defs/instance", k_instance_keys},
-    {"/$defs/instance/properties/documents/items", k_documents_keys},
-};
-
 constexpr std::string_view k_ai_search_schema = R"json({
   "type": "object",
   "additionalProperties": false,
   "properties": {
+    "namespaces": {"type": ["array", "null"], "items": {"$ref": "#/$defs/namespace"}},
     "instances": {"type": ["array", "null"], "items": {"$ref": "#/$defs/instance"}}
   }
 })json";
-constexpr std::string_view k_instance_defs = R"json({
-"instance": {
+constexpr std::string_view k_namespace_def = R"json({
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["name"],
+  "properties": {
+    "name": {"type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,26}[a-z0-9])?$"}
+  }
+})json";
+constexpr std::string_view k_instance_def = R"json({
   "type": "object",
   "additionalProperties": false,
   "required": ["id"],
@@ -440,17 +537,69 @@ constexpr std::string_view k_instance_defs = R"json({
     },
     "prune": {"type": "boolean", "description": "Delete uploaded items no file declares."}
   }
-}
 })json";
 
-constexpr Section k_sections[] = {
-    {"", "ai_search", read_ai_search, k_ai_search_tables, k_ai_search_schema, k_instance_defs}};
+// The spec's schema of a setting in a JSON Schema of the configuration: "nullable" becomes a
+// null type, nested objects refuse unknown keys as the reader does.
+boost::json::value configuration_schema(const boost::json::value& spec) {
+  boost::json::object out = spec.as_object();
+  if (const boost::json::value* flag = out.if_contains("nullable")) {
+    if (flag->as_bool() && out.contains("type")) {
+      out["type"] = boost::json::array{out["type"], "null"};
+    }
+    out.erase("nullable");
+  }
+  if (boost::json::value* properties = out.if_contains("properties")) {
+    for (auto& entry : properties->as_object()) entry.value() = configuration_schema(entry.value());
+    if (!properties->as_object().empty()) out["additionalProperties"] = false;
+  }
+  if (boost::json::value* items = out.if_contains("items")) *items = configuration_schema(*items);
+  if (boost::json::value* alternatives = out.if_contains("anyOf")) {
+    for (auto& alternative : alternatives->as_array()) {
+      alternative = configuration_schema(alternative);
+    }
+  }
+  return out;
+}
+
+// The definitions of a namespace and an instance: their own keys, then the spec's settings.
+const std::string& definitions() {
+  static const std::string text = [] {
+    auto with_settings = [](std::string_view own, const boost::json::object& settings) {
+      boost::json::value definition = boost::json::parse(own);
+      boost::json::object& properties = definition.as_object()["properties"].as_object();
+      for (const auto& entry : settings.at("properties").as_object()) {
+        properties[entry.key()] = configuration_schema(entry.value());
+      }
+      return definition;
+    };
+    const boost::json::object defs{
+        {"namespace", with_settings(k_namespace_def, reconcile::namespace_schema())},
+        {"instance", with_settings(k_instance_def, reconcile::instance_schema())}};
+    return boost::json::serialize(defs);
+  }();
+  return text;
+}
+
+const std::vector<KeyTable>& ai_search_key_tables() {
+  static const std::vector<KeyTable> tables = {
+      {"/properties/ai_search", k_ai_search_keys},
+      {"/$defs/namespace", namespace_keys()},
+      {"/$defs/instance", instance_keys()},
+      {"/$defs/instance/properties/documents/items", k_documents_keys},
+  };
+  return tables;
+}
 
 }  // namespace
 
 // Listed in load.cpp.
 std::span<const Section> ai_search_sections();
 
-std::span<const Section> ai_search_sections() { return k_sections; }
+std::span<const Section> ai_search_sections() {
+  static const Section sections[] = {
+      {"", "ai_search", read_ai_search, ai_search_key_tables(), k_ai_search_schema, definitions()}};
+  return sections;
+}
 
 }  // namespace cfsync::config

@@ -24,7 +24,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::array<std::string_view, 2> k_prune_keys = {"profiles", "datasets"};
+constexpr std::array<std::string_view, 4> k_prune_keys = {
+    "profiles", "datasets", "ai_search_instances", "ai_search_namespaces"};
 constexpr std::array<std::string_view, 3> k_safety_limit_keys = {"max_delete_percent",
                                                                  "max_delete_count", "allow_empty"};
 
@@ -66,6 +67,14 @@ void read_prune(const yaml::Node& key, const yaml::Node& node, Reader& reader, M
   }
   if (const yaml::Node datasets = node["datasets"]) {
     merge.desired.prune.datasets = reader.boolean(datasets, "prune.datasets").value_or(false);
+  }
+  if (const yaml::Node instances = node["ai_search_instances"]) {
+    merge.desired.prune.ai_search_instances =
+        reader.boolean(instances, "prune.ai_search_instances").value_or(false);
+  }
+  if (const yaml::Node namespaces = node["ai_search_namespaces"]) {
+    merge.desired.prune.ai_search_namespaces =
+        reader.boolean(namespaces, "prune.ai_search_namespaces").value_or(false);
   }
 }
 
@@ -112,7 +121,9 @@ constexpr std::string_view k_prune_schema = R"json({
   "additionalProperties": false,
   "properties": {
     "profiles": {"type": "boolean", "description": "Delete custom profiles the configuration does not declare."},
-    "datasets": {"type": "boolean", "description": "Delete datasets the configuration does not declare."}
+    "datasets": {"type": "boolean", "description": "Delete datasets the configuration does not declare."},
+    "ai_search_instances": {"type": "boolean", "description": "Delete AI Search instances the configuration does not declare (one that holds items only with --force)."},
+    "ai_search_namespaces": {"type": "boolean", "description": "Delete AI Search namespaces the configuration does not declare (only empty ones; never default)."}
   }
 })json";
 constexpr std::string_view k_safety_limits_defs = R"json({

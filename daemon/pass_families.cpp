@@ -15,12 +15,15 @@ std::unique_ptr<PassFamily> make_dlp_datasets_pass(const std::filesystem::path& 
                                                    spdlog::logger& log);
 std::unique_ptr<PassFamily> make_ai_search_pass(const std::filesystem::path& state_dir,
                                                 spdlog::logger& log);
+std::unique_ptr<PassFamily> make_ai_search_stack_pass(const std::filesystem::path& state_dir,
+                                                      spdlog::logger& log);
 
 namespace {
 
 constexpr PassFamilyEntry k_families[] = {
     {"dlp_profiles", make_dlp_profiles_pass},
     {"dlp_datasets", make_dlp_datasets_pass},
+    {"ai_search_stack", make_ai_search_stack_pass},
     {"ai_search", make_ai_search_pass},
 };
 

@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -39,10 +40,11 @@ struct ActionWords {
 };
 
 const ActionWords& words(Action action) {
-  static constexpr std::array<ActionWords, 4> k_words = {{
+  static constexpr std::array<ActionWords, 5> k_words = {{
       {"+", "32", "will be created", "created"},
       {"~", "33", "will be updated in place", "updated"},
       {"-/+", "35", "will be replaced (deleted, then uploaded again)", "replaced"},
+      {">", "36", "will be moved to another namespace, with its items", "moved"},
       {"-", "31", "will be deleted", "deleted"},
   }};
   return k_words.at(static_cast<std::size_t>(action));
@@ -82,6 +84,7 @@ std::string shown(const FieldValue& value, RenderOptions options) {
     std::string operator()(std::int64_t n) const { return std::to_string(n); }
     std::string operator()(const std::string& s) const { return json_quoted(s); }
     std::string operator()(const StringList& list) const { return listed(list, true); }
+    std::string operator()(const JsonText& json) const { return printable(json.text); }
     std::string operator()(const Masked& value) const {
       return digest_of(Protected::regex(value.value), options.mask_key);
     }
@@ -109,6 +112,7 @@ json::value json_value(const FieldValue& value, RenderOptions options) {
       for (const std::string& item : list) out.emplace_back(item);
       return out;
     }
+    json::value operator()(const JsonText& text) const { return json::parse(text.text); }
     json::value operator()(const Masked& value) const {
       return json::string(digest_of(Protected::regex(value.value), options.mask_key));
     }
@@ -165,6 +169,7 @@ void change_text(const Change& change, const Paint& paint, RenderOptions options
         break;
       case Action::update:
       case Action::replace:
+      case Action::move:
         values = shown(field.before, options) + " → " + shown(field.after, options);
         break;
     }
@@ -176,8 +181,9 @@ void change_text(const Change& change, const Paint& paint, RenderOptions options
 std::string summary_line(const PlanSummary& summary) {
   const std::string replaced =
       summary.replace > 0 ? fmt::format("{} to replace, ", summary.replace) : "";
-  return fmt::format("{} to create, {} to update, {}{} to delete", summary.create, summary.update,
-                     replaced, summary.delete_);
+  const std::string moved = summary.move > 0 ? fmt::format("{} to move, ", summary.move) : "";
+  return fmt::format("{} to create, {} to update, {}{}{} to delete", summary.create, summary.update,
+                     replaced, moved, summary.delete_);
 }
 
 json::object change_json(const Change& change, RenderOptions options) {
@@ -204,6 +210,7 @@ json::object summary_json(const PlanSummary& summary) {
   return {{"create", summary.create},
           {"update", summary.update},
           {"replace", summary.replace},
+          {"move", summary.move},
           {"delete", summary.delete_}};
 }
 
@@ -390,8 +397,9 @@ std::string apply_text(const Plan& plan, const api::ApplyReport& report, RenderO
     done.add(change.action);
   }
   const std::string replaced = done.replace > 0 ? fmt::format("{} replaced, ", done.replace) : "";
-  const std::string counts = fmt::format("{} created, {} updated, {}{} deleted", done.create,
-                                         done.update, replaced, done.delete_);
+  const std::string moved = done.move > 0 ? fmt::format("{} moved, ", done.move) : "";
+  const std::string counts = fmt::format("{} created, {} updated, {}{}{} deleted", done.create,
+                                         done.update, replaced, moved, done.delete_);
   if (report.processing) out += processing_text(*report.processing, paint);
   if (report.indexing) out += indexing_text(*report.indexing, paint);
   if (report.ok()) return out + fmt::format("\nApply complete: {}.\n", counts);

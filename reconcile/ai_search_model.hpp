@@ -40,9 +40,20 @@ struct DesiredDocument {
   std::optional<Digests> digests;
 };
 
+// Settings of a namespace or an instance, by top-level key, each value as JSON text (compact,
+// as Boost.JSON prints it). Desired: the keys the configuration declares, checked against the
+// spec's schema (reconcile/ai_search_schema.hpp). Live: the keys the API answered.
+using Settings = std::map<std::string, std::string>;
+
+struct DesiredNamespace {
+  std::string name;
+  Settings settings;  // description, public_endpoint_params
+};
+
 struct DesiredInstance {
   std::string namespace_name = "default";
   std::string id;
+  Settings settings;                       // only what is declared is compared and sent
   std::vector<DesiredDocument> documents;  // sorted by key
   bool prune = false;                      // delete uploaded items that no file declares
 
@@ -80,9 +91,35 @@ struct LiveItem {
 };
 
 struct LiveInstance {
-  std::string namespace_name;
+  std::string namespace_name;  // where it is: another namespace than declared when it moves
   std::string id;
   std::vector<LiveItem> items;  // uploaded ones (source "builtin") only
+  bool exists = true;           // false: not in the account, no items were read
+};
+
+struct LiveNamespace {
+  std::string name;
+  Settings settings;
+};
+
+// An instance as the namespace's listing answers it.
+struct LiveInstanceInfo {
+  std::string namespace_name;
+  std::string id;
+  Settings settings;      // the answered configuration keys, read-only ones left out
+  std::string status;     // "waiting" until it can take uploads
+  std::size_t items = 0;  // read only for instances a plan may delete (prune)
+  // Values cfsync sent for keys the API never answers (chunk, summarization, system prompts…),
+  // kept in the state directory (ai-search-instances.json) and attached before planning.
+  Settings recorded;
+};
+
+// Every namespace and every instance of the account: read when the configuration manages them
+// (declares namespaces or instance settings, prunes instances or namespaces) or a declared
+// instance is not where it is declared.
+struct LiveAiSearchStack {
+  std::vector<LiveNamespace> namespaces;
+  std::vector<LiveInstanceInfo> instances;
 };
 
 // The spec's patterns for a namespace name (lower-case letters, digits and inner hyphens, at most

@@ -1,6 +1,7 @@
 // AI Search documents: desired files + live items -> uploads, replaces and deletes.
 #include "reconcile/planner.hpp"
 
+#include "reconcile/ai_search_stack.hpp"
 #include "reconcile/family.hpp"
 #include "reconcile/match.hpp"
 
@@ -183,9 +184,15 @@ void plan_instance(const DesiredInstance& desired, const LiveInstance& live, Pla
 }  // namespace
 
 void plan_ai_search(const DesiredState& desired, const std::vector<LiveInstance>& live, Plan& plan,
-                    std::vector<std::string>& problems) {
+                    std::vector<std::string>& problems, const LiveAiSearchStack* stack) {
   for (std::size_t i = 0; i < desired.ai_search_instances.size(); ++i) {
-    plan_instance(desired.ai_search_instances[i], live.at(i), plan, problems);
+    const DesiredInstance& instance = desired.ai_search_instances[i];
+    if (starts_empty(instance, live.at(i), stack)) {
+      plan_instance(instance, LiveInstance{instance.namespace_name, instance.id, {}, false}, plan,
+                    problems);
+      continue;
+    }
+    plan_instance(instance, live.at(i), plan, problems);
   }
 }
 
@@ -241,15 +248,23 @@ Result<void> plan_step(const DesiredState& desired, const LiveState& live, Plan&
     return Error(ErrorKind::plan,
                  "AI Search instances are declared but were not read from the account");
   }
-  plan_ai_search(desired, *live.ai_search_instances, plan, problems);
+  plan_ai_search(desired, *live.ai_search_instances, plan, problems,
+                 live.ai_search_stack ? &*live.ai_search_stack : nullptr);
   return {};
 }
 
-constexpr PlanStep k_steps[] = {{.stage = 0, .run = plan_step}};
+// After the namespaces' and instances' creates, updates and moves (stages 0 and 1), before their
+// deletes (ai_search_stack_planner.cpp).
+constexpr int k_stage = 2;
 
-// Items do not depend on DLP: their own track. Changes to one item run one after the other.
+constexpr PlanStep k_steps[] = {{.stage = k_stage, .run = plan_step}};
+
+// Items do not depend on DLP: their own track. Changes to one item run one after the other, and
+// wait for their instance's changes.
 Placement place(const Change& change) {
-  return {.stage = 0, .lane = "item\n" + change.parent + "\n" + change.name};
+  return {.stage = k_stage,
+          .lane = "item\n" + change.parent + "\n" + change.name,
+          .after = instance_lane(change.parent)};
 }
 
 void declared(const DesiredState& desired, std::vector<std::string>& parts) {

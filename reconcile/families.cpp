@@ -10,13 +10,12 @@ extern const Family k_dlp_settings_family;
 extern const Family k_dlp_profiles_family;
 extern const Family k_dlp_datasets_family;
 extern const Family k_ai_search_family;
+extern const Family k_ai_search_stack_family;
 
 std::span<const Family* const> families() {
   static constexpr const Family* k_all[] = {
-      &k_dlp_settings_family,
-      &k_dlp_profiles_family,
-      &k_dlp_datasets_family,
-      &k_ai_search_family,
+      &k_dlp_settings_family,    &k_dlp_profiles_family, &k_dlp_datasets_family,
+      &k_ai_search_stack_family, &k_ai_search_family,
   };
   return k_all;
 }

@@ -9,6 +9,7 @@
 #include "reconcile/profile_model.hpp"
 #include "reconcile/sensitive.hpp"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <span>
@@ -27,6 +28,8 @@ enum class ResourceKind {
   dlp_predefined_profile,  // a predefined profile's settings
   dlp_predefined_entry,    // a predefined entry switched on or off
   ai_search_item,          // a document uploaded into an AI Search instance
+  ai_search_namespace,     // an AI Search namespace
+  ai_search_instance,      // an AI Search instance's existence, place and settings
   dlp_dataset,             // a word list or EDM dataset: its settings and its content
 };
 
@@ -69,6 +72,8 @@ struct LiveDlpSettings {
 struct PruneOptions {
   bool profiles = false;
   bool datasets = false;
+  bool ai_search_instances = false;
+  bool ai_search_namespaces = false;
 };
 
 // How much of one kind of resource a plan may take away before apply refuses it (`safety:`).
@@ -86,6 +91,7 @@ struct DesiredState {
   std::optional<DesiredDlpSettings> dlp_settings;
   std::vector<DesiredProfile> profiles;
   std::vector<DesiredPredefinedProfile> predefined_profiles;
+  std::vector<DesiredNamespace> ai_search_namespaces;
   std::vector<DesiredInstance> ai_search_instances;
   std::vector<DesiredDataset> datasets;
   PruneOptions prune;
@@ -99,6 +105,13 @@ struct DesiredState {
   }
   // Whether the account's datasets must be read.
   [[nodiscard]] bool manages_datasets() const { return !datasets.empty() || prune.datasets; }
+  // Whether every AI Search namespace and instance must be read.
+  [[nodiscard]] bool manages_ai_search_stack() const {
+    return !ai_search_namespaces.empty() || prune.ai_search_instances ||
+           prune.ai_search_namespaces ||
+           std::any_of(ai_search_instances.begin(), ai_search_instances.end(),
+                       [](const DesiredInstance& instance) { return !instance.settings.empty(); });
+  }
 };
 
 // Only what the desired state asks about is read from the account.
@@ -107,6 +120,7 @@ struct LiveState {
   std::optional<LiveProfiles> profiles;
   // One per declared instance, in the same order.
   std::optional<std::vector<LiveInstance>> ai_search_instances;
+  std::optional<LiveAiSearchStack> ai_search_stack;
   std::optional<LiveDatasets> datasets;
 };
 

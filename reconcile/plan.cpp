@@ -16,6 +16,8 @@ std::string_view to_string(Action action) {
       return "update";
     case Action::replace:
       return "replace";
+    case Action::move:
+      return "move";
     case Action::delete_:
       return "delete";
   }
@@ -48,6 +50,9 @@ void PlanSummary::add(Action action) {
       return;
     case Action::replace:
       ++replace;
+      return;
+    case Action::move:
+      ++move;
       return;
     case Action::delete_:
       ++delete_;

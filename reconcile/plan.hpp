@@ -15,7 +15,7 @@
 namespace cfsync {
 
 // replace: delete, then create again (AI Search items cannot be overwritten).
-enum class Action { create, update, replace, delete_ };
+enum class Action { create, update, replace, move, delete_ };
 // Where a change comes from: the configuration (pending), or an edit of the account made
 // elsewhere since the same configuration was last applied in full (drift).
 enum class Origin { pending, drift };
@@ -54,9 +54,15 @@ struct Content {
 
 using StringList = std::vector<std::string>;
 
+// A value shown as the JSON it is sent as: an AI Search setting (a number, a list, an object).
+struct JsonText {
+  std::string text;
+  friend bool operator==(const JsonText&, const JsonText&) = default;
+};
+
 // A field's value as shown in a plan; monostate is null (not set, disabled, absent).
 using FieldValue = std::variant<std::monostate, bool, std::int64_t, std::string, StringList, Masked,
-                                Protected, Content>;
+                                Protected, Content, JsonText>;
 
 struct FieldChange {
   std::string field;  // path as in the configuration: "payload_logging.masking_level"
@@ -141,10 +147,52 @@ struct DeleteDataset {  // DELETE /dlp/datasets/{id}: every version
   std::string id;
 };
 
-using ChangePayload = std::variant<DesiredDlpSettings, CreateProfile, UpdateProfile, DeleteProfile,
-                                   CreateEntry, UpdateEntry, DeleteEntry, UpdatePredefinedProfile,
-                                   TogglePredefinedEntry, UploadItem, DeleteItem, ReplaceItem,
-                                   CreateDataset, UpdateDataset, UploadDataset, DeleteDataset>;
+// AI Search namespaces and instances (API.md §7.1, §7.2). A body is the JSON object sent.
+struct CreateNamespace {  // POST …/namespaces
+  std::string name;
+  std::string body;
+};
+struct UpdateNamespace {  // PUT …/namespaces/{name}
+  std::string name;
+  std::string body;
+};
+struct DeleteNamespace {  // DELETE …/namespaces/{name}: only an empty one
+  std::string name;
+};
+// POST …/namespaces/{name}/instances, then, until it takes uploads, GET it (within the wait
+// timeout). `recorded`: what it sends of the keys the API never answers, kept by this machine.
+struct CreateInstance {
+  std::string namespace_name;
+  std::string id;
+  std::string body;
+  Settings recorded;
+};
+struct UpdateInstance {  // PUT …/instances/{id}: every setting, the declared ones changed
+  std::string namespace_name;
+  std::string id;
+  std::string body;
+  Settings recorded;
+};
+struct MoveInstance {  // PATCH …/namespaces/{from}/instances/{id} {"new_namespace": to}
+  std::string from;
+  std::string id;
+  std::string to;
+};
+struct DeleteInstance {  // DELETE …/namespaces/{name}/instances/{id}: its items go with it
+  std::string namespace_name;
+  std::string id;
+};
+struct ReplaceInstance {  // a setting that only a create sets: the delete, then the create
+  DeleteInstance remove;
+  CreateInstance create;
+};
+
+using ChangePayload =
+    std::variant<DesiredDlpSettings, CreateProfile, UpdateProfile, DeleteProfile, CreateEntry,
+                 UpdateEntry, DeleteEntry, UpdatePredefinedProfile, TogglePredefinedEntry,
+                 UploadItem, DeleteItem, ReplaceItem, CreateDataset, UpdateDataset, UploadDataset,
+                 DeleteDataset, CreateNamespace, UpdateNamespace, DeleteNamespace, CreateInstance,
+                 UpdateInstance, MoveInstance, DeleteInstance, ReplaceInstance>;
 
 struct Change {
   ResourceKind kind = ResourceKind::dlp_settings;
@@ -160,6 +208,9 @@ struct Change {
   // shared_entries, as `entry "e" is also used by profile "B" (not managed)`. Cloudflare deletes
   // an entry everywhere, so such a change is a safety problem (reconcile/safety).
   std::vector<std::string> shared_with;
+  // What else a delete or replace takes with it that the safety checks refuse without --force:
+  // "it holds 20 items".
+  std::vector<std::string> takes_along;
   Origin origin = Origin::pending;
   ChangePayload payload;
 };
@@ -176,6 +227,7 @@ struct PlanSummary {
   int create = 0;
   int update = 0;
   int replace = 0;
+  int move = 0;
   int delete_ = 0;
 
   void add(Action action);

@@ -30,9 +30,10 @@ void plan_profiles(const DesiredState& desired, const LiveProfiles& live, Plan& 
                                                              const LiveProfile& live);
 
 // AI Search documents: uploads, replaces and (when the instance prunes) deletes; unmanaged
-// items otherwise. `live` holds one instance per desired instance, in the same order.
+// items otherwise. `live` holds one instance per desired instance, in the same order. An
+// instance the plan makes anew (`stack`: reconcile/ai_search_stack.hpp) gets every document.
 void plan_ai_search(const DesiredState& desired, const std::vector<LiveInstance>& live, Plan& plan,
-                    std::vector<std::string>& problems);
+                    std::vector<std::string>& problems, const LiveAiSearchStack* stack = nullptr);
 
 // DLP datasets: creates, setting updates and uploads of new versions, then (when
 // prune.datasets) deletes; unmanaged datasets otherwise.

@@ -68,6 +68,12 @@ std::vector<std::string> safety_problems(const Plan& plan, const DesiredState& d
                          "out of their shared_entries first)");
     }
   }
+  for (const Change& change : plan.changes) {
+    for (const std::string& loss : change.takes_along) {
+      problems.push_back(std::string(to_string(change.action)) + " of " +
+                         described(change, quoted) + ": " + loss);
+    }
+  }
   for (const Family* family : families()) {
     for (const KindTraits& kind : family->kinds) {
       if (kind.count) check_limits(kind, plan, desired, live, problems);

@@ -72,10 +72,12 @@ TEST_CASE(
   }
   CHECK(safety_kinds() == counted);
   CHECK(safety_kinds() == std::vector<std::string_view>{"dlp_profile", "dlp_profile_entry",
-                                                        "dlp_dataset", "ai_search_item"});
+                                                        "dlp_dataset", "ai_search_namespace",
+                                                        "ai_search_instance", "ai_search_item"});
   // Kinds a plan can list as unmanaged say which setting would delete them.
   for (ResourceKind kind :
-       {ResourceKind::dlp_profile, ResourceKind::dlp_dataset, ResourceKind::ai_search_item}) {
+       {ResourceKind::dlp_profile, ResourceKind::dlp_dataset, ResourceKind::ai_search_namespace,
+        ResourceKind::ai_search_instance, ResourceKind::ai_search_item}) {
     CHECK_FALSE(traits_of(kind).left_alone_hint.empty());
   }
 }
