@@ -3,6 +3,9 @@
 // contents, items not downloaded, names held twice) is said in comments and in warnings.
 #include "config/export.hpp"
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
 #include "config/document.hpp"
 #include "config/regex_check.hpp"
 #include "reconcile/profile_fields.hpp"
@@ -268,6 +271,7 @@ void metadata(YAML::Emitter& out, const Metadata& values) {
 // group takes the whole directory, less the other groups' keys, so that files added later get
 // its metadata.
 void documents(YAML::Emitter& out, const ExportedInstance& instance) {
+  if (!instance.dir || instance.written.empty()) return;
   std::map<Metadata, std::vector<std::string>> groups;
   for (const LiveItem& item : instance.written) {
     // The attributes AI Search sets itself are not the configuration's to declare.
@@ -303,16 +307,69 @@ void documents(YAML::Emitter& out, const ExportedInstance& instance) {
   out << YAML::EndSeq;
 }
 
-void ai_search(YAML::Emitter& out, const std::vector<ExportedInstance>& instances) {
+// A setting's JSON as YAML: mappings, lists and scalars of the same types.
+void json_value(YAML::Emitter& out, const boost::json::value& value) {
+  switch (value.kind()) {
+    case boost::json::kind::object:
+      out << YAML::BeginMap;
+      for (const auto& entry : value.as_object()) {
+        out << YAML::Key << std::string(entry.key()) << YAML::Value;
+        json_value(out, entry.value());
+      }
+      out << YAML::EndMap;
+      return;
+    case boost::json::kind::array:
+      out << YAML::Flow << YAML::BeginSeq;
+      for (const boost::json::value& item : value.as_array()) json_value(out, item);
+      out << YAML::EndSeq;
+      return;
+    case boost::json::kind::string:
+      out << YAML::DoubleQuoted << std::string(value.as_string());
+      return;
+    case boost::json::kind::null:
+      out << YAML::Null;
+      return;
+    default:  // booleans and numbers read the same in YAML
+      out << boost::json::serialize(value);
+      return;
+  }
+}
+
+// The settings the API answered, but those that are null (not set) and, for `skip`, those a
+// declaration may not change.
+void settings(YAML::Emitter& out, const Settings& values, std::string_view skip = {}) {
+  for (const auto& [key, text] : values) {
+    const boost::json::value value = boost::json::parse(text);
+    if (value.is_null() || key == skip) continue;
+    out << YAML::Key << key << YAML::Value;
+    json_value(out, value);
+  }
+}
+
+void ai_search(YAML::Emitter& out, const std::vector<LiveNamespace>& namespaces,
+               const std::vector<ExportedInstance>& instances) {
   out << YAML::Key << "ai_search" << YAML::Value << YAML::BeginMap;
+  if (!namespaces.empty()) {
+    out << YAML::Key << "namespaces" << YAML::Value << YAML::BeginSeq;
+    for (const LiveNamespace& ns : namespaces) {
+      out << YAML::BeginMap;
+      field(out, "name", ns.name);
+      // The default namespace's description cannot be changed: it is not declared.
+      settings(out, ns.settings, ns.name == "default" ? "description" : "");
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
   out << YAML::Key << "instances" << YAML::Value << YAML::BeginSeq;
   for (const ExportedInstance& instance : instances) {
     out << YAML::BeginMap;
     field(out, "namespace", instance.namespace_name);
     field(out, "id", instance.id);
+    settings(out, instance.settings);
     documents(out, instance);
     // Every item declared: the instance is mirrored, and an item no file declares is deleted.
-    field(out, "prune", instance.skipped.empty());
+    // Items that are not declared (no --with-documents) stay.
+    field(out, "prune", instance.dir.has_value() && instance.skipped.empty());
     if (!instance.skipped.empty()) {
       out << YAML::Comment(std::to_string(instance.skipped.size()) +
                            " items not written: prune is off so that they stay");
@@ -476,9 +533,8 @@ Exported render_export(const ExportInput& input) {
     for (const std::string& skipped : instance.skipped) {
       exported.warnings.push_back("AI Search instance " + label + ": item " + skipped);
     }
-    if (instance.dir && !instance.written.empty()) {
-      declared.push_back(instance);
-    } else if (!instance.dir) {
+    declared.push_back(instance);
+    if (!instance.dir && instance.items > 0) {
       exported.warnings.push_back("AI Search instance " + label + " holds " +
                                   std::to_string(instance.items) +
                                   (instance.items == 1 ? " uploaded item" : " uploaded items") +
@@ -486,12 +542,14 @@ Exported render_export(const ExportInput& input) {
                                   "downloads and declares them");
     }
   }
-  if (!declared.empty()) ai_search(out, declared);
+  if (!declared.empty() || !input.namespaces.empty()) ai_search(out, input.namespaces, declared);
 
   // Deleting what the configuration does not declare stays off until the user says otherwise.
   out << YAML::Key << "prune" << YAML::Value << YAML::BeginMap;
   field(out, "profiles", false);
   field(out, "datasets", false);
+  field(out, "ai_search_instances", false);
+  field(out, "ai_search_namespaces", false);
   out << YAML::EndMap;
   out << YAML::EndMap;
   exported.yaml = std::string(out.c_str()) + "\n";

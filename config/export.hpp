@@ -11,10 +11,11 @@
 
 namespace cfsync::config {
 
-// An AI Search instance that holds uploaded items.
+// An AI Search instance, with its settings and what it holds.
 struct ExportedInstance {
   std::string namespace_name;
   std::string id;
+  Settings settings;      // as the API answered them
   std::size_t items = 0;  // uploaded items in the instance
   // With --with-documents: the directory, relative to the configuration, that holds the
   // downloaded items (each at its key), and those items. Unset: the items are not declared.
@@ -30,6 +31,7 @@ struct ExportInput {
   // is left out (not managed), as it is never printed.
   std::optional<std::string> public_key_file;
   std::vector<ExportedInstance> instances;
+  std::vector<LiveNamespace> namespaces;  // every namespace, "default" too
 };
 
 struct Exported {

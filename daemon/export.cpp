@@ -1,5 +1,7 @@
 #include "daemon/export.hpp"
 
+#include "reconcile/ai_search_stack.hpp"
+
 #include "api/client.hpp"
 #include "api/provider.hpp"
 #include "api/side_by_side.hpp"
@@ -171,10 +173,12 @@ Result<LiveState> read_everything(api::CloudflareProvider& provider, const std::
         instance.label());
     return true;
   });
-  DesiredState everything{.account_id = account_id,
-                          .dlp_settings = DesiredDlpSettings{},
-                          .ai_search_instances = std::move(*instances),
-                          .prune = {.profiles = true, .datasets = true}};
+  DesiredState everything{
+      .account_id = account_id,
+      .dlp_settings = DesiredDlpSettings{},
+      .ai_search_instances = std::move(*instances),
+      // The namespaces and instances' settings too, as pruning them would.
+      .prune = {.profiles = true, .datasets = true, .ai_search_namespaces = true}};
   return provider.populate(everything);
 }
 
@@ -185,14 +189,19 @@ Result<config::ExportInput> export_input(api::CloudflareProvider& provider, Live
                                          spdlog::logger& log) {
   config::ExportInput input{.account_id = account_id};
   const fs::path root = options.export_dir.value_or(fs::path());
+  if (live.ai_search_stack) input.namespaces = live.ai_search_stack->namespaces;
   for (LiveInstance& instance : *live.ai_search_instances) {
     // Deleted items still holding their key (next_action "DELETE") are gone.
     std::erase_if(instance.items, [](const LiveItem& item) { return item.deleting; });
-    if (instance.items.empty()) continue;
     config::ExportedInstance exported{.namespace_name = instance.namespace_name,
                                       .id = instance.id,
                                       .items = instance.items.size()};
-    if (options.with_documents) {
+    if (live.ai_search_stack) {
+      const LiveInstanceInfo* info =
+          reconcile::find_instance(*live.ai_search_stack, instance.namespace_name, instance.id);
+      if (info != nullptr) exported.settings = info->settings;
+    }
+    if (options.with_documents && !instance.items.empty()) {
       exported.dir = "ai-search/" + instance.namespace_name + "/" + instance.id;
       CFSYNC_TRY_VOID(
           download_items(provider, instance, root, options.max_in_flight, exported, log));
@@ -200,6 +209,7 @@ Result<config::ExportInput> export_input(api::CloudflareProvider& provider, Live
     input.instances.push_back(std::move(exported));
   }
   live.ai_search_instances.reset();
+  live.ai_search_stack.reset();
   input.live = std::move(live);
   const Sensitive& key = input.live.dlp_settings->public_key;
   if (options.export_dir && !key.empty() && config::key_exportable(key)) {

@@ -1,5 +1,6 @@
 // ai_search.instances: the documents found, and every error with its place.
 #include "config/load.hpp"
+#include "tests/support/printers.hpp"
 
 #include "tests/unit/config/loading.hpp"
 
@@ -221,6 +222,94 @@ TEST_CASE("an instance declared twice") {
   CHECK(problems(config, dir) ==
         std::vector<std::string>{"cfsync.yaml:5:7: ai_search.instances: \"default/support-docs\" "
                                  "is declared twice: here and at cfsync.yaml:4:7"});
+}
+
+TEST_CASE("namespaces and instance settings: read by the spec's schema, sent as JSON") {
+  TempDir dir;
+  const auto config = load_file(dir, k_account_line + R"(ai_search:
+  namespaces:
+    - name: docs-ns
+      description: Product docs
+      public_endpoint_params:
+        enabled: true
+        rate_limit: {period_ms: 60000, requests: 100, technique: sliding}
+  instances:
+    - namespace: docs-ns
+      id: kb
+      chunk_size: 512
+      score_threshold: 0.5
+      sync_interval: 3600
+      reranking_model: null
+      custom_metadata:
+        - {field_name: team, data_type: text}
+      index_method: {vector: true, keyword: true}
+prune:
+  ai_search_instances: true
+)");
+  REQUIRE_MESSAGE(config, (config ? "" : config.error().message()));
+  const DesiredState& desired = config->desired;
+  REQUIRE(desired.ai_search_namespaces.size() == 1);
+  CHECK(desired.ai_search_namespaces[0].name == "docs-ns");
+  CHECK(
+      desired.ai_search_namespaces[0].settings ==
+      Settings{
+          {"description", R"("Product docs")"},
+          {"public_endpoint_params",
+           R"({"enabled":true,"rate_limit":{"period_ms":60000,"requests":100,"technique":"sliding"}})"}});
+  REQUIRE(desired.ai_search_instances.size() == 1);
+  CHECK(desired.ai_search_instances[0].settings ==
+        Settings{{"chunk_size", "512"},
+                 {"custom_metadata", R"([{"field_name":"team","data_type":"text"}])"},
+                 {"index_method", R"({"vector":true,"keyword":true})"},
+                 {"reranking_model", "null"},
+                 {"score_threshold", "5E-1"},
+                 {"sync_interval", "3600"}});
+  CHECK(desired.prune.ai_search_instances);
+  CHECK_FALSE(desired.prune.ai_search_namespaces);
+  CHECK(desired.manages_ai_search_stack());
+}
+
+TEST_CASE("instance settings the spec refuses are errors with their place, before any request") {
+  TempDir dir;
+  const auto config = load_file(dir, k_account_line + R"(ai_search:
+  namespaces:
+    - name: Bad_Name
+  instances:
+    - id: kb
+      chunk_overlap: 31
+      sync_interval: 60
+      fusion_method: best
+      cache: "yes"
+      public_endpoint_params: {rate_limit: {request: 5}}
+      custom_metadata: [a, b, c, d, e, f]
+      token_id: not-a-uuid
+      hybrid_search_enabled: true
+)");
+  const std::string at = "ai_search.instances[\"default/kb\"]";
+  CHECK(problems(config, dir) ==
+        std::vector<std::string>{
+            "cfsync.yaml:4:13: ai_search.namespaces[\"Bad_Name\"].name: expected a namespace name "
+            "(lower-case letters, digits and inner hyphens, at most 28), got \"Bad_Name\"",
+            "cfsync.yaml:7:22: " + at + ".chunk_overlap: expected an integer from 0 to 30, got 31",
+            "cfsync.yaml:8:22: " + at +
+                ".sync_interval: expected one of 900, 1800, 3600, 7200, 14400, 21600, 43200, "
+                "86400, got \"60\"",
+            "cfsync.yaml:9:22: " + at +
+                ".fusion_method: expected one of \"max\", \"rrf\", got \"best\"",
+            "cfsync.yaml:10:14: " + at + ".cache: expected a boolean (true or false), got \"yes\"",
+            "cfsync.yaml:11:45: unknown key \"request\" in " + at +
+                ".public_endpoint_params.rate_limit; did you mean \"requests\"?",
+            "cfsync.yaml:12:24: " + at + ".custom_metadata: at most 5 allowed, got 6",
+            "cfsync.yaml:13:17: " + at + ".token_id: expected a uuid, got \"not-a-uuid\"",
+            "cfsync.yaml:14:7: unknown key \"hybrid_search_enabled\" in " + at +
+                "; expected one of: namespace, id, documents, prune, ai_gateway_id, "
+                "ai_search_model, cache, cache_threshold, cache_ttl, chunk, chunk_overlap, "
+                "chunk_size, custom_metadata, embedding_model, fusion_method, index_method, "
+                "indexing_options, max_num_results, metadata, paused, public_endpoint_params, "
+                "reranking, reranking_model, retrieval_options, rewrite_model, rewrite_query, "
+                "score_threshold, source, source_params, summarization, summarization_model, "
+                "sync_interval, system_prompt_ai_search, system_prompt_index_summarization, "
+                "system_prompt_rewrite_query, token_id, type"});
 }
 
 }  // namespace
