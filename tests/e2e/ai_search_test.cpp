@@ -354,10 +354,10 @@ TEST_CASE("a non-managed instance refuses the uploads, and apply says so") {
   CHECK(result.out.find("This operation requires a managed instance.") != std::string::npos);
 }
 
-TEST_CASE("examples/ai-search applies, converges, and leaves its drafts out") {
+TEST_CASE("examples/ai-search makes its namespace and instance, converges, leaves drafts out") {
   const std::string example = source_dir() + "/examples/ai-search";
   TempDir state;
-  EmulatorProcess emulator({"--fixture", example + "/fixture.json"});
+  EmulatorProcess emulator;
   std::vector<std::string> argv = {binary("cfsync"),
                                    "apply",
                                    "--wait",
@@ -369,14 +369,15 @@ TEST_CASE("examples/ai-search applies, converges, and leaves its drafts out") {
                                    state.path().string()};
   const ProcessResult apply = run(argv, {{"CLOUDFLARE_API_TOKEN", k_token}});
   REQUIRE_MESSAGE(apply.exit_code == 0, apply.err);
-  CHECK(writes(emulator.requests()).size() == 3);
+  CHECK(writes(emulator.requests()).size() == 5);  // the namespace, the instance, 3 documents
   CHECK(apply.out.find("roadmap") == std::string::npos);
   argv = {binary("cfsync"), "plan",        "--detailed-exitcode", "-c", example, "--api-url",
           emulator.url(),   "--state-dir", state.path().string()};
   emulator.reset_log();
   const ProcessResult plan = run(argv, {{"CLOUDFLARE_API_TOKEN", k_token}});
   CHECK_MESSAGE(plan.exit_code == 0, plan.err);
-  CHECK(emulator.requests().size() == 1);
+  // The namespaces, each one's instances (default and support), the instance's items.
+  CHECK(emulator.requests().size() == 4);
 }
 
 }  // namespace

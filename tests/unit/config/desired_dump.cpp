@@ -105,6 +105,13 @@ json::value metadata(const Metadata& metadata) {
   return out;
 }
 
+// Each setting as the JSON it is sent as.
+json::object settings(const Settings& values) {
+  json::object out;
+  for (const auto& [key, text] : values) out[key] = text;
+  return out;
+}
+
 json::value instance(const DesiredInstance& instance, const std::filesystem::path& root) {
   json::array documents;
   for (const DesiredDocument& document : instance.documents) {
@@ -114,10 +121,12 @@ json::value instance(const DesiredInstance& instance, const std::filesystem::pat
                      {"size", document.size},
                      {"metadata", metadata(document.metadata)}});
   }
-  return json::object{{"namespace", instance.namespace_name},
-                      {"id", instance.id},
-                      {"prune", instance.prune},
-                      {"documents", documents}};
+  json::object out{{"namespace", instance.namespace_name},
+                   {"id", instance.id},
+                   {"prune", instance.prune},
+                   {"documents", documents}};
+  if (!instance.settings.empty()) out["settings"] = settings(instance.settings);
+  return out;
 }
 
 json::value dataset(const DesiredDataset& dataset, const std::filesystem::path& root) {
@@ -198,11 +207,20 @@ std::string dump_desired(const DesiredState& desired, const std::filesystem::pat
     instances.push_back(instance(i, root));
   }
   out["ai_search_instances"] = instances;
+  if (!desired.ai_search_namespaces.empty()) {
+    json::array namespaces;
+    for (const DesiredNamespace& ns : desired.ai_search_namespaces) {
+      namespaces.push_back(json::object{{"name", ns.name}, {"settings", settings(ns.settings)}});
+    }
+    out["ai_search_namespaces"] = namespaces;
+  }
   json::array datasets;
   for (const DesiredDataset& d : desired.datasets) datasets.push_back(dataset(d, root));
   out["datasets"] = datasets;
-  out["prune"] =
-      json::object{{"profiles", desired.prune.profiles}, {"datasets", desired.prune.datasets}};
+  json::object prune{{"profiles", desired.prune.profiles}, {"datasets", desired.prune.datasets}};
+  if (desired.prune.ai_search_instances) prune["ai_search_instances"] = true;
+  if (desired.prune.ai_search_namespaces) prune["ai_search_namespaces"] = true;
+  out["prune"] = prune;
   json::object safety;
   std::map<std::string_view, SafetyLimits> by_name;  // in name order, as the golden files
   for (const auto& [kind, limits] : desired.safety) by_name.emplace(to_string(kind), limits);
