@@ -1,14 +1,19 @@
-// AI Search (API.md §7): the namespaces and instances that exist, listed; and the items of
-// managed instances (§7.3): list with pagination and filters, upload (multipart), get, download,
-// delete, sync. Instances come from the fixture file, as the dashboard would have made them; the
-// namespaces are "default" and those the instances name. Indexing is emulated from the time of
-// upload: queued, running, then completed (or error, for keys matching --index-error-pattern).
+// AI Search (API.md §7): the namespace and instance lists; and the items of managed instances
+// (§7.3): list with pagination and filters, upload (multipart), get, download, delete, sync.
+// Namespaces and instances are made, changed, moved and deleted by ai_search_instances.cpp; the
+// fixture file adds instances as the dashboard would have made them, and "default" always exists.
+// Indexing is emulated from the time of upload: queued, running, then completed (or error, for
+// keys matching --index-error-pattern).
 //
-// Stored per account: "ai_search": {"namespaces": {"<name>": {"description", "created_at"}},
-// "instances": {"<namespace>/<id>": {"namespace", "id", "managed", "created_at", "items"}}}. Each
-// item keeps its private notes in "emulator" ({"since_ms", "content"}, the content base64 so that
-// the state stays JSON), which clients never see. Beside the state, never saved, each instance
-// keeps its last listing, sorted, to cut the next pages from (InstanceIndex).
+// Stored per account: "ai_search": {"namespaces": {"<name>": {"description", "created_at",
+// "public_endpoint_params"?}}, "instances": {"<namespace>/<id>": {"namespace", "id", "managed",
+// "created_at", "modified_at"?, "ready_at_ms"?, "config", "items"}}}. "config" holds the fields
+// a create or update set, as sent (ai_search_instances.cpp shows them with the spec's defaults);
+// "managed" is decided when the instance is made. Each item keeps its private notes in
+// "emulator" ({"since_ms", "content"}, the content base64 so that the state stays JSON), which
+// clients never see. Beside the state, never saved, each instance keeps its last listing,
+// sorted, to cut the next pages from (InstanceIndex); it is dropped when the instance moves or
+// goes.
 #include "tests/emulator/ai_search.hpp"
 #include "tests/emulator/emulator.hpp"
 #include "tests/emulator/families.hpp"
@@ -104,7 +109,7 @@ struct InstanceIndex {
   std::optional<Listing> listing;
 };
 
-// One emulator's, by "<account>/<namespace>/<id>" (accounts and instances are never removed).
+// One emulator's, by "<account>/<namespace>/<id>"; an instance's goes when it moves or is deleted.
 using ItemIndex = std::map<std::string, InstanceIndex, std::less<>>;
 
 struct Instance {
@@ -453,6 +458,11 @@ Response upload_item(Context& context, ItemIndex& indexes) {
   const auto instance = instance_of(context, indexes);
   if (!instance) return instance_missing();
   if (!is_managed(instance->stored)) return not_managed();
+  if (!is_ready(instance->stored, context)) {
+    return ai_failure(409, ai_code::conflict,
+                      "Ai search instance is not ready yet: its status is waiting. Retry once it "
+                      "is ready.");
+  }
   const std::string* content_type = context.request.header("content-type");
   const FormData form = parse_form_data(content_type ? *content_type : "", context.request.body);
   if (!form.problem.empty()) {
@@ -591,76 +601,8 @@ Response list_namespaces(Context& context) {
   std::sort(rows.begin(), rows.end(),
             [](const auto* a, const auto* b) { return a->key() < b->key(); });
   return paged(rows, std::get<Page>(page), [](const json::key_value_pair* entry) {
-    return json::object{{"name", entry->key()},
-                        {"description", entry->value().at("description")},
-                        {"created_at", entry->value().at("created_at")}};
+    return namespace_json(entry->key(), entry->value().as_object());
   });
-}
-
-// The latest upload or re-index of an instance's items, if any.
-json::value last_activity(const json::object& instance) {
-  json::value latest = nullptr;
-  for (const json::value& item : instance.at("items").as_array()) {
-    const json::string& seen = item.at("last_seen_at").as_string();
-    if (latest.is_null() || seen > latest.as_string()) latest = seen;
-  }
-  return latest;
-}
-
-// An instance as the API shows it, with every field the response schema requires. The emulator
-// keeps only its identity, items and creation time; the configuration is the create body's
-// defaults (a managed instance: no type, no source), and a non-managed instance reads as one
-// that indexes an R2 bucket named after it.
-json::object instance_json(const json::object& stored) {
-  const bool managed = is_managed(stored);
-  const json::value& created_at = stored.at("created_at");
-  return json::object{
-      {"id", stored.at("id")},
-      {"namespace", stored.at("namespace")},
-      {"engine_version", managed ? 3 : 2},  // managed instances are the v3 engine's (API.md §7.2)
-      {"enable", true},
-      {"paused", false},
-      {"status", "waiting"},
-      {"type", managed ? json::value(nullptr) : json::value("r2")},
-      {"source", managed ? json::value(nullptr) : stored.at("id")},
-      {"source_params", nullptr},
-      {"token_id", nullptr},
-      {"ai_gateway_id", nullptr},
-      {"cache", true},
-      {"cache_threshold", "close_enough"},
-      {"cache_ttl", 172800},
-      {"summarization", false},
-      {"rewrite_query", false},
-      {"reranking", false},
-      {"index_method", json::object{{"vector", true}, {"keyword", false}}},
-      {"hybrid_search_enabled", false},
-      {"fusion_method", "rrf"},
-      {"indexing_options", nullptr},
-      {"retrieval_options", nullptr},
-      // No model chosen: the account's defaults apply.
-      {"summarization_model", nullptr},
-      {"embedding_model", nullptr},
-      {"rewrite_model", nullptr},
-      {"ai_search_model", nullptr},
-      {"reranking_model", nullptr},
-      {"system_prompt_ai_search", nullptr},
-      {"system_prompt_index_summarization", nullptr},
-      {"system_prompt_rewrite_query", nullptr},
-      {"chunk", true},
-      {"chunk_size", 256},  // the spec gives no default: the emulator's choice
-      {"chunk_overlap", 10},
-      {"score_threshold", 0.4},
-      {"max_num_results", 10},
-      {"public_endpoint_id", nullptr},
-      {"public_endpoint_params", nullptr},
-      {"metadata", nullptr},
-      {"custom_metadata", nullptr},
-      {"sync_interval", 21600},
-      {"created_at", created_at},
-      {"created_by", nullptr},
-      {"modified_at", created_at},  // the emulator has no instance updates
-      {"modified_by", nullptr},
-      {"last_activity", last_activity(stored)}};
 }
 
 Response list_instances(Context& context) {
@@ -683,8 +625,9 @@ Response list_instances(Context& context) {
   std::sort(rows.begin(), rows.end(), [](const json::object* a, const json::object* b) {
     return a->at("id").as_string() < b->at("id").as_string();
   });
-  return paged(rows, std::get<Page>(page),
-               [](const json::object* instance) { return instance_json(*instance); });
+  return paged(rows, std::get<Page>(page), [&](const json::object* instance) {
+    return listed_instance_json(*instance, context);
+  });
 }
 
 // The fixture's instances that the account lacks, made now.
@@ -708,12 +651,19 @@ void add_fixture_instances(json::object& instances, const json::object& fixture,
   }
 }
 
+// A non-managed instance of the fixture reads as one that indexes an R2 bucket named after it;
+// a managed one has no type and no source, as one made through the API with neither.
+json::object fixture_config(const json::object& instance) {
+  if (is_managed(instance)) return {};
+  return {{"type", "r2"}, {"source", instance.at("id")}};
+}
+
 }  // namespace
 
-Response ai_success(json::value result, std::optional<json::object> result_info) {
+Response ai_success(json::value result, std::optional<json::object> result_info, int status) {
   json::object body{{"success", true}, {"result", std::move(result)}};
   if (result_info) body["result_info"] = std::move(*result_info);
-  return {.status = 200, .body = json::serialize(body)};
+  return {.status = status, .body = json::serialize(body)};
 }
 
 Response ai_failure(int status, int code, std::string_view message) {
@@ -721,6 +671,8 @@ Response ai_failure(int status, int code, std::string_view message) {
                     {"errors", json::array{json::object{{"code", code}, {"message", message}}}}};
   return {.status = status, .body = json::serialize(body)};
 }
+
+bool is_managed(const json::object& instance) { return instance.at("managed") == true; }
 
 Response instance_missing() { return ai_failure(404, ai_code::not_found, "Ai search not found."); }
 
@@ -737,8 +689,6 @@ std::size_t utf8_characters(std::string_view text) {
     return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   }));
 }
-
-bool is_managed(const json::object& instance) { return instance.at("managed") == true; }
 
 void init_ai_search(json::object& account, const json::object& fixture, const std::string& now) {
   // Both parts are made before references to them are taken: adding one to "ai_search" may
@@ -759,6 +709,8 @@ void init_ai_search(json::object& account, const json::object& fixture, const st
     json::object& instance = entry.value().as_object();
     // A state file from before creation times were kept: the instance is made now.
     if (!instance.contains("created_at")) instance["created_at"] = now;
+    // The fixture's instances, and those of a state file from before instances had one.
+    if (!instance.contains("config")) instance["config"] = fixture_config(instance);
     add_namespace(instance.at("namespace").as_string());
   }
 }
@@ -770,6 +722,7 @@ void add_ai_search_routes(Router& router) {
   const std::string items = namespaces + "/{name}/instances/{id}/items";
   // The routes of one emulator share what its instances' item handlers keep beside its state.
   const auto indexes = std::make_shared<ItemIndex>();
+  add_ai_search_instance_routes(router, [indexes](const std::string& key) { indexes->erase(key); });
   const auto with_index = [&indexes](Response (*handler)(Context&, ItemIndex&)) {
     return [indexes, handler](Context& context) { return handler(context, *indexes); };
   };
