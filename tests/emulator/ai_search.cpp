@@ -1,14 +1,20 @@
-// AI Search (API.md §7): the namespaces and instances that exist, listed; and the items of
-// managed instances (§7.3): list with pagination and filters, upload (multipart), get, download,
-// delete, sync. Instances come from the fixture file, as the dashboard would have made them; the
-// namespaces are "default" and those the instances name. Indexing is emulated from the time of
-// upload: queued, running, then completed (or error, for keys matching --index-error-pattern).
+// AI Search (API.md §7): the namespace and instance lists; and the items of managed instances
+// (§7.3): list with pagination and filters, upload (multipart), get, download, delete, sync.
+// Namespaces and instances are made, changed, moved and deleted by ai_search_instances.cpp; the
+// fixture file adds instances as the dashboard would have made them, and "default" always exists.
+// Indexing is emulated from the time of upload: queued, running, then completed (or error, for
+// keys matching --index-error-pattern).
 //
-// Stored per account: "ai_search": {"namespaces": {"<name>": {"description", "created_at"}},
-// "instances": {"<namespace>/<id>": {"namespace", "id", "managed", "created_at", "items"}}}. Each
-// item keeps its private notes in "emulator" ({"since_ms", "content"}, the content base64 so that
-// the state stays JSON), which clients never see. Beside the state, never saved, each instance
-// keeps its last listing, sorted, to cut the next pages from (InstanceIndex).
+// Stored per account: "ai_search": {"namespaces": {"<name>": {"description", "created_at",
+// "public_endpoint_params"?}}, "instances": {"<namespace>/<id>": {"namespace", "id", "managed",
+// "created_at", "modified_at"?, "ready_at_ms"?, "config", "items"}}}. "config" holds the fields
+// a create or update set, as sent (ai_search_instances.cpp shows them with the spec's defaults);
+// "managed" is decided when the instance is made. Each item keeps its private notes in
+// "emulator" ({"since_ms", "content"}, the content base64 so that the state stays JSON), which
+// clients never see. Beside the state, never saved, each instance keeps its last listing,
+// sorted, to cut the next pages from (InstanceIndex); it is dropped when the instance moves or
+// goes.
+#include "tests/emulator/ai_search.hpp"
 #include "tests/emulator/emulator.hpp"
 #include "tests/emulator/families.hpp"
 #include "tests/emulator/json_body.hpp"
@@ -49,36 +55,13 @@ constexpr int k_max_page = std::numeric_limits<int>::max();
 constexpr std::array<std::string_view, 6> k_statuses = {"queued", "running", "completed",
                                                         "error",  "skipped", "outdated"};
 
-// Error codes: the ones seen for AI Search (API.md §1), and two of the emulator's own.
-constexpr int k_code_invalid = 7001;
-constexpr int k_code_not_found = 7002;
-constexpr int k_code_conflict = 7008;
-constexpr int k_code_too_large = 7013;
-
-// AI Search envelopes carry no errors or messages on success (API.md §1).
-Response ai_success(json::value result, std::optional<json::object> result_info = std::nullopt) {
-  json::object body{{"success", true}, {"result", std::move(result)}};
-  if (result_info) body["result_info"] = std::move(*result_info);
-  return {.status = 200, .body = json::serialize(body)};
-}
-
-Response ai_failure(int status, int code, std::string_view message) {
-  json::object body{{"success", false},
-                    {"errors", json::array{json::object{{"code", code}, {"message", message}}}}};
-  return {.status = status, .body = json::serialize(body)};
-}
-
 // The namespace and instance lists declare their 400 as an input validation error, whose errors
 // must name the offending parameter.
 Response invalid_parameter(std::string_view parameter, std::string_view message) {
   json::object error{
-      {"code", k_code_invalid}, {"message", message}, {"path", json::array{"query", parameter}}};
+      {"code", ai_code::invalid}, {"message", message}, {"path", json::array{"query", parameter}}};
   json::object body{{"success", false}, {"errors", json::array{std::move(error)}}};
   return {.status = 400, .body = json::serialize(body)};
-}
-
-std::string instance_key(std::string_view namespace_name, std::string_view id) {
-  return std::string(namespace_name) + "/" + std::string(id);
 }
 
 // The object member `name` of `parent`, made when missing. Looked up first: Boost 1.81's
@@ -96,10 +79,6 @@ json::object& object_member(json::object& parent, std::string_view name) {
 json::object& ai_search_part(json::object& account, std::string_view name) {
   return object_member(object_member(account, "ai_search"), name);
 }
-
-json::object& instances_of(json::object& account) { return ai_search_part(account, "instances"); }
-
-json::object& namespaces_of(json::object& account) { return ai_search_part(account, "namespaces"); }
 
 json::array& items_of(json::object& instance) { return instance["items"].as_array(); }
 
@@ -130,7 +109,7 @@ struct InstanceIndex {
   std::optional<Listing> listing;
 };
 
-// One emulator's, by "<account>/<namespace>/<id>" (accounts and instances are never removed).
+// One emulator's, by "<account>/<namespace>/<id>"; an instance's goes when it moves or is deleted.
 using ItemIndex = std::map<std::string, InstanceIndex, std::less<>>;
 
 struct Instance {
@@ -174,17 +153,8 @@ std::optional<Instance> instance_of(Context& context, ItemIndex& indexes) {
   return instance;
 }
 
-bool is_managed(const json::object& instance) { return instance.at("managed") == true; }
-
-Response instance_missing() { return ai_failure(404, k_code_not_found, "Ai search not found."); }
 Response not_managed() {
-  return ai_failure(400, k_code_invalid, "This operation requires a managed instance.");
-}
-
-std::size_t utf8_characters(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
+  return ai_failure(400, ai_code::invalid, "This operation requires a managed instance.");
 }
 
 // Item content is kept base64 in the state file, which is JSON: uploads may be any bytes.
@@ -455,11 +425,11 @@ Response list_items(Context& context, ItemIndex& indexes) {
   const auto page = integer(query, "page", 1, 1, 1'000'000);
   const auto per_page = integer(query, "per_page", 20, 0, k_max_per_page);
   if (!page || !per_page) {
-    return ai_failure(400, k_code_invalid, "page must be 1 or more, per_page from 0 to 50");
+    return ai_failure(400, ai_code::invalid, "page must be 1 or more, per_page from 0 to 50");
   }
   const auto sort_by = query.find("sort_by");
   if (sort_by != query.end() && sort_by->second != "status" && sort_by->second != "modified_at") {
-    return ai_failure(400, k_code_invalid, "sort_by must be status or modified_at");
+    return ai_failure(400, ai_code::invalid, "sort_by must be status or modified_at");
   }
   query.erase("page");
   query.erase("per_page");
@@ -488,24 +458,29 @@ Response upload_item(Context& context, ItemIndex& indexes) {
   const auto instance = instance_of(context, indexes);
   if (!instance) return instance_missing();
   if (!is_managed(instance->stored)) return not_managed();
+  if (!is_ready(instance->stored, context)) {
+    return ai_failure(409, ai_code::conflict,
+                      "Ai search instance is not ready yet: its status is waiting. Retry once it "
+                      "is ready.");
+  }
   const std::string* content_type = context.request.header("content-type");
   const FormData form = parse_form_data(content_type ? *content_type : "", context.request.body);
   if (!form.problem.empty()) {
-    return ai_failure(400, k_code_invalid, "Invalid request body: " + form.problem);
+    return ai_failure(400, ai_code::invalid, "Invalid request body: " + form.problem);
   }
   const FormPart* file = form.find("file");
   if (file == nullptr || !file->filename || file->filename->empty()) {
-    return ai_failure(400, k_code_invalid, "file is required, with a filename");
+    return ai_failure(400, ai_code::invalid, "file is required, with a filename");
   }
   const std::string& key = *file->filename;
   if (utf8_characters(key) > k_max_key_characters) {
-    return ai_failure(400, k_code_invalid, "Filename must not exceed 128 characters.");
+    return ai_failure(400, ai_code::invalid, "Filename must not exceed 128 characters.");
   }
   if (file->body.size() > k_max_file_bytes) {
-    return ai_failure(413, k_code_too_large, "File exceeds maximum size.");
+    return ai_failure(413, ai_code::too_large, "File exceeds maximum size.");
   }
   auto metadata = metadata_of(form);
-  if (!metadata) return ai_failure(400, k_code_invalid, "Invalid metadata format.");
+  if (!metadata) return ai_failure(400, ai_code::invalid, "Invalid metadata format.");
   if (context.options.item_builtin_metadata) {
     // The documented built-in attributes, set by the server at upload.
     const std::size_t slash = key.rfind('/');
@@ -514,7 +489,7 @@ Response upload_item(Context& context, ItemIndex& indexes) {
     (*metadata)["timestamp"] = context.now_ms;
   }
   if (find_key(instance->stored, key) != nullptr) {
-    return ai_failure(409, k_code_conflict, "Item key already exist.");
+    return ai_failure(409, ai_code::conflict, "Item key already exist.");
   }
   const FormPart* wait = form.find("wait_for_completion");
   const bool waited = wait != nullptr && wait->body == "true";
@@ -543,7 +518,7 @@ Response get_item(Context& context, ItemIndex& indexes) {
   const auto instance = instance_of(context, indexes);
   if (!instance) return instance_missing();
   json::object* item = find_item(instance->stored, context.params.at("item_id"));
-  if (item == nullptr) return ai_failure(404, k_code_not_found, "Item not found.");
+  if (item == nullptr) return ai_failure(404, ai_code::not_found, "Item not found.");
   return ai_success(item_json(*item, context));
 }
 
@@ -553,14 +528,14 @@ Response download_item(Context& context, ItemIndex& indexes) {
   const auto instance = instance_of(context, indexes);
   if (!instance) return instance_missing();
   json::object* item = find_item(instance->stored, context.params.at("item_id"));
-  if (item == nullptr) return ai_failure(404, k_code_not_found, "Item not found.");
+  if (item == nullptr) return ai_failure(404, ai_code::not_found, "Item not found.");
   if (item->at("source_id") != "builtin") {
-    return ai_failure(400, k_code_invalid,
+    return ai_failure(400, ai_code::invalid,
                       "Content download not available for external source items.");
   }
   // Items of a state file written before content was kept have none to give.
   const json::value* content = item->at("emulator").as_object().if_contains("content");
-  if (content == nullptr) return ai_failure(404, k_code_not_found, "Item content not found.");
+  if (content == nullptr) return ai_failure(404, ai_code::not_found, "Item content not found.");
   return {.status = 200,
           .body = base64_decoded(content->as_string()),
           .content_type = "application/octet-stream"};
@@ -575,7 +550,7 @@ Response delete_item(Context& context, ItemIndex& indexes) {
   const auto it = std::find_if(items.begin(), items.end(), [&](const json::value& item) {
     return item.as_object().at("id").as_string() == id;
   });
-  if (it == items.end()) return ai_failure(404, k_code_not_found, "Item not found.");
+  if (it == items.end()) return ai_failure(404, ai_code::not_found, "Item not found.");
   json::object result{{"key", it->as_object().at("key")}};
   if (context.options.item_delete_delay_ms > 0) {
     // Queued: the item stays, holding its key, until purge_deleted drops it.
@@ -598,7 +573,7 @@ Response reindex(Context& context, json::object& item) {
   if (auto* response = std::get_if<Response>(&parsed)) return std::move(*response);
   const json::object& body = std::get<json::object>(parsed);
   if (body.if_contains("next_action") == nullptr || body.at("next_action") != "INDEX") {
-    return ai_failure(400, k_code_invalid, "next_action must be INDEX");
+    return ai_failure(400, ai_code::invalid, "next_action must be INDEX");
   }
   const bool waited =
       body.if_contains("wait_for_completion") != nullptr && body.at("wait_for_completion") == true;
@@ -626,82 +601,14 @@ Response list_namespaces(Context& context) {
   std::sort(rows.begin(), rows.end(),
             [](const auto* a, const auto* b) { return a->key() < b->key(); });
   return paged(rows, std::get<Page>(page), [](const json::key_value_pair* entry) {
-    return json::object{{"name", entry->key()},
-                        {"description", entry->value().at("description")},
-                        {"created_at", entry->value().at("created_at")}};
+    return namespace_json(entry->key(), entry->value().as_object());
   });
-}
-
-// The latest upload or re-index of an instance's items, if any.
-json::value last_activity(const json::object& instance) {
-  json::value latest = nullptr;
-  for (const json::value& item : instance.at("items").as_array()) {
-    const json::string& seen = item.at("last_seen_at").as_string();
-    if (latest.is_null() || seen > latest.as_string()) latest = seen;
-  }
-  return latest;
-}
-
-// An instance as the API shows it, with every field the response schema requires. The emulator
-// keeps only its identity, items and creation time; the configuration is the create body's
-// defaults (a managed instance: no type, no source), and a non-managed instance reads as one
-// that indexes an R2 bucket named after it.
-json::object instance_json(const json::object& stored) {
-  const bool managed = is_managed(stored);
-  const json::value& created_at = stored.at("created_at");
-  return json::object{
-      {"id", stored.at("id")},
-      {"namespace", stored.at("namespace")},
-      {"engine_version", managed ? 3 : 2},  // managed instances are the v3 engine's (API.md §7.2)
-      {"enable", true},
-      {"paused", false},
-      {"status", "waiting"},
-      {"type", managed ? json::value(nullptr) : json::value("r2")},
-      {"source", managed ? json::value(nullptr) : stored.at("id")},
-      {"source_params", nullptr},
-      {"token_id", nullptr},
-      {"ai_gateway_id", nullptr},
-      {"cache", true},
-      {"cache_threshold", "close_enough"},
-      {"cache_ttl", 172800},
-      {"summarization", false},
-      {"rewrite_query", false},
-      {"reranking", false},
-      {"index_method", json::object{{"vector", true}, {"keyword", false}}},
-      {"hybrid_search_enabled", false},
-      {"fusion_method", "rrf"},
-      {"indexing_options", nullptr},
-      {"retrieval_options", nullptr},
-      // No model chosen: the account's defaults apply.
-      {"summarization_model", nullptr},
-      {"embedding_model", nullptr},
-      {"rewrite_model", nullptr},
-      {"ai_search_model", nullptr},
-      {"reranking_model", nullptr},
-      {"system_prompt_ai_search", nullptr},
-      {"system_prompt_index_summarization", nullptr},
-      {"system_prompt_rewrite_query", nullptr},
-      {"chunk", true},
-      {"chunk_size", 256},  // the spec gives no default: the emulator's choice
-      {"chunk_overlap", 10},
-      {"score_threshold", 0.4},
-      {"max_num_results", 10},
-      {"public_endpoint_id", nullptr},
-      {"public_endpoint_params", nullptr},
-      {"metadata", nullptr},
-      {"custom_metadata", nullptr},
-      {"sync_interval", 21600},
-      {"created_at", created_at},
-      {"created_by", nullptr},
-      {"modified_at", created_at},  // the emulator has no instance updates
-      {"modified_by", nullptr},
-      {"last_activity", last_activity(stored)}};
 }
 
 Response list_instances(Context& context) {
   const std::string_view name = context.params.at("name");
   if (!namespaces_of(context.account).contains(name)) {
-    return ai_failure(404, k_code_not_found, "Namespace not found.");
+    return ai_failure(404, ai_code::not_found, "Namespace not found.");
   }
   const auto query = query_of(context.request);
   const auto page = list_page(query);
@@ -718,8 +625,9 @@ Response list_instances(Context& context) {
   std::sort(rows.begin(), rows.end(), [](const json::object* a, const json::object* b) {
     return a->at("id").as_string() < b->at("id").as_string();
   });
-  return paged(rows, std::get<Page>(page),
-               [](const json::object* instance) { return instance_json(*instance); });
+  return paged(rows, std::get<Page>(page), [&](const json::object* instance) {
+    return listed_instance_json(*instance, context);
+  });
 }
 
 // The fixture's instances that the account lacks, made now.
@@ -743,7 +651,44 @@ void add_fixture_instances(json::object& instances, const json::object& fixture,
   }
 }
 
+// A non-managed instance of the fixture reads as one that indexes an R2 bucket named after it;
+// a managed one has no type and no source, as one made through the API with neither.
+json::object fixture_config(const json::object& instance) {
+  if (is_managed(instance)) return {};
+  return {{"type", "r2"}, {"source", instance.at("id")}};
+}
+
 }  // namespace
+
+Response ai_success(json::value result, std::optional<json::object> result_info, int status) {
+  json::object body{{"success", true}, {"result", std::move(result)}};
+  if (result_info) body["result_info"] = std::move(*result_info);
+  return {.status = status, .body = json::serialize(body)};
+}
+
+Response ai_failure(int status, int code, std::string_view message) {
+  json::object body{{"success", false},
+                    {"errors", json::array{json::object{{"code", code}, {"message", message}}}}};
+  return {.status = status, .body = json::serialize(body)};
+}
+
+bool is_managed(const json::object& instance) { return instance.at("managed") == true; }
+
+Response instance_missing() { return ai_failure(404, ai_code::not_found, "Ai search not found."); }
+
+json::object& namespaces_of(json::object& account) { return ai_search_part(account, "namespaces"); }
+
+json::object& instances_of(json::object& account) { return ai_search_part(account, "instances"); }
+
+std::string instance_key(std::string_view namespace_name, std::string_view id) {
+  return std::string(namespace_name) + "/" + std::string(id);
+}
+
+std::size_t utf8_characters(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
 
 void init_ai_search(json::object& account, const json::object& fixture, const std::string& now) {
   // Both parts are made before references to them are taken: adding one to "ai_search" may
@@ -764,6 +709,8 @@ void init_ai_search(json::object& account, const json::object& fixture, const st
     json::object& instance = entry.value().as_object();
     // A state file from before creation times were kept: the instance is made now.
     if (!instance.contains("created_at")) instance["created_at"] = now;
+    // The fixture's instances, and those of a state file from before instances had one.
+    if (!instance.contains("config")) instance["config"] = fixture_config(instance);
     add_namespace(instance.at("namespace").as_string());
   }
 }
@@ -775,6 +722,7 @@ void add_ai_search_routes(Router& router) {
   const std::string items = namespaces + "/{name}/instances/{id}/items";
   // The routes of one emulator share what its instances' item handlers keep beside its state.
   const auto indexes = std::make_shared<ItemIndex>();
+  add_ai_search_instance_routes(router, [indexes](const std::string& key) { indexes->erase(key); });
   const auto with_index = [&indexes](Response (*handler)(Context&, ItemIndex&)) {
     return [indexes, handler](Context& context) { return handler(context, *indexes); };
   };
@@ -787,12 +735,12 @@ void add_ai_search_routes(Router& router) {
     if (auto* response = std::get_if<Response>(&parsed)) return std::move(*response);
     const json::value* key = std::get<json::object>(parsed).if_contains("key");
     if (key == nullptr || !key->is_string())
-      return ai_failure(400, k_code_invalid, "key is required");
+      return ai_failure(400, ai_code::invalid, "key is required");
     if (utf8_characters(key->as_string()) > k_max_key_characters) {
-      return ai_failure(400, k_code_invalid, "Filename exceeds maximum length.");
+      return ai_failure(400, ai_code::invalid, "Filename exceeds maximum length.");
     }
     json::object* item = find_key(instance->stored, key->as_string());
-    if (item == nullptr) return ai_failure(404, k_code_not_found, "Item not found.");
+    if (item == nullptr) return ai_failure(404, ai_code::not_found, "Item not found.");
     return reindex(context, *item);
   });
   router.add("GET", items + "/{item_id}", with_index(get_item));
@@ -801,7 +749,7 @@ void add_ai_search_routes(Router& router) {
     const auto instance = instance_of(context, *indexes);
     if (!instance) return instance_missing();
     json::object* item = find_item(instance->stored, context.params.at("item_id"));
-    if (item == nullptr) return ai_failure(404, k_code_not_found, "Item not found.");
+    if (item == nullptr) return ai_failure(404, ai_code::not_found, "Item not found.");
     return reindex(context, *item);
   });
   router.add("DELETE", items + "/{item_id}", with_index(delete_item));

@@ -40,6 +40,11 @@ struct Options {
   std::int64_t item_delete_delay_ms = 0;
   bool item_null_sizes = false;
   bool item_builtin_metadata = false;
+  // Where the spec leaves instances open (README.md): a new instance is "waiting" (item uploads
+  // get 409) for this long, then "ready"; and what an instance PUT does with the fields it
+  // leaves out: "keep" their values, or "reset" them to the spec's defaults.
+  std::int64_t instance_ready_ms = 0;
+  std::string instance_put = "keep";
   // DLP dataset uploads (a word list version, or one EDMv2 column): how processing goes.
   std::int64_t dataset_delay_ms = 0;  // uploading for the first half, processing for the second
   std::string dataset_fail_pattern;   // an upload with a line matching this glob ends in "failed"

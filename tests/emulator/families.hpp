@@ -30,7 +30,7 @@ void init_dlp_datasets(boost::json::object& account, std::string_view account_id
 // What is wrong with the fixture's "dlp" part, if anything ("dlp.datasets[0].name must be ...").
 [[nodiscard]] std::optional<std::string> dlp_fixture_problem(const boost::json::object& fixture);
 
-// /accounts/{account_id}/ai-search/namespaces (listed), …/{name}/instances (listed) and
+// /accounts/{account_id}/ai-search/namespaces..., …/{name}/instances... and
 // …/instances/{id}/items... (API.md §7); the fixture's ai_search.instances exist in every
 // account, and so do "default" and the namespaces they name.
 void add_ai_search_routes(Router& router);

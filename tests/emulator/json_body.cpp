@@ -14,6 +14,19 @@ namespace cfsync::emulator {
 
 namespace {
 
+std::optional<std::string> check(const boost::json::object& object, std::string_view key,
+                                 std::string_view path, bool nullable, boost::json::kind expected,
+                                 std::string_view expected_text) {
+  const auto it = object.find(key);
+  if (it == object.end()) return std::nullopt;
+  const boost::json::value& value = it->value();
+  if (value.kind() == expected || (nullable && value.is_null())) return std::nullopt;
+  return std::string(path) + " must be " + std::string(expected_text) +
+         (nullable ? " or null" : "") + ", got " + kind_of(value);
+}
+
+}  // namespace
+
 std::string kind_of(const boost::json::value& value) {
   switch (value.kind()) {
     case boost::json::kind::null:
@@ -33,19 +46,6 @@ std::string kind_of(const boost::json::value& value) {
   }
   return "a value";
 }
-
-std::optional<std::string> check(const boost::json::object& object, std::string_view key,
-                                 std::string_view path, bool nullable, boost::json::kind expected,
-                                 std::string_view expected_text) {
-  const auto it = object.find(key);
-  if (it == object.end()) return std::nullopt;
-  const boost::json::value& value = it->value();
-  if (value.kind() == expected || (nullable && value.is_null())) return std::nullopt;
-  return std::string(path) + " must be " + std::string(expected_text) +
-         (nullable ? " or null" : "") + ", got " + kind_of(value);
-}
-
-}  // namespace
 
 std::variant<boost::json::object, Response> object_body(const Request& request) {
   if (request.body.empty()) return invalid_body("a JSON object is required");

@@ -22,6 +22,9 @@ namespace cfsync::emulator {
 // A 400 envelope for an invalid body ("Invalid request body: <problem>").
 [[nodiscard]] Response invalid_body(std::string_view problem);
 
+// What a value is, for messages: "a string", "an object", "null", "true"...
+[[nodiscard]] std::string kind_of(const boost::json::value& value);
+
 // Each returns the problem with `object[key]`, if any. Absent keys are fine; null is fine when
 // `nullable`. `path` names the field in the message ("payload_logging.masking_level").
 [[nodiscard]] std::optional<std::string> check_bool(const boost::json::object& object,

@@ -45,6 +45,16 @@ int main(int argc, char** argv) {
   app.add_flag("--item-builtin-metadata", options.item_builtin_metadata,
                "AI Search items also carry the metadata the server sets: filename, folder, "
                "timestamp");
+  app.add_option("--instance-ready-ms", options.instance_ready_ms,
+                 "A new AI Search instance is waiting (item uploads get 409) this long, then "
+                 "ready")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{3'600'000}))
+      ->capture_default_str();
+  app.add_option("--instance-put", options.instance_put,
+                 "What an AI Search instance PUT does with the fields it leaves out: keep their "
+                 "values, or reset them to the spec's defaults")
+      ->check(CLI::IsMember({"keep", "reset"}))
+      ->capture_default_str();
   app.add_option("--index-delay-ms", options.index_delay_ms,
                  "How long an uploaded item takes to index: queued, then running, then done")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{3'600'000}))
