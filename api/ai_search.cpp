@@ -185,20 +185,6 @@ HttpRequest list_instances_request(std::string_view account_id, std::string_view
                          page);
 }
 
-Result<NamePage> parse_names_page(const HttpResponse& response, std::string_view field) {
-  dom::parser parser;
-  CFSYNC_TRY(dom::object envelope, read_envelope(parser, response));
-  CFSYNC_TRY(dom::array results, result_array(envelope, "of objects"));
-  NamePage page;
-  for (dom::element element : results) {
-    CFSYNC_TRY(dom::object object, object_at(element, "result[]"));
-    CFSYNC_TRY(std::string name, string_member(object, field, "result[]"));
-    page.names.push_back(std::move(name));
-  }
-  page.total_count = total_count_of(envelope);
-  return page;
-}
-
 HttpRequest download_item_request(std::string_view account_id, std::string_view namespace_name,
                                   std::string_view instance_id, std::string_view item_id) {
   return {.method = Method::get,

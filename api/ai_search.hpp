@@ -40,8 +40,7 @@ struct ItemPage {
                                 std::optional<std::int64_t> total_count,
                                 int per_page = k_items_per_page);
 
-// Namespaces and instances are listed 100 at a time (the API's maximum); `cfsync export` reads
-// them to find every instance of the account.
+// Namespaces and instances are listed 100 at a time (the API's maximum).
 inline constexpr int k_listing_per_page = 100;
 
 // GET /accounts/{id}/ai-search/namespaces?per_page=100&page=N
@@ -49,15 +48,6 @@ inline constexpr int k_listing_per_page = 100;
 // GET /accounts/{id}/ai-search/namespaces/{name}/instances?per_page=100&page=N
 [[nodiscard]] HttpRequest list_instances_request(std::string_view account_id,
                                                  std::string_view namespace_name, int page);
-
-struct NamePage {
-  std::vector<std::string> names;
-  std::optional<std::int64_t> total_count;
-};
-
-// One page of namespaces (`field` "name") or instances (`field` "id").
-[[nodiscard]] Result<NamePage> parse_names_page(const HttpResponse& response,
-                                                std::string_view field);
 
 // GET …/items/{item_id}/download: the item's content as stored (application/octet-stream).
 [[nodiscard]] HttpRequest download_item_request(std::string_view account_id,

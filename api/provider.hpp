@@ -100,9 +100,9 @@ class CloudflareProvider {
   // holds the same (server-side timestamps included).
   [[nodiscard]] const std::string& live_digest() const { return m_live_digest; }
 
-  // Every AI Search instance of the account (namespace and id; no documents), namespace by
-  // namespace: what `cfsync export` reads.
-  [[nodiscard]] Result<std::vector<DesiredInstance>> list_instances();
+  // Every AI Search namespace and instance of the account, with their settings: what
+  // `cfsync export` reads first.
+  [[nodiscard]] Result<LiveAiSearchStack> list_ai_search();
   // The content of an uploaded item, as the instance stores it.
   [[nodiscard]] Result<std::string> download_item(const std::string& namespace_name,
                                                   const std::string& instance_id,

@@ -155,31 +155,35 @@ namespace {
 // (as prune would ask), every instance's uploaded items.
 Result<LiveState> read_everything(api::CloudflareProvider& provider, const std::string& account_id,
                                   spdlog::logger& log) {
-  auto instances = provider.list_instances();
-  if (!instances && instances.error().http_status == 403) {
+  auto stack = provider.list_ai_search();
+  if (!stack && stack.error().http_status == 403) {
     // A token for DLP alone: the rest of the account is still worth exporting.
-    log.warn("AI Search not exported: the token may not read it ({})",
-             instances.error().describe());
-    instances = std::vector<DesiredInstance>{};
+    log.warn("AI Search not exported: the token may not read it ({})", stack.error().describe());
+    stack = LiveAiSearchStack{};
   }
-  if (!instances) return instances.error();
+  if (!stack) return stack.error();
   // Names from the API become directories (--with-documents): one that does not match the spec's
   // own pattern ("../x") is never followed.
-  std::erase_if(*instances, [&log](const DesiredInstance& instance) {
-    if (is_namespace_name(instance.namespace_name) && is_instance_id(instance.id)) return false;
+  std::vector<DesiredInstance> instances;
+  for (const LiveInstanceInfo& info : stack->instances) {
+    if (is_namespace_name(info.namespace_name) && is_instance_id(info.id)) {
+      instances.push_back({.namespace_name = info.namespace_name, .id = info.id});
+      continue;
+    }
     log.warn(
-        "AI Search instance {} not exported: its namespace or id does not match the API's "
+        "AI Search instance {}/{} not exported: its namespace or id does not match the API's "
         "own pattern",
-        instance.label());
-    return true;
-  });
-  DesiredState everything{
-      .account_id = account_id,
-      .dlp_settings = DesiredDlpSettings{},
-      .ai_search_instances = std::move(*instances),
-      // The namespaces and instances' settings too, as pruning them would.
-      .prune = {.profiles = true, .datasets = true, .ai_search_namespaces = true}};
-  return provider.populate(everything);
+        info.namespace_name, info.id);
+  }
+  std::erase_if(stack->namespaces,
+                [](const LiveNamespace& ns) { return !is_namespace_name(ns.name); });
+  DesiredState everything{.account_id = account_id,
+                          .dlp_settings = DesiredDlpSettings{},
+                          .ai_search_instances = std::move(instances),
+                          .prune = {.profiles = true, .datasets = true}};
+  CFSYNC_TRY(LiveState live, provider.populate(everything));
+  live.ai_search_stack = std::move(*stack);
+  return live;
 }
 
 // What the YAML is made from; with --with-documents, the items' content is written under `root`,

@@ -300,6 +300,51 @@ TEST_CASE("documents: uploads, a replace and a prune through the proxy") {
   CHECK(prism.problems() == std::vector<std::string>{});
 }
 
+TEST_CASE("AI Search stack: cfsync creates, updates, moves and deletes through the proxy") {
+  TempDir dir;
+  EmulatorProcess emulator({"--instance-ready-ms", "300"});
+  PrismProxy prism(emulator);
+  dir.write("repo/docs/intro.md", "# Intro\n");
+  auto write_config = [&](const std::string& ns, const std::string& chunk_size,
+                          const std::string& extra) {
+    dir.write("repo/cfsync.yaml", std::string("account_id: ") + k_account +
+                                      "\nai_search:\n  namespaces:\n" + "    - name: " + ns +
+                                      "\n      description: Docs\n" +
+                                      "      public_endpoint_params: {enabled: true}\n" +
+                                      "  instances:\n    - namespace: " + ns + "\n      id: kb\n" +
+                                      "      chunk_size: " + chunk_size + "\n      chunk: true\n" +
+                                      "      index_method: {vector: true, keyword: true}\n" +
+                                      "      documents:\n        - dir: docs\n" + extra);
+  };
+  auto cfsync = [&](std::vector<std::string> args) {
+    return cfsync_through(prism, dir.path() / "repo", dir.path() / "state", std::move(args));
+  };
+  // Namespace and instance created (the instance waited for), then the document.
+  write_config("staging", "512", "");
+  const ProcessResult created = cfsync({"apply", "--wait"});
+  CHECK_MESSAGE(created.exit_code == 0, created.err);
+  // One setting changed: the instance's PUT; then moved to a new namespace.
+  write_config("staging", "1024", "");
+  const ProcessResult updated = cfsync({"apply"});
+  CHECK_MESSAGE(updated.exit_code == 0, updated.err);
+  write_config("prod", "1024", "prune:\n  ai_search_namespaces: true\n");
+  const ProcessResult moved = cfsync({"apply"});
+  CHECK_MESSAGE(moved.exit_code == 0, moved.err);
+  CHECK(moved.out.find("moved") != std::string::npos);
+  const ProcessResult plan = cfsync({"plan", "--detailed-exitcode"});
+  CHECK_MESSAGE(plan.exit_code == 0, plan.err);
+  // Not declared any more: the instance, then its namespace, deleted.
+  dir.write("repo/cfsync.yaml", std::string("account_id: ") + k_account +
+                                    "\nprune:\n  ai_search_instances: true\n"
+                                    "  ai_search_namespaces: true\nsafety:\n"
+                                    "  ai_search_instance: {allow_empty: true}\n"
+                                    "  ai_search_namespace: {allow_empty: true}\n");
+  const ProcessResult pruned = cfsync({"apply", "--force"});
+  CHECK_MESSAGE(pruned.exit_code == 0, pruned.err);
+  CHECK(pruned.out.find("2 deleted") != std::string::npos);
+  CHECK(prism.problems() == std::vector<std::string>{});
+}
+
 TEST_CASE("the emulator's item endpoints answer as the spec says") {
   TempDir dir;
   const auto fixture = dir.write("fixture.json", k_ai_fixture);

@@ -150,9 +150,11 @@ TEST_CASE("export prints a configuration that plans clean against the account") 
   const std::vector<LoggedRequest> requests = account.emulator().requests();
   CHECK(writes(requests).empty());
   CHECK(requests.size() == 9);
-  // The payload key is never printed; documents are named, not declared, without --dir.
+  // The payload key is never printed; the instances are declared with their settings, and their
+  // documents named, not declared, without --dir.
   CHECK(exported.out.find(k_public_key) == std::string::npos);
-  CHECK(exported.out.find("ai_search:") == std::string::npos);
+  CHECK(exported.out.find("id: support-docs") != std::string::npos);
+  CHECK(exported.out.find("documents:") == std::string::npos);
   CHECK(exported.err.find("AI Search instance default/support-docs holds 3 uploaded items") !=
         std::string::npos);
   CHECK(exported.err.find("AI Search instance team-x/kb holds 1 uploaded item,") !=

@@ -362,11 +362,12 @@ TEST_CASE("export finds every instance, namespace by namespace, page after page"
                          (i == 7 ? "2" : "0") + "}}");
   }
   CloudflareProvider provider(transport, k_account, quiet());
-  const auto instances = provider.list_instances();
-  REQUIRE(instances);
-  REQUIRE(instances->size() == 2);
-  CHECK(instances->at(0).label() == "ns-7/kb");
-  CHECK(instances->at(1).label() == "ns-7/docs");
+  const auto stack = provider.list_ai_search();
+  REQUIRE(stack);
+  CHECK(stack->namespaces.size() == 100);
+  REQUIRE(stack->instances.size() == 2);
+  CHECK(stack->instances.at(0).namespace_name + "/" + stack->instances.at(0).id == "ns-7/kb");
+  CHECK(stack->instances.at(1).namespace_name + "/" + stack->instances.at(1).id == "ns-7/docs");
   CHECK(transport.sent.size() == 102);
   CHECK(transport.sent.at(0).target ==
         std::string("/accounts/") + k_account + "/ai-search/namespaces?per_page=100&page=1");
