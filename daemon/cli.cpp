@@ -57,6 +57,7 @@ struct Raw {
   std::string export_account;
   std::string export_dir;
   double interval_ms = 300'000;
+  double git_interval_ms = 60'000;
   std::string listen;
   double debounce_ms = 2'000;
   double first_retry_ms = 5'000;
@@ -246,6 +247,27 @@ void add_run(CLI::App& app, Options& options, Raw& raw) {
                "On SIGTERM, how long requests in flight may take to finish, e.g. 30s", "30s");
   raw.run->add_flag("--wait", options.wait,
                     "Wait until uploaded documents are indexed; a reconcile fails if one is not");
+  raw.run
+      ->add_option("--git-url", options.git_url,
+                   "Follow this git repository (https://, file://, or http:// to loopback): its "
+                   "commits are the configuration, each applied as it is fetched")
+      ->type_name("URL");
+  raw.run
+      ->add_option("--git-ref", options.git_ref,
+                   "The branch, tag or commit to follow (default: the remote's HEAD)")
+      ->type_name("REF");
+  raw.run
+      ->add_option("--git-path", options.git_path,
+                   "Where the configuration is inside the repository, a file or a directory "
+                   "(default: its root)")
+      ->type_name("PATH");
+  add_duration(raw.run, "--git-interval", raw.git_interval_ms,
+               "Time between fetches of --git-url; a new commit is applied at once, e.g. 1m", "1m");
+  raw.run
+      ->add_option("--git-token-file", options.git_token_file,
+                   "A file holding the token for an https:// repository (default: the systemd "
+                   "credential git-token); never logged")
+      ->type_name("FILE");
   add_duration(raw.run, "--wait-timeout", raw.wait_timeout_ms,
                "How long a reconcile waits for dataset processing and, with --wait, indexing",
                "10m");
@@ -270,6 +292,7 @@ bool within_limits(const Raw& raw, Options& options) {
         Limit{"--wait-timeout", raw.wait_timeout_ms, 1, 86'400'000, "1ms and 24h"},
         Limit{"--lock-timeout", raw.lock_timeout_ms, 0, 86'400'000, "0s and 24h"},
         Limit{"--interval", raw.interval_ms, 1000, 86'400'000, "1s and 24h"},
+        Limit{"--git-interval", raw.git_interval_ms, 1000, 86'400'000, "1s and 24h"},
         Limit{"--shutdown-timeout", raw.shutdown_timeout_ms, 0, 3'600'000, "0s and 1h"},
         Limit{"--debounce", raw.debounce_ms, 0, 60'000, "0s and 1m"},
         Limit{"--first-retry", raw.first_retry_ms, 1, 300'000, "1ms and 5m"}}) {
@@ -296,6 +319,7 @@ bool within_limits(const Raw& raw, Options& options) {
 std::optional<int> finish(Options& options, const Raw& raw, const CLI::App& app) {
   options.lock_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(raw.lock_timeout_ms));
   options.interval = std::chrono::milliseconds(static_cast<std::int64_t>(raw.interval_ms));
+  options.git_interval = std::chrono::milliseconds(static_cast<std::int64_t>(raw.git_interval_ms));
   options.shutdown_timeout =
       std::chrono::milliseconds(static_cast<std::int64_t>(raw.shutdown_timeout_ms));
   if (*raw.debounce) {

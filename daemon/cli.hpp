@@ -61,6 +61,13 @@ struct Options {
   bool once = false;                            // one reconcile, then exit
   std::optional<std::string> listen;            // /healthz, /readyz, /metrics
   std::chrono::milliseconds shutdown_timeout{30'000};
+  // run --git-url: the configuration from a git repository (daemon/git_source.hpp); -c is then
+  // where in the repository it is (--git-path), and --state-dir is required.
+  std::optional<std::string> git_url;
+  std::optional<std::string> git_ref;
+  std::optional<std::filesystem::path> git_path;
+  std::chrono::milliseconds git_interval{60'000};
+  std::optional<std::filesystem::path> git_token_file;
   // run, hidden options for tests: the quiet awaited after a change, and the wait after a first
   // failed pass; unset: PassTiming's (daemon/pass_timer.hpp).
   std::optional<std::chrono::milliseconds> debounce;

@@ -97,7 +97,25 @@ struct Metrics::Impl {
                          .Name("cfsync_config_valid")
                          .Help("Whether the configuration last loaded was valid (1) or not (0).")
                          .Register(registry)
-                         .Add({})) {
+                         .Add({})),
+        source_revision(prometheus::BuildGauge()
+                            .Name("cfsync_source_revision_info")
+                            .Help("The git revision checked out and enforced (--git-url), as "
+                                  "its label; always 1.")
+                            .Register(registry)),
+        applied_revision(prometheus::BuildGauge()
+                             .Name("cfsync_last_applied_revision_info")
+                             .Help("The git revision of the last pass that applied in full, as "
+                                   "its label; always 1.")
+                             .Register(registry)),
+        source_fetches(prometheus::BuildCounter()
+                           .Name("cfsync_source_fetch_total")
+                           .Help("Fetches of --git-url, by result (success, failure).")
+                           .Register(registry)),
+        source_last_fetch(prometheus::BuildGauge()
+                              .Name("cfsync_source_last_fetch_timestamp_seconds")
+                              .Help("When --git-url was last fetched, in Unix seconds.")
+                              .Register(registry)) {
     for (const std::string_view result : k_results) {
       reconcile_runs.Add({{"result", std::string(result)}});
     }
@@ -117,6 +135,13 @@ struct Metrics::Impl {
   prometheus::Counter& config_load_errors;
   prometheus::Counter& state_write_errors;
   prometheus::Gauge& config_valid;
+  prometheus::Family<prometheus::Gauge>& source_revision;
+  prometheus::Family<prometheus::Gauge>& applied_revision;
+  prometheus::Family<prometheus::Counter>& source_fetches;
+  prometheus::Family<prometheus::Gauge>& source_last_fetch;
+  std::mutex revisions_mutex;  // guards the two below
+  prometheus::Gauge* source_revision_gauge = nullptr;
+  prometheus::Gauge* applied_revision_gauge = nullptr;
 
   std::mutex totals_mutex;  // guards the two totals below
   std::uint64_t last_retries = 0;
@@ -173,6 +198,35 @@ void Metrics::config_load_error() { m_impl->config_load_errors.Increment(); }
 void Metrics::state_write_error() { m_impl->state_write_errors.Increment(); }
 
 void Metrics::config_valid(bool valid) { m_impl->config_valid.Set(valid ? 1 : 0); }
+
+namespace {
+
+// Sets the info gauge of `revision` in `family` to 1, removing the one `current` points at.
+void set_info(prometheus::Family<prometheus::Gauge>& family, prometheus::Gauge*& current,
+              const std::string& revision) {
+  prometheus::Gauge& gauge = family.Add({{"revision", revision}});
+  if (current != nullptr && current != &gauge) family.Remove(current);
+  current = &gauge;
+  gauge.Set(1);
+}
+
+}  // namespace
+
+void Metrics::source_revision(const std::string& revision) {
+  std::lock_guard lock(m_impl->revisions_mutex);
+  set_info(m_impl->source_revision, m_impl->source_revision_gauge, revision);
+}
+
+void Metrics::applied_revision(const std::string& revision) {
+  std::lock_guard lock(m_impl->revisions_mutex);
+  set_info(m_impl->applied_revision, m_impl->applied_revision_gauge, revision);
+}
+
+void Metrics::source_fetched(bool ok, std::chrono::system_clock::time_point at) {
+  m_impl->source_fetches.Add({{"result", ok ? "success" : "failure"}}).Increment();
+  const std::chrono::duration<double> since_epoch = at.time_since_epoch();
+  m_impl->source_last_fetch.Add({}).Set(since_epoch.count());
+}
 
 std::string Metrics::exposition() const {
   std::vector<prometheus::MetricFamily> families = m_impl->registry.Collect();

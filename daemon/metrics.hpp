@@ -34,6 +34,12 @@ class Metrics {
   void config_load_error();
   void state_write_error();
   void config_valid(bool valid);
+  // run --git-url: the revision checked out ("main@sha1:…"), each fetch's result and time, and
+  // the revision of the last pass that applied in full. A revision's info gauge is 1; the one
+  // before is removed.
+  void source_revision(const std::string& revision);
+  void source_fetched(bool ok, std::chrono::system_clock::time_point at);
+  void applied_revision(const std::string& revision);
 
   // The text exposition format (version 0.0.4), for GET /metrics.
   [[nodiscard]] std::string exposition() const;

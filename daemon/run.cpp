@@ -1,5 +1,6 @@
 #include "daemon/run.hpp"
 
+#include "daemon/git_source.hpp"
 #include "daemon/http_listener.hpp"
 #include "daemon/lock.hpp"
 #include "daemon/metrics.hpp"
@@ -16,10 +17,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <random>
@@ -84,8 +87,11 @@ struct Enforced {
 class Daemon {
  public:
   Daemon(const Options& options, const Environment& environment,
-         std::shared_ptr<spdlog::logger> logger)
-      : m_options(options), m_environment(environment), m_logger(std::move(logger)) {}
+         std::shared_ptr<spdlog::logger> logger, std::unique_ptr<GitSource> source)
+      : m_options(options),
+        m_environment(environment),
+        m_logger(std::move(logger)),
+        m_source(std::move(source)) {}
 
   int run();
 
@@ -121,6 +127,11 @@ class Daemon {
   // Watches what the last good configuration reads, or, before one loaded, where it should be.
   // Under m_mutex.
   void watch_again();
+  // --git-url: fetches every --git-interval on its own thread; a new commit wakes the loop.
+  void fetch_loop();
+  void stop_fetching();
+  // --git-url, at the start of a pass: the newest commit fetched is checked out and enforced.
+  void switch_revision();
 
   const Options& m_options;
   const Environment& m_environment;
@@ -130,6 +141,10 @@ class Daemon {
   std::unique_ptr<api::Client> m_client;
   std::unique_ptr<HttpListener> m_listener;
   std::optional<ConfigWatcher> m_watcher;
+  std::unique_ptr<GitSource> m_source;
+  std::thread m_fetcher;
+  int m_fetched_fd = -1;  // an eventfd the fetch thread writes when a new commit is fetched
+  std::condition_variable m_fetch_wake;
   std::atomic<bool> m_stop{false};
   std::mt19937_64 m_random{std::random_device{}()};
   int m_signal_fd = -1;
@@ -148,6 +163,9 @@ class Daemon {
   bool m_ready_sent = false;
   std::optional<std::filesystem::path> m_watch_again;  // set by a reconcile that loaded a config
   Outcome m_pending;                                   // the last reconcile's, for the loop
+  std::optional<Revision> m_fetched;                   // the newest commit fetched
+  std::optional<Revision> m_enforced;                  // the one checked out and enforced
+  std::optional<std::string> m_last_good_commit;       // whose checkout m_last_good reads
 };
 
 Result<void> Daemon::start() {
@@ -162,6 +180,23 @@ Result<void> Daemon::start() {
                                [this](std::string_view path) { return answer(path); }, m_logger));
     m_logger->info("serving /healthz, /readyz and /metrics on {} (port {})", *m_options.listen,
                    m_listener->port());
+  }
+  if (m_source) {
+    // The checkout changes only when the loop says: no directory to watch.
+    auto fetched = m_source->fetch();
+    m_metrics.source_fetched(fetched.has_value(), std::chrono::system_clock::now());
+    if (fetched) {
+      m_fetched = *fetched;
+    } else if (auto last = m_source->checked_out()) {
+      m_logger->error("{}; enforcing the revision checked out before, {}",
+                      fetched.error().describe(), last->text());
+      m_fetched = *last;
+    } else {
+      return fetched.error();
+    }
+    m_fetched_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    m_fetcher = std::thread([this] { fetch_loop(); });
+    return {};
   }
   auto watcher = ConfigWatcher::open();
   if (watcher) {
@@ -186,8 +221,10 @@ HttpAnswer Daemon::answer(std::string_view path) {
     std::lock_guard lock(m_mutex);
     const auto limit = 2 * m_options.interval;
     const bool recent = m_last_success && Clock::now() - *m_last_success <= limit;
+    const std::string revision =
+        m_enforced ? "revision: " + m_enforced->text() + "\n" : std::string();
     if (recent && !m_last_failed && m_config_error.empty()) {
-      return {.body = "ready: " + m_last_summary + "\n"};
+      return {.body = "ready: " + m_last_summary + "\n" + revision};
     }
     std::string why = m_config_error.empty() ? "" : "configuration error: " + m_config_error + "\n";
     if (m_last_failed) {
@@ -195,7 +232,7 @@ HttpAnswer Daemon::answer(std::string_view path) {
     } else if (!recent) {
       why += "no successful reconcile in the last two intervals: " + m_last_summary + "\n";
     }
-    return {.status = 503, .body = why};
+    return {.status = 503, .body = why + revision};
   }
   return {.status = 404, .body = "not found\n"};
 }
@@ -219,7 +256,22 @@ void Daemon::watch_again() {
 }
 
 std::variant<Enforced, Outcome> Daemon::load() {
-  auto loaded = load_config(m_options, m_environment, *m_logger);
+  // --git-url: the checkout `current` points at, by its own path, so that the configuration's
+  // files stay those of its commit when `current` moves on.
+  Options options = m_options;
+  if (m_source) {
+    std::error_code ec;
+    options.config = std::filesystem::canonical(*m_options.config, ec);
+    if (ec) options.config = m_options.config;
+  }
+  auto loaded = load_config(options, m_environment, *m_logger);
+  if (!m_source && options.config) {
+    // Directory mode: the revision of a git checkout, when it is one.
+    const std::optional<Revision> revision = revision_of_checkout(*options.config);
+    if (revision) m_metrics.source_revision(revision->text());
+    std::lock_guard lock(m_mutex);
+    m_enforced = revision;
+  }
   // A file that was read to load the configuration and cannot be read again to digest it.
   Result<std::string> print = loaded ? desired_digest(*loaded) : Result<std::string>(std::string());
   if (!print) loaded = print.error();
@@ -228,6 +280,7 @@ std::variant<Enforced, Outcome> Daemon::load() {
     std::lock_guard lock(m_mutex);
     if (loaded) {
       m_config_error.clear();
+      if (m_enforced) m_last_good_commit = m_enforced->sha;
       m_last_good = *loaded;
       m_last_good_print = std::move(*print);
       enforced.config = std::move(*loaded);
@@ -262,8 +315,68 @@ std::variant<Enforced, Outcome> Daemon::load() {
   return enforced;
 }
 
+void Daemon::switch_revision() {
+  std::optional<Revision> wanted;
+  {
+    std::lock_guard lock(m_mutex);
+    wanted = m_fetched;
+  }
+  if (!wanted) return;
+  std::optional<std::string> keep;
+  {
+    std::lock_guard lock(m_mutex);
+    keep = m_last_good_commit;
+  }
+  if (auto switched = m_source->switch_to(*wanted, keep); !switched) {
+    m_logger->error("{}; enforcing the revision checked out before", switched.error().describe());
+  }
+  const std::optional<Revision> enforced = m_source->checked_out();
+  if (enforced) m_metrics.source_revision(enforced->text());
+  std::lock_guard lock(m_mutex);
+  m_enforced = enforced;
+}
+
+void Daemon::fetch_loop() {
+  for (;;) {
+    {
+      std::unique_lock lock(m_mutex);
+      if (m_fetch_wake.wait_for(lock, m_options.git_interval, [this] { return m_stop.load(); })) {
+        return;
+      }
+    }
+    auto fetched = m_source->fetch();
+    m_metrics.source_fetched(fetched.has_value(), std::chrono::system_clock::now());
+    if (!fetched) {
+      // The revision checked out stays enforced; the next interval tries again.
+      m_logger->error("{}", fetched.error().describe());
+      continue;
+    }
+    bool changed = false;
+    {
+      std::lock_guard lock(m_mutex);
+      changed = m_fetched != *fetched;
+      m_fetched = *fetched;
+    }
+    if (!changed) continue;
+    m_logger->info("fetched {}", fetched->text());
+    const std::uint64_t one = 1;
+    (void)!::write(m_fetched_fd, &one, sizeof one);
+  }
+}
+
+void Daemon::stop_fetching() {
+  if (!m_fetcher.joinable()) return;
+  {
+    std::lock_guard lock(m_mutex);
+    m_stop = true;
+  }
+  m_fetch_wake.notify_all();
+  m_fetcher.join();
+}
+
 Outcome Daemon::reconcile() {
   spdlog::logger& log = *m_logger;
+  if (m_source) switch_revision();
   // load: a configuration that does not load is reported and the last good one is enforced.
   auto loaded = load();
   if (const Outcome* outcome = std::get_if<Outcome>(&loaded)) return *outcome;
@@ -328,8 +441,13 @@ Outcome Daemon::conclude(const Pass& pass, const Enforced& enforced,
   bool ok = count_applied(pass, outcome);
   bool state_failed = !pass.state_errors.empty();  // each was logged as it happened
   if (ok && !state_failed) {
+    std::string revision;
+    {
+      std::lock_guard lock(m_mutex);
+      if (m_enforced) revision = m_enforced->text();
+    }
     if (auto recorded =
-            record_applied(state_dir, enforced.config.desired.account_id, enforced.print);
+            record_applied(state_dir, enforced.config.desired.account_id, enforced.print, revision);
         !recorded) {
       log.error("{}", recorded.error().message());
       state_failed = true;
@@ -353,6 +471,8 @@ Outcome Daemon::conclude(const Pass& pass, const Enforced& enforced,
   } else {
     outcome.result = ok ? PassResult::success : PassResult::failure;
     outcome.summary = (ok ? "in sync: " : "failed: ") + counts;
+    std::lock_guard lock(m_mutex);
+    if (ok && m_enforced) m_metrics.applied_revision(m_enforced->text());
   }
   return outcome;
 }
@@ -361,7 +481,11 @@ void Daemon::record(const Outcome& outcome, Clock::duration took) {
   m_metrics.reconcile_finished(metric_label(outcome.result), took);
   const api::ClientStats stats = m_client->stats();
   m_metrics.client_totals(stats.retries, stats.rate_limited, stats.budget_left);
-  const std::string summary = outcome.summary + " at " + local_time_now();
+  std::string summary = outcome.summary + " at " + local_time_now();
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_enforced) summary += " (" + m_enforced->text() + ")";
+  }
   const bool success = outcome.result == PassResult::success;
   {
     std::lock_guard lock(m_mutex);
@@ -392,8 +516,14 @@ int Daemon::run() {
     m_logger->error("{}", started.error().describe());
     return 1;
   }
-  if (m_options.once) return run_once();
-  shutdown(loop());
+  if (m_options.once) {
+    const int code = run_once();
+    stop_fetching();
+    return code;
+  }
+  const bool running = loop();
+  stop_fetching();
+  shutdown(running);
   return 0;
 }
 
@@ -416,10 +546,11 @@ bool Daemon::loop() {
     const Clock::time_point now = Clock::now();
     const auto wait_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::min(wake, now + 1min) - now);
-    pollfd fds[3] = {{m_signal_fd, POLLIN, 0},
+    pollfd fds[4] = {{m_signal_fd, POLLIN, 0},
                      {m_done_fd, POLLIN, 0},
-                     {m_watcher ? m_watcher->fd() : -1, POLLIN, 0}};
-    ::poll(fds, 3, static_cast<int>(std::max<std::int64_t>(wait_ms.count(), 0)));
+                     {m_watcher ? m_watcher->fd() : -1, POLLIN, 0},
+                     {m_fetched_fd, POLLIN, 0}};
+    ::poll(fds, 4, static_cast<int>(std::max<std::int64_t>(wait_ms.count(), 0)));
 
     if (watchdog && Clock::now() >= next_ping) {
       systemd::notify("WATCHDOG=1");
@@ -430,6 +561,12 @@ bool Daemon::loop() {
         timer.changed(Clock::now());
         changed = *path;
       }
+    }
+    if ((fds[3].revents & POLLIN) != 0) {
+      std::uint64_t count = 0;
+      (void)!::read(m_fetched_fd, &count, sizeof count);
+      timer.changed(Clock::now());
+      changed = "a new commit of " + *m_options.git_url;
     }
     log_settled(timer.settle(Clock::now()), timer, changed);
     if ((fds[1].revents & POLLIN) != 0) pass_ended(timer);
@@ -516,9 +653,69 @@ void Daemon::shutdown(bool running) {
 
 }  // namespace
 
+namespace {
+
+// A systemd credential (LoadCredential=): $CREDENTIALS_DIRECTORY/NAME.
+std::optional<std::filesystem::path> credential(const char* name) {
+  const char* directory = std::getenv("CREDENTIALS_DIRECTORY");
+  if (directory == nullptr || *directory == '\0') return std::nullopt;
+  const std::filesystem::path file = std::filesystem::path(directory) / name;
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return std::nullopt;
+  return file;
+}
+
+// --git-url: where the clone and checkouts live, and the options `run` then has: -c is the
+// configuration in the checkout.
+Result<std::unique_ptr<GitSource>> open_source(Options& options, const Environment& environment) {
+  if (options.config) {
+    return Error(ErrorKind::usage,
+                 "--git-url: the configuration is in the repository; name where with --git-path, "
+                 "not -c");
+  }
+  if (!options.state_dir &&
+      (!environment.state_directory || environment.state_directory->empty())) {
+    return Error(ErrorKind::usage,
+                 "--git-url: name the state directory (--state-dir, or systemd's "
+                 "StateDirectory=): the clone lives there");
+  }
+  const std::filesystem::path state_dir = state_dir_of(options, environment, {});
+  options.state_dir = state_dir;
+  GitSourceOptions source{.url = *options.git_url,
+                          .ref = options.git_ref,
+                          .path = options.git_path.value_or(std::filesystem::path()),
+                          .dir = state_dir / "git"};
+  const std::optional<std::filesystem::path> token_file =
+      options.git_token_file ? options.git_token_file : credential("git-token");
+  if (token_file) {
+    std::ifstream in(*token_file);
+    std::string token;
+    if (!in || !std::getline(in, token) || token.empty()) {
+      return Error(ErrorKind::usage,
+                   "--git-token-file: cannot read a token from " + token_file->string());
+    }
+    source.token = std::move(token);
+  }
+  CFSYNC_TRY(std::unique_ptr<GitSource> opened, GitSource::open(std::move(source)));
+  options.config = opened->config_path();
+  return opened;
+}
+
+}  // namespace
+
 int run_daemon(const Options& options, const Environment& environment,
                const std::shared_ptr<spdlog::logger>& logger) {
-  Daemon daemon(options, environment, logger);
+  Options effective = options;
+  std::unique_ptr<GitSource> source;
+  if (options.git_url) {
+    auto opened = open_source(effective, environment);
+    if (!opened) {
+      logger->error("{}", opened.error().describe());
+      return 1;
+    }
+    source = std::move(*opened);
+  }
+  Daemon daemon(effective, environment, logger, std::move(source));
   return daemon.run();
 }
 

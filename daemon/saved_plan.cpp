@@ -136,9 +136,10 @@ std::optional<std::string> last_applied_account(const std::filesystem::path& sta
 }
 
 Result<void> record_applied(const std::filesystem::path& state_dir, const std::string& account_id,
-                            const std::string& desired_sha256) {
-  const json::object record{
+                            const std::string& desired_sha256, const std::string& revision) {
+  json::object record{
       {"version", 1}, {"account_id", account_id}, {"desired_sha256", desired_sha256}};
+  if (!revision.empty()) record["revision"] = revision;
   return config::write_atomically(state_dir / "last-apply.json", json::serialize(record) + "\n",
                                   "the record of the last apply");
 }

@@ -41,10 +41,12 @@ struct SavedPlan {
 // The account the last apply from this state directory was made to, if one is recorded.
 [[nodiscard]] std::optional<std::string> last_applied_account(
     const std::filesystem::path& state_dir);
-// Records it; a record that cannot be written only loses the drift class of the next plan.
+// Records it, with the git revision it came from when there is one ("main@sha1:…"); a record
+// that cannot be written only loses the drift class of the next plan.
 [[nodiscard]] Result<void> record_applied(const std::filesystem::path& state_dir,
                                           const std::string& account_id,
-                                          const std::string& desired_sha256);
+                                          const std::string& desired_sha256,
+                                          const std::string& revision = {});
 
 // What moved since `saved`, one line each; empty when `now` yields the same plan.
 [[nodiscard]] std::vector<std::string> saved_plan_drift(const SavedPlan& saved,

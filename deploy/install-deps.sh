@@ -14,10 +14,14 @@ packages=(
   prometheus-cpp-dev
   # the daemon under systemd: sd_notify and the journal
   libsystemd-dev pkg-config
+  # the daemon's git source (run --git-url)
+  libgit2-dev
   # tests: doctest; openssl's s_server for the TLS test; Node.js for Prism in the contract test,
   # and curl, which Prism's start-up script uses; Prometheus's Python parser reads /metrics;
   # jsonschema and PyYAML check the examples against `cfsync schema`
   doctest-dev openssl nodejs curl python3-prometheus-client python3-jsonschema python3-yaml
+  # git: the e2e tests make and push to the repositories `run --git-url` follows
+  git
 )
 
 missing=()

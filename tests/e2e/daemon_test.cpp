@@ -435,6 +435,139 @@ TEST_CASE("run: a file read that keeps changing to no effect is limited, and nam
   CHECK(warned());
 }
 
+// A bare repository on disk and a working copy that commits and pushes to it.
+class Origin {
+ public:
+  explicit Origin(const TempDir& dir)
+      : m_bare(dir.path() / "origin.git"), m_work(dir.path() / "work") {
+    git({"init", "--quiet", "--bare", "--initial-branch=main", m_bare.string()});
+    git({"init", "--quiet", "--initial-branch=main", m_work.string()});
+    git({"-C", m_work.string(), "remote", "add", "origin", m_bare.string()});
+  }
+  // Commits `yaml` as cfsync/cfsync.yaml and pushes it; returns the commit's id.
+  std::string commit(const std::string& yaml) const {
+    std::filesystem::create_directories(m_work / "cfsync");
+    std::ofstream(m_work / "cfsync" / "cfsync.yaml") << yaml;
+    git({"-C", m_work.string(), "add", "-A"});
+    git({"-C", m_work.string(), "-c", "user.name=t", "-c", "user.email=t@example.com", "commit",
+         "--quiet", "-m", "change"});
+    git({"-C", m_work.string(), "push", "--quiet", "--force", "origin", "HEAD:main"});
+    return head();
+  }
+  // Points main at an earlier commit: a force-push.
+  void force_push(const std::string& commit) const {
+    git({"-C", m_work.string(), "push", "--quiet", "--force", "origin", commit + ":main"});
+  }
+  [[nodiscard]] std::string url() const { return "file://" + m_bare.string(); }
+
+ private:
+  static void git(std::vector<std::string> args) {
+    args.insert(args.begin(), "git");
+    const ProcessResult result = run(args);
+    REQUIRE_MESSAGE(result.exit_code == 0, result.err);
+  }
+  [[nodiscard]] std::string head() const {
+    const ProcessResult result = run({"git", "-C", m_work.string(), "rev-parse", "HEAD"});
+    REQUIRE(result.exit_code == 0);
+    return result.out.substr(0, 40);
+  }
+
+  std::filesystem::path m_bare;
+  std::filesystem::path m_work;
+};
+
+TEST_CASE("run --git-url: each pushed commit is applied, a broken one keeps the last good one") {
+  TempDir dir;
+  Api api;
+  const Origin origin(dir);
+  const std::string first = origin.commit(settings_yaml(true));
+  const int port = free_port();
+  BackgroundProcess daemon({binary("cfsync"), "run",
+                            "--git-url",      origin.url(),
+                            "--git-path",     "cfsync",
+                            "--git-interval", "1s",
+                            "--state-dir",    (dir.path() / "state").string(),
+                            "--api-url",      api.url(),
+                            "--listen",       "127.0.0.1:" + std::to_string(port),
+                            "--interval",     "10m",
+                            "--debounce",     "100ms",
+                            "--log-level",    "info"},
+                           {{"CLOUDFLARE_API_TOKEN", k_token}});
+  REQUIRE(eventually([&] { return accepts_connections(port); }));
+  auto readyz = [&] { return http_request(port, "GET", "/readyz").body; };
+  auto enforcing = [&](const std::string& commit) {
+    return readyz().find("revision: main@sha1:" + commit) != std::string::npos;
+  };
+  REQUIRE(eventually([&] { return enforcing(first) && live_ocr(api.port()); }));
+  const TempDir scratch;
+  const auto samples = metrics(port, scratch);
+  CHECK(sample(samples, "cfsync_source_revision_info{revision=\"main@sha1:" + first + "\"}") == 1);
+  CHECK(sample(samples,
+               "cfsync_last_applied_revision_info{revision=\"main@sha1:" + first + "\"}") == 1);
+  CHECK(sample(samples, "cfsync_source_fetch_total{result=\"success\"}") >= 1);
+  std::ifstream record(dir.path() / "state" / "last-apply.json");
+  const std::string recorded((std::istreambuf_iterator<char>(record)),
+                             std::istreambuf_iterator<char>());
+  CHECK(recorded.find("\"revision\":\"main@sha1:" + first + "\"") != std::string::npos);
+
+  // A pushed commit: fetched within the git interval, applied at once (the interval is 10 m).
+  const auto pushed = std::chrono::steady_clock::now();
+  const std::string second = origin.commit(settings_yaml(false));
+  REQUIRE(eventually([&] { return enforcing(second) && !live_ocr(api.port()); }, 10s));
+  MESSAGE("push to applied, polling every 1 s: "
+          << std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::steady_clock::now() - pushed)
+                 .count()
+          << " ms");
+  CHECK(sample(metrics(port, scratch),
+               "cfsync_source_revision_info{revision=\"main@sha1:" + first + "\"}") == -1);
+
+  // A broken commit: checked out, reported, and the last good configuration stays enforced.
+  set_live_ocr(api.port(), true);  // drift, which the last good configuration undoes
+  const std::string broken = origin.commit("account_id: [\n");
+  REQUIRE(
+      eventually([&] { return readyz().find("configuration error") != std::string::npos; }, 10s));
+  CHECK(enforcing(broken));
+  CHECK(eventually([&] { return !live_ocr(api.port()); }, 10s));
+
+  // A force-push back to the first commit: applied.
+  origin.force_push(first);
+  REQUIRE(eventually([&] { return enforcing(first) && live_ocr(api.port()); }, 10s));
+  CHECK(readyz().find("configuration error") == std::string::npos);
+  CHECK(daemon.stop() == 0);
+  // Kept: the checkout enforced, and the last good configuration's until another loads.
+  const std::filesystem::path checkouts = dir.path() / "state" / "git" / "checkouts";
+  CHECK(std::filesystem::exists(checkouts / first));
+  CHECK_FALSE(std::filesystem::exists(checkouts / broken));
+}
+
+TEST_CASE("run -c on a git working copy: its revision shows on /readyz and in /metrics") {
+  TempDir dir;
+  Api api;
+  const Origin origin(dir);
+  const std::string commit = origin.commit(settings_yaml(true));
+  const Daemon daemon(api, dir, {}, dir.path() / "work" / "cfsync");
+  REQUIRE(eventually([&] {
+    return daemon.get("/readyz").body.find("revision: main@sha1:" + commit) != std::string::npos;
+  }));
+  const TempDir scratch;
+  CHECK(sample(metrics(daemon.port(), scratch),
+               "cfsync_source_revision_info{revision=\"main@sha1:" + commit + "\"}") == 1);
+}
+
+TEST_CASE("run --git-url: a URL it may not follow, or no state directory, is refused at once") {
+  const ProcessResult plain = run({binary("cfsync"), "run", "--git-url", "http://example.com/r.git",
+                                   "--state-dir", "/tmp/x", "--api-url", "http://127.0.0.1:1"},
+                                  {{"CLOUDFLARE_API_TOKEN", k_token}});
+  CHECK(plain.exit_code == 1);
+  CHECK(plain.err.find("http:// is refused but to loopback") != std::string::npos);
+  const ProcessResult stateless = run({binary("cfsync"), "run", "--git-url", "file:///nowhere.git",
+                                       "--api-url", "http://127.0.0.1:1"},
+                                      {{"CLOUDFLARE_API_TOKEN", k_token}});
+  CHECK(stateless.exit_code == 1);
+  CHECK(stateless.err.find("name the state directory") != std::string::npos);
+}
+
 TEST_CASE("run --once reconciles once and exits") {
   TempDir dir;
   Api api;
