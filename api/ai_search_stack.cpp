@@ -76,6 +76,10 @@ HttpRequest create_namespace_request(std::string_view account_id, std::string bo
   return with_body(Method::post, namespaces_path(account_id), std::move(body), false);
 }
 
+HttpRequest get_namespace_request(std::string_view account_id, std::string_view name) {
+  return {.method = Method::get, .target = namespaces_path(account_id) + "/" + path_segment(name)};
+}
+
 HttpRequest update_namespace_request(std::string_view account_id, std::string_view name,
                                      std::string body) {
   return with_body(Method::put, namespaces_path(account_id) + "/" + path_segment(name),

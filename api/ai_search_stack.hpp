@@ -18,6 +18,7 @@ namespace cfsync::api {
 
 // POST …/ai-search/namespaces; PUT and DELETE …/namespaces/{name}. `body`: JSON.
 [[nodiscard]] HttpRequest create_namespace_request(std::string_view account_id, std::string body);
+[[nodiscard]] HttpRequest get_namespace_request(std::string_view account_id, std::string_view name);
 [[nodiscard]] HttpRequest update_namespace_request(std::string_view account_id,
                                                    std::string_view name, std::string body);
 [[nodiscard]] HttpRequest delete_namespace_request(std::string_view account_id,

@@ -118,14 +118,9 @@ class AiSearchStackProvider final : public PartOf<AiSearchStackProvider> {
   }
 
  private:
-  Result<bool> namespace_exists(const std::string& name) {
-    CFSYNC_TRY(LiveAiSearchStack stack, read_ai_search_stack(m_context.transport, account_id(), 1));
-    return std::any_of(stack.namespaces.begin(), stack.namespaces.end(),
-                       [&](const LiveNamespace& ns) { return ns.name == name; });
-  }
-
-  Result<bool> instance_exists(const std::string& namespace_name, const std::string& id) {
-    auto response = send(get_instance_request(account_id(), namespace_name, id));
+  // Whether what `request` GETs is there: a lost create's answer, looked for.
+  Result<bool> exists(const HttpRequest& request) {
+    auto response = send(request);
     if (!response) {
       if (response.error().kind() == ErrorKind::http && response.error().http_status == 404) {
         return false;
@@ -133,6 +128,14 @@ class AiSearchStackProvider final : public PartOf<AiSearchStackProvider> {
       return std::move(response).error();
     }
     return true;
+  }
+
+  Result<bool> namespace_exists(const std::string& name) {
+    return exists(get_namespace_request(account_id(), name));
+  }
+
+  Result<bool> instance_exists(const std::string& namespace_name, const std::string& id) {
+    return exists(get_instance_request(account_id(), namespace_name, id));
   }
 
   // A new instance's status is "waiting" until it can take uploads: polled with a backoff,

@@ -10,7 +10,6 @@
 #include <array>
 #include <fstream>
 #include <mutex>
-#include <sstream>
 
 namespace cfsync::daemon {
 
