@@ -13,7 +13,7 @@
 
 namespace cfsync::daemon {
 
-enum class Command { validate, plan, apply, run, schema, export_ };
+enum class Command { validate, plan, apply, run, status, schema, export_ };
 enum class OutputFormat { text, json };
 
 struct Options {
@@ -68,6 +68,8 @@ struct Options {
   std::optional<std::filesystem::path> git_path;
   std::chrono::milliseconds git_interval{60'000};
   std::optional<std::filesystem::path> git_token_file;
+  // run --git-url --listen: POST /hooks/git fetches at once when signed with this secret.
+  std::optional<std::filesystem::path> webhook_secret_file;
   // run, hidden options for tests: the quiet awaited after a change, and the wait after a first
   // failed pass; unset: PassTiming's (daemon/pass_timer.hpp).
   std::optional<std::chrono::milliseconds> debounce;

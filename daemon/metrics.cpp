@@ -115,7 +115,23 @@ struct Metrics::Impl {
         source_last_fetch(prometheus::BuildGauge()
                               .Name("cfsync_source_last_fetch_timestamp_seconds")
                               .Help("When --git-url was last fetched, in Unix seconds.")
-                              .Register(registry)) {
+                              .Register(registry)),
+        webhook_requests(prometheus::BuildCounter()
+                             .Name("cfsync_webhook_requests_total")
+                             .Help("Requests to POST /hooks/git, by status code answered.")
+                             .Register(registry)),
+        suspended(prometheus::BuildGauge()
+                      .Name("cfsync_suspended")
+                      .Help("Whether the configuration enforced says `suspend: true` (1): "
+                            "passes plan and report, and write nothing.")
+                      .Register(registry)
+                      .Add({})),
+        pending_changes(prometheus::BuildGauge()
+                            .Name("cfsync_pending_changes")
+                            .Help("Changes the last pass planned and did not apply, because the "
+                                  "configuration is suspended or the apply stopped, by origin "
+                                  "(config, drift).")
+                            .Register(registry)) {
     for (const std::string_view result : k_results) {
       reconcile_runs.Add({{"result", std::string(result)}});
     }
@@ -139,6 +155,9 @@ struct Metrics::Impl {
   prometheus::Family<prometheus::Gauge>& applied_revision;
   prometheus::Family<prometheus::Counter>& source_fetches;
   prometheus::Family<prometheus::Gauge>& source_last_fetch;
+  prometheus::Family<prometheus::Counter>& webhook_requests;
+  prometheus::Gauge& suspended;
+  prometheus::Family<prometheus::Gauge>& pending_changes;
   std::mutex revisions_mutex;  // guards the two below
   prometheus::Gauge* source_revision_gauge = nullptr;
   prometheus::Gauge* applied_revision_gauge = nullptr;
@@ -226,6 +245,17 @@ void Metrics::source_fetched(bool ok, std::chrono::system_clock::time_point at) 
   m_impl->source_fetches.Add({{"result", ok ? "success" : "failure"}}).Increment();
   const std::chrono::duration<double> since_epoch = at.time_since_epoch();
   m_impl->source_last_fetch.Add({}).Set(since_epoch.count());
+}
+
+void Metrics::webhook_request(int status) {
+  m_impl->webhook_requests.Add({{"code", std::to_string(status)}}).Increment();
+}
+
+void Metrics::suspended(bool suspended) { m_impl->suspended.Set(suspended ? 1 : 0); }
+
+void Metrics::pending_changes(std::size_t config, std::size_t drift) {
+  m_impl->pending_changes.Add({{"origin", "config"}}).Set(static_cast<double>(config));
+  m_impl->pending_changes.Add({{"origin", "drift"}}).Set(static_cast<double>(drift));
 }
 
 std::string Metrics::exposition() const {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -40,6 +41,12 @@ class Metrics {
   void source_revision(const std::string& revision);
   void source_fetched(bool ok, std::chrono::system_clock::time_point at);
   void applied_revision(const std::string& revision);
+  // POST /hooks/git, by the status code it was answered with.
+  void webhook_request(int status);
+  // `suspend: true`: whether the configuration enforced says so, and what the last pass planned
+  // and left unapplied, by origin.
+  void suspended(bool suspended);
+  void pending_changes(std::size_t config, std::size_t drift);
 
   // The text exposition format (version 0.0.4), for GET /metrics.
   [[nodiscard]] std::string exposition() const;
