@@ -816,13 +816,16 @@ void Daemon::shutdown(bool running) {
 
 namespace {
 
-// A systemd credential (LoadCredential=): $CREDENTIALS_DIRECTORY/NAME.
+// A systemd credential (LoadCredential=): $CREDENTIALS_DIRECTORY/NAME. An empty one counts as
+// none: the unit gives optional credentials an empty default with SetCredential=, since a
+// LoadCredential= whose file is missing fails the start.
 std::optional<std::filesystem::path> credential(const char* name) {
   const char* directory = std::getenv("CREDENTIALS_DIRECTORY");
   if (directory == nullptr || *directory == '\0') return std::nullopt;
   const std::filesystem::path file = std::filesystem::path(directory) / name;
   std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) return std::nullopt;
+  const std::uintmax_t size = std::filesystem::file_size(file, ec);
+  if (ec || size == 0) return std::nullopt;
   return file;
 }
 
