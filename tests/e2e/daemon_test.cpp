@@ -764,6 +764,43 @@ TEST_CASE("status: a daemon that is not there is an error naming the address") {
         std::string::npos);
 }
 
+TEST_CASE("deploy/cfsync.service passes systemd-analyze verify, run from this build") {
+  // The unit as shipped, but for where the binary is.
+  std::ifstream shipped(source_dir() + "/deploy/cfsync.service");
+  std::string unit((std::istreambuf_iterator<char>(shipped)), std::istreambuf_iterator<char>());
+  REQUIRE(unit.find("ExecStart=/usr/local/bin/cfsync run --git-url ${CFSYNC_GIT_URL}") !=
+          std::string::npos);
+  for (std::size_t at = unit.find("/usr/local/bin/cfsync"); at != std::string::npos;
+       at = unit.find("/usr/local/bin/cfsync", at)) {
+    unit.replace(at, 21, binary("cfsync"));
+    at += binary("cfsync").size();
+  }
+  TempDir dir;
+  const std::filesystem::path file = dir.write("cfsync.service", unit);
+  const ProcessResult verified = run({"systemd-analyze", "verify", file.string()});
+  CHECK_MESSAGE(verified.exit_code == 0, verified.err);
+  CHECK_MESSAGE(verified.err.empty(), verified.err);
+}
+
+TEST_CASE("run --git-url: an empty webhook-secret credential leaves the webhook off") {
+  TempDir dir;
+  Api api;
+  const Origin origin(dir);
+  origin.commit(settings_yaml(true));
+  dir.write("credentials/webhook-secret", "");
+  const int port = free_port();
+  BackgroundProcess daemon({binary("cfsync"), "run", "--git-url", origin.url(), "--git-path",
+                            "cfsync", "--state-dir", (dir.path() / "state").string(), "--api-url",
+                            api.url(), "--listen", "127.0.0.1:" + std::to_string(port)},
+                           {{"CLOUDFLARE_API_TOKEN", k_token},
+                            {"CREDENTIALS_DIRECTORY", (dir.path() / "credentials").string()}});
+  REQUIRE(eventually([&] { return accepts_connections(port); }));
+  const HttpReply off = http_request(port, "POST", "/hooks/git", {}, "{}");
+  CHECK(off.status == 404);
+  CHECK(off.body.find("--webhook-secret-file") != std::string::npos);
+  CHECK(daemon.stop() == 0);
+}
+
 TEST_CASE("run --once reconciles once and exits") {
   TempDir dir;
   Api api;
