@@ -12,6 +12,8 @@ PassTimer::PassTimer(const PassTiming& timing, Clock::time_point now)
 
 void PassTimer::changed(Clock::time_point now) { m_settle = now + m_timing.debounce; }
 
+void PassTimer::arrived(Clock::time_point now) { m_settle = std::min(m_settle, now); }
+
 PassTimer::Settled PassTimer::settle(Clock::time_point now) {
   if (now < m_settle) return Settled::nothing;
   m_settle = Clock::time_point::max();

@@ -51,6 +51,9 @@ class PassTimer {
   // A change to what the configuration reads, seen at `now`: it settles once it has been quiet
   // for the debounce (a later change pushes that back).
   void changed(Clock::time_point now);
+  // A change that is whole when seen (a fetched commit, checked out at once by the pass): it
+  // settles at the next settle(), without waiting for the debounce.
+  void arrived(Clock::time_point now);
   // The change seen settles when it has been quiet long enough by `now`: its pass is due when the
   // gate allows, or as soon as the running pass ends.
   Settled settle(Clock::time_point now);

@@ -721,7 +721,7 @@ bool Daemon::loop() {
     if ((fds[3].revents & POLLIN) != 0) {
       std::uint64_t count = 0;
       (void)!::read(m_fetched_fd, &count, sizeof count);
-      timer.changed(Clock::now());
+      timer.arrived(Clock::now());
       changed = "a new commit of " + *m_options.git_url;
     }
     log_settled(timer.settle(Clock::now()), timer, changed);

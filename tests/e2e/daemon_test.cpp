@@ -587,7 +587,8 @@ TEST_CASE("run --git-url: a signed push webhook fetches at once, a wrongly signe
   const std::string secret = "hook-secret-e2e-0123456789";
   dir.write("webhook-secret", secret + "\n");
   const int port = free_port();
-  // Fetches every 10 minutes: only the webhook can bring a push in during the test.
+  // Fetches every 10 minutes: only the webhook can bring a push in during the test. The default
+  // 2 s debounce: a fetched commit does not wait for it.
   BackgroundProcess daemon({binary("cfsync"),
                             "run",
                             "--git-url",
@@ -606,8 +607,6 @@ TEST_CASE("run --git-url: a signed push webhook fetches at once, a wrongly signe
                             "127.0.0.1:" + std::to_string(port),
                             "--interval",
                             "10m",
-                            "--debounce",
-                            "100ms",
                             "--log-level",
                             "info"},
                            {{"CLOUDFLARE_API_TOKEN", k_token}});

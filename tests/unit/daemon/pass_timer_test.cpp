@@ -149,6 +149,25 @@ TEST_CASE("a change during a pass gets a pass of its own as soon as that one end
   CHECK(timer.due() == t0 + 11s + 5min);
 }
 
+TEST_CASE("a fetched commit settles at once, during a pass too, without the debounce") {
+  PassTimer timer(timing(), t0);
+  pass(timer, PassResult::success);
+  timer.arrived(t0 + 20s);
+  CHECK(timer.wake() == t0 + 20s);
+  CHECK(timer.settle(t0 + 20s) == Settled::start);
+  CHECK(timer.start(t0 + 20s));
+  // One arriving while that pass runs: its own pass as soon as it ends.
+  timer.arrived(t0 + 21s);
+  CHECK(timer.settle(t0 + 21s) == Settled::start);
+  timer.finished(t0 + 25s, PassResult::success, 1, 0.5);
+  CHECK(timer.start(t0 + 25s));
+  // A file edit settling already keeps its place; a commit does not wait for it.
+  timer.finished(t0 + 26s, PassResult::success, 1, 0.5);
+  timer.changed(t0 + 30s);
+  timer.arrived(t0 + 31s);
+  CHECK(timer.wake() == t0 + 31s);
+}
+
 TEST_CASE("a change still settling when a pass ends waits for its debounce") {
   PassTimer timer(timing(), t0);
   REQUIRE(timer.start(t0));
