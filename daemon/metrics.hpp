@@ -39,6 +39,8 @@ class Metrics {
   // before is removed.
   void source_revision(const std::string& revision);
   void source_fetched(bool ok, std::chrono::system_clock::time_point at);
+  // `result`: "success", "failure", or "refused" (a commit whose signature is not trusted).
+  void source_fetch_result(std::string_view result, std::chrono::system_clock::time_point at);
   void applied_revision(const std::string& revision);
 
   // The text exposition format (version 0.0.4), for GET /metrics.
