@@ -288,6 +288,45 @@ TEST_CASE("run --git-url --git-verify-gpg-keyring: only commits signed by a key 
   CHECK(daemon.stop() == 0);
 }
 
+TEST_CASE("run --git-url over smart HTTP: a commit is applied, the token goes as basic auth") {
+  TempDir dir;
+  EmulatorProcess api;
+  const Origin origin(dir);
+  const std::string first = origin.commit(settings_yaml(true));
+  const std::string token = "git-token-5d1e0c7a";
+  const std::filesystem::path token_file = dir.write("token", token + "\n");
+  const std::filesystem::path served = dir.path() / "served.log";
+  BackgroundProcess server({"/usr/bin/python3", source_dir() + "/tests/support/git_http_server.py",
+                            "--root", dir.path().string(), "--token", token, "--log",
+                            served.string()});
+  const std::string port = server.read_line(10s);
+  const std::string url = "http://127.0.0.1:" + port + "/origin.git";
+
+  GitDaemon daemon(api, dir, url, {"--git-token-file", token_file.string()});
+  REQUIRE(eventually([&] { return daemon.enforcing(first) && live_ocr(api.port()); }));
+  const std::string second = origin.commit(settings_yaml(false));
+  REQUIRE(eventually([&] { return daemon.enforcing(second) && !live_ocr(api.port()); }));
+  CHECK(daemon.stop() == 0);
+  // The server asked (401) and the token came, as the password of HTTP basic auth.
+  const std::string requests = read_file(served);
+  CHECK(requests.find("401 /origin.git/info/refs") != std::string::npos);
+  CHECK(requests.find("authorized /origin.git/git-upload-pack") != std::string::npos);
+  // Never in cfsync's output, at the debug level either.
+  CHECK(daemon.log().find("fetched main@sha1:" + second) != std::string::npos);
+  CHECK(daemon.log().find(token) == std::string::npos);
+
+  // Without the token: refused by the server, said, and nothing applied.
+  TempDir other;
+  EmulatorProcess other_api;
+  const ProcessResult refused =
+      run({binary("cfsync"), "run", "--once", "--git-url", url, "--git-path", "cfsync",
+           "--state-dir", (other.path() / "state").string(), "--api-url", other_api.url()},
+          {{"CLOUDFLARE_API_TOKEN", k_token}});
+  CHECK(refused.exit_code == 1);
+  CHECK_MESSAGE(refused.err.find("fetching " + url) != std::string::npos, refused.err);
+  CHECK_FALSE(live_ocr(other_api.port()));
+}
+
 // sshd on a free port of 127.0.0.1, as this user, with a host key of its own and one key
 // authorized to log in.
 class Sshd {
