@@ -76,10 +76,13 @@ struct Session {
   std::string known_hosts;
   // libgit2 asks again as long as the server refuses what it was given: a few times, not forever.
   int credentials_given = 0;
-  std::string problem;  // why the connection was refused (a host key), for the error
+  std::string problem;  // why the connection was refused (a host key, a key, a token)
 };
 
-constexpr int k_max_credential_attempts = 3;
+// An SSH key is offered once: sshd counts each try against its MaxAuthTries and then hangs up
+// without saying why. A token may be asked for again by a server that answers 401 twice.
+constexpr int k_max_ssh_key_attempts = 1;
+constexpr int k_max_token_attempts = 3;
 
 int give_credentials(git_credential** out, const char* /*url*/, const char* username_from_url,
                      unsigned int allowed, void* payload) {
@@ -90,7 +93,7 @@ int give_credentials(git_credential** out, const char* /*url*/, const char* user
                            ? username_from_url
                            : session.ssh_user->c_str();
     if ((allowed & GIT_CREDENTIAL_SSH_KEY) != 0 && options.ssh_key) {
-      if (++session.credentials_given > k_max_credential_attempts) {
+      if (++session.credentials_given > k_max_ssh_key_attempts) {
         session.problem = "the server refused the SSH key (--git-ssh-key-file)";
         return GIT_EAUTH;
       }
@@ -102,7 +105,7 @@ int give_credentials(git_credential** out, const char* /*url*/, const char* user
   if (!options.token || (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) == 0) {
     return GIT_PASSTHROUGH;
   }
-  if (++session.credentials_given > k_max_credential_attempts) {
+  if (++session.credentials_given > k_max_token_attempts) {
     session.problem = "the server refused the token (--git-token-file)";
     return GIT_EAUTH;
   }

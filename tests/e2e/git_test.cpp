@@ -315,15 +315,35 @@ TEST_CASE("run --git-url over smart HTTP: a commit is applied, the token goes as
   CHECK(daemon.log().find("fetched main@sha1:" + second) != std::string::npos);
   CHECK(daemon.log().find(token) == std::string::npos);
 
-  // Without the token: refused by the server, said, and nothing applied.
+  // Without the token, or with a wrong one: refused by the server, said, and nothing applied.
   TempDir other;
   EmulatorProcess other_api;
+  auto once = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv = {binary("cfsync"),
+                                     "run",
+                                     "--once",
+                                     "--git-url",
+                                     url,
+                                     "--git-path",
+                                     "cfsync",
+                                     "--state-dir",
+                                     (other.path() / "state").string(),
+                                     "--api-url",
+                                     other_api.url()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run(argv, {{"CLOUDFLARE_API_TOKEN", k_token}});
+  };
+  const ProcessResult tokenless = once({});
+  CHECK(tokenless.exit_code == 1);
+  CHECK_MESSAGE(tokenless.err.find("fetching " + url) != std::string::npos, tokenless.err);
+  const std::string wrong = "wrong-token-81f2";
   const ProcessResult refused =
-      run({binary("cfsync"), "run", "--once", "--git-url", url, "--git-path", "cfsync",
-           "--state-dir", (other.path() / "state").string(), "--api-url", other_api.url()},
-          {{"CLOUDFLARE_API_TOKEN", k_token}});
+      once({"--git-token-file", dir.write("wrong", wrong + "\n").string()});
   CHECK(refused.exit_code == 1);
-  CHECK_MESSAGE(refused.err.find("fetching " + url) != std::string::npos, refused.err);
+  CHECK_MESSAGE(
+      refused.err.find("fetching " + url + ": the server refused the token") != std::string::npos,
+      refused.err);
+  CHECK(refused.err.find(wrong) == std::string::npos);
   CHECK_FALSE(live_ocr(other_api.port()));
 }
 
@@ -386,9 +406,9 @@ TEST_CASE("run --git-url over ssh: a known host key is applied, an unknown one i
   const std::string host = "[127.0.0.1]:" + std::to_string(sshd.port());
   const std::string url =
       "ssh://" + user_name() + "@127.0.0.1:" + std::to_string(sshd.port()) + origin.bare().string();
-  auto once = [&](const std::filesystem::path& known_hosts) {
+  auto once = [&](const std::filesystem::path& known_hosts, const std::string& key = "client_key") {
     return run({binary("cfsync"), "run", "--once", "--git-url", url, "--git-path", "cfsync",
-                "--git-ssh-key-file", (dir.path() / "client_key").string(), "--git-known-hosts",
+                "--git-ssh-key-file", (dir.path() / key).string(), "--git-known-hosts",
                 known_hosts.string(), "--state-dir", (dir.path() / "refused-state").string(),
                 "--api-url", api.url()},
                {{"CLOUDFLARE_API_TOKEN", k_token}});
@@ -413,8 +433,14 @@ TEST_CASE("run --git-url over ssh: a known host key is applied, an unknown one i
       mismatch.err);
   CHECK_FALSE(live_ocr(api.port()));
 
-  // Known: fetched over ssh and applied, and each push after it.
+  // Known: fetched over ssh and applied, and each push after it. (A key the server does not take
+  // first: said so.)
   const std::filesystem::path known_hosts = dir.write("known_hosts", host + " " + sshd.host_key());
+  const ProcessResult unauthorized = once(known_hosts, "stranger");
+  CHECK(unauthorized.exit_code == 1);
+  CHECK_MESSAGE(unauthorized.err.find("the server refused the SSH key (--git-ssh-key-file)") !=
+                    std::string::npos,
+                unauthorized.err);
   GitDaemon daemon(api, dir, url,
                    {"--git-ssh-key-file", (dir.path() / "client_key").string(), "--git-known-hosts",
                     known_hosts.string()});
