@@ -441,6 +441,9 @@ TEST_CASE("run --git-url over ssh: a known host key is applied, an unknown one i
   CHECK_MESSAGE(unauthorized.err.find("the server refused the SSH key (--git-ssh-key-file)") !=
                     std::string::npos,
                 unauthorized.err);
+  // Host names hashed, as HashKnownHosts writes them.
+  tool({"ssh-keygen", "-q", "-H", "-f", known_hosts.string()});
+  REQUIRE(read_file(known_hosts).starts_with("|1|"));
   GitDaemon daemon(api, dir, url,
                    {"--git-ssh-key-file", (dir.path() / "client_key").string(), "--git-known-hosts",
                     known_hosts.string()});
