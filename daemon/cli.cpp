@@ -5,6 +5,9 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <string>
@@ -250,8 +253,9 @@ void add_run(CLI::App& app, Options& options, Raw& raw) {
                     "Wait until uploaded documents are indexed; a reconcile fails if one is not");
   raw.run
       ->add_option("--git-url", options.git_url,
-                   "Follow this git repository (https://, file://, or http:// to loopback): its "
-                   "commits are the configuration, each applied as it is fetched")
+                   "Follow this git repository (https://, ssh://, user@host:path, file://, or "
+                   "http:// to loopback): its commits are the configuration, each applied as it "
+                   "is fetched")
       ->type_name("URL");
   raw.run
       ->add_option("--git-ref", options.git_ref,
@@ -274,6 +278,29 @@ void add_run(CLI::App& app, Options& options, Raw& raw) {
                    "A file holding the secret that push webhooks to POST /hooks/git on --listen "
                    "are signed with (default: the systemd credential webhook-secret); never "
                    "logged")
+      ->type_name("FILE");
+  raw.run
+      ->add_option("--git-ssh-key-file", options.git_ssh_key_file,
+                   "The private key (without a passphrase) for an ssh:// or user@host:path "
+                   "repository (default: the systemd credential git-ssh-key); never logged")
+      ->type_name("FILE");
+  raw.run
+      ->add_option("--git-known-hosts", options.git_known_hosts,
+                   "The SSH host keys trusted, in known_hosts format; any other host key is "
+                   "refused (default: the systemd credential git-known-hosts, else "
+                   "~/.ssh/known_hosts)")
+      ->type_name("FILE");
+  raw.run
+      ->add_option("--git-verify-allowed-signers", options.git_verify_allowed_signers,
+                   "Apply only commits signed by an SSH key of this allowed-signers file (checked "
+                   "with ssh-keygen -Y verify); any other commit is refused and the last "
+                   "verified one stays enforced")
+      ->type_name("FILE");
+  raw.run
+      ->add_option("--git-verify-gpg-keyring", options.git_verify_gpg_keyring,
+                   "Apply only commits signed by an OpenPGP key of this keyring (gpg --export "
+                   "output, checked with gpgv); with --git-verify-allowed-signers, either "
+                   "signature is accepted")
       ->type_name("FILE");
   add_duration(raw.run, "--wait-timeout", raw.wait_timeout_ms,
                "How long a reconcile waits for dataset processing and, with --wait, indexing",
@@ -327,6 +354,30 @@ bool within_limits(const Raw& raw, Options& options) {
     return false;
   }
   return true;
+}
+
+// The files the --git-* options name: each needs --git-url and must be readable, said on stderr
+// with the file's name (never its content).
+std::optional<int> check_git_files(const Options& options) {
+  const std::pair<const char*, const std::optional<std::filesystem::path>*> files[] = {
+      {"--git-token-file", &options.git_token_file},
+      {"--git-ssh-key-file", &options.git_ssh_key_file},
+      {"--git-known-hosts", &options.git_known_hosts},
+      {"--git-verify-allowed-signers", &options.git_verify_allowed_signers},
+      {"--git-verify-gpg-keyring", &options.git_verify_gpg_keyring}};
+  for (const auto& [option, file] : files) {
+    if (!*file) continue;
+    if (!options.git_url) {
+      std::fprintf(stderr, "cfsync: %s needs --git-url\n", option);
+      return 1;
+    }
+    std::error_code ec;
+    if (!std::ifstream(**file) || std::filesystem::is_directory(**file, ec)) {
+      std::fprintf(stderr, "cfsync: %s: cannot read %s\n", option, (*file)->c_str());
+      return 1;
+    }
+  }
+  return std::nullopt;
 }
 
 // Fills in the Options the parsed command line names; the exit code of a mistake (said on
@@ -388,6 +439,7 @@ std::optional<int> finish(Options& options, const Raw& raw, const CLI::App& app)
     return 1;
   }
 
+  if (const std::optional<int> mistake = check_git_files(options)) return *mistake;
   if (!raw.config.empty()) options.config = raw.config;
   if (!raw.token_file.empty()) options.token_file = raw.token_file;
   if (!raw.ca_file.empty()) options.ca_file = raw.ca_file;

@@ -70,6 +70,11 @@ struct Options {
   std::optional<std::filesystem::path> git_token_file;
   // run --git-url --listen: POST /hooks/git fetches at once when signed with this secret.
   std::optional<std::filesystem::path> webhook_secret_file;
+  std::optional<std::filesystem::path> git_ssh_key_file;  // ssh:// and user@host:path
+  std::optional<std::filesystem::path> git_known_hosts;   // the SSH host keys trusted
+  // Verification: only commits signed by a key of these are applied.
+  std::optional<std::filesystem::path> git_verify_allowed_signers;
+  std::optional<std::filesystem::path> git_verify_gpg_keyring;
   // run, hidden options for tests: the quiet awaited after a change, and the wait after a first
   // failed pass; unset: PassTiming's (daemon/pass_timer.hpp).
   std::optional<std::chrono::milliseconds> debounce;

@@ -108,10 +108,12 @@ struct Metrics::Impl {
                              .Help("The git revision of the last pass that applied in full, as "
                                    "its label; always 1.")
                              .Register(registry)),
-        source_fetches(prometheus::BuildCounter()
-                           .Name("cfsync_source_fetch_total")
-                           .Help("Fetches of --git-url, by result (success, failure).")
-                           .Register(registry)),
+        source_fetches(
+            prometheus::BuildCounter()
+                .Name("cfsync_source_fetch_total")
+                .Help("Fetches of --git-url, by result (success, failure, refused: a commit "
+                      "not signed by a trusted key).")
+                .Register(registry)),
         source_last_fetch(prometheus::BuildGauge()
                               .Name("cfsync_source_last_fetch_timestamp_seconds")
                               .Help("When --git-url was last fetched, in Unix seconds.")
@@ -241,8 +243,9 @@ void Metrics::applied_revision(const std::string& revision) {
   set_info(m_impl->applied_revision, m_impl->applied_revision_gauge, revision);
 }
 
-void Metrics::source_fetched(bool ok, std::chrono::system_clock::time_point at) {
-  m_impl->source_fetches.Add({{"result", ok ? "success" : "failure"}}).Increment();
+void Metrics::source_fetch_result(std::string_view result,
+                                  std::chrono::system_clock::time_point at) {
+  m_impl->source_fetches.Add({{"result", std::string(result)}}).Increment();
   const std::chrono::duration<double> since_epoch = at.time_since_epoch();
   m_impl->source_last_fetch.Add({}).Set(since_epoch.count());
 }

@@ -39,7 +39,8 @@ class Metrics {
   // the revision of the last pass that applied in full. A revision's info gauge is 1; the one
   // before is removed.
   void source_revision(const std::string& revision);
-  void source_fetched(bool ok, std::chrono::system_clock::time_point at);
+  // `result`: "success", "failure", or "refused" (a commit whose signature is not trusted).
+  void source_fetch_result(std::string_view result, std::chrono::system_clock::time_point at);
   void applied_revision(const std::string& revision);
   // POST /hooks/git, by the status code it was answered with.
   void webhook_request(int status);

@@ -143,7 +143,11 @@ class Daemon {
   // new commit wakes the loop.
   void fetch_loop();
   // A fetch's result, for /status and the metrics.
-  void note_fetch(const Result<Revision>& fetched);
+  void note_fetch(const Result<Fetched>& fetched);
+  // --git-url with verification: a fetched commit whose signature is not trusted (logged once
+  // per commit, counted in cfsync_source_fetch_total{result="refused"}), and one that is.
+  void source_refused(const Fetched& fetched);
+  void accepted(const Fetched& fetched);
   void stop_fetching();
   // --git-url, at the start of a pass: the newest commit fetched is checked out and enforced.
   void switch_revision();
@@ -190,6 +194,7 @@ class Daemon {
   bool m_running = false;
   std::string m_last_error;
   bool m_suspended = false;
+  std::optional<std::string> m_last_refused;  // the last commit refused (the fetch thread's)
 };
 
 Result<void> Daemon::start() {
@@ -213,14 +218,38 @@ Result<void> Daemon::start() {
     // The checkout changes only when the loop says: no directory to watch.
     auto fetched = m_source->fetch();
     note_fetch(fetched);
-    if (fetched) {
-      m_fetched = *fetched;
-    } else if (auto last = m_source->checked_out()) {
-      m_logger->error("{}; enforcing the revision checked out before, {}",
-                      fetched.error().describe(), last->text());
-      m_fetched = *last;
+    if (fetched && !fetched->refused) {
+      accepted(*fetched);
+      m_logger->info("fetched {}{}", fetched->revision.text(),
+                     fetched->signer.empty() ? "" : ", signed by " + fetched->signer);
+      m_fetched = fetched->revision;
     } else {
-      return fetched.error();
+      // Refused or failed: the revision checked out by an earlier run, if it is still there
+      // (and, with verification on, still trusted: the files it is verified with may have
+      // changed since).
+      std::optional<Revision> last = m_source->checked_out();
+      if (last && m_source->verifies()) {
+        CFSYNC_TRY(const Verdict verdict, m_source->verify(last->sha));
+        if (!verdict.trusted) {
+          m_logger->error("the revision checked out before, {}, is not trusted: {}", last->text(),
+                          verdict.why);
+          last.reset();
+        }
+      }
+      m_fetched = last;
+      if (fetched) {
+        source_refused(*fetched);
+        if (!last) {
+          return Error(ErrorKind::usage, "refused " + fetched->revision.text() + ": " +
+                                             *fetched->refused +
+                                             "; no verified revision checked out before to "
+                                             "enforce instead");
+        }
+      } else {
+        if (!last) return fetched.error();
+        m_logger->error("{}; enforcing the revision checked out before, {}",
+                        fetched.error().describe(), last->text());
+      }
     }
     m_fetched_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     m_fetcher = std::thread([this] { fetch_loop(); });
@@ -442,35 +471,64 @@ void Daemon::fetch_loop() {
       m_logger->error("{}", fetched.error().describe());
       continue;
     }
+    if (fetched->refused) {
+      // Not signed by a trusted key: never checked out; the revision enforced stays.
+      source_refused(*fetched);
+      continue;
+    }
+    accepted(*fetched);
     bool changed = false;
     {
       std::lock_guard lock(m_mutex);
-      changed = m_fetched != *fetched;
-      m_fetched = *fetched;
+      changed = m_fetched != fetched->revision;
+      m_fetched = fetched->revision;
     }
     if (!changed) continue;
-    m_logger->info("fetched {}", fetched->text());
+    m_logger->info("fetched {}{}", fetched->revision.text(),
+                   fetched->signer.empty() ? "" : ", signed by " + fetched->signer);
     const std::uint64_t one = 1;
     (void)!::write(m_fetched_fd, &one, sizeof one);
   }
 }
 
-void Daemon::note_fetch(const Result<Revision>& fetched) {
+void Daemon::note_fetch(const Result<Fetched>& fetched) {
   const auto now = std::chrono::system_clock::now();
-  m_metrics.source_fetched(fetched.has_value(), now);
+  const bool refused = fetched && fetched->refused;
+  m_metrics.source_fetch_result(!fetched ? "failure" : refused ? "refused" : "success", now);
   std::lock_guard lock(m_mutex);
   DaemonStatus::Source& source = m_fetch_status.emplace();
-  source.ref = m_options.git_ref.value_or(fetched ? fetched->ref : std::string());
-  if (fetched) {
-    source.fetched = fetched->text();
+  source.ref = m_options.git_ref.value_or(fetched ? fetched->revision.ref : std::string());
+  if (fetched && !refused) {
+    source.fetched = fetched->revision.text();
   } else if (m_fetched) {
     source.fetched = m_fetched->text();
     if (source.ref.empty()) source.ref = m_fetched->ref;
   }
   source.last_fetch = now;
-  source.last_fetch_result = fetched ? "success" : "failure";
-  source.last_fetch_error = fetched ? std::string() : fetched.error().describe();
+  source.last_fetch_result = !fetched ? "failure" : refused ? "refused" : "success";
+  if (!fetched) {
+    source.last_fetch_error = fetched.error().describe();
+  } else if (refused) {
+    source.last_fetch_error = "refused " + fetched->revision.text() + ": " + *fetched->refused;
+  }
 }
+
+// A refused revision: the one place it is handled. Counted at each fetch that finds it (by
+// note_fetch); said once per commit (the next fetches find the same one until another is pushed).
+void Daemon::source_refused(const Fetched& fetched) {
+  if (m_last_refused == fetched.revision.sha) return;
+  m_last_refused = fetched.revision.sha;
+  std::optional<Revision> enforced;
+  {
+    std::lock_guard lock(m_mutex);
+    enforced = m_fetched;
+  }
+  m_logger->error("refused {}: {}; {}", fetched.revision.text(), *fetched.refused,
+                  enforced ? "enforcing " + enforced->text() + " still" : "nothing to enforce");
+  // A notification of the refused revision (issue 19) goes here.
+}
+
+void Daemon::accepted(const Fetched& /*fetched*/) { m_last_refused.reset(); }
 
 void Daemon::stop_fetching() {
   if (!m_fetcher.joinable()) return;
@@ -860,6 +918,20 @@ Result<std::unique_ptr<GitSource>> open_source(Options& options, const Environme
     }
     source.token = std::move(token);
   }
+  // ssh: the key's path is handed to libgit2, which reads it (and never logs it). The host keys:
+  // the option, the credential, else the user's own known_hosts.
+  source.ssh_key = options.git_ssh_key_file ? options.git_ssh_key_file : credential("git-ssh-key");
+  source.known_hosts =
+      options.git_known_hosts ? options.git_known_hosts : credential("git-known-hosts");
+  if (const char* home = std::getenv("HOME"); !source.known_hosts && home != nullptr && *home) {
+    const std::filesystem::path own = std::filesystem::path(home) / ".ssh" / "known_hosts";
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(own, ec)) source.known_hosts = own;
+  }
+  // Verification: the files are read at each check, so that a key added is trusted without a
+  // restart.
+  source.trust.allowed_signers = options.git_verify_allowed_signers;
+  source.trust.gpg_keyring = options.git_verify_gpg_keyring;
   CFSYNC_TRY(std::unique_ptr<GitSource> opened, GitSource::open(std::move(source)));
   options.config = opened->config_path();
   return opened;

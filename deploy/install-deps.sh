@@ -20,8 +20,12 @@ packages=(
   # and curl, which Prism's start-up script uses; Prometheus's Python parser reads /metrics;
   # jsonschema and PyYAML check the examples against `cfsync schema`
   doctest-dev openssl nodejs curl python3-prometheus-client python3-jsonschema python3-yaml
-  # git: the e2e tests make and push to the repositories `run --git-url` follows
-  git
+  # git: the e2e tests make and push to the repositories `run --git-url` follows (over smart HTTP
+  # too, through git's http-backend); ssh-keygen and gpgv check signed commits
+  # (--git-verify-allowed-signers, --git-verify-gpg-keyring), gnupg signs them in the tests, and
+  # sshd serves a repository over ssh:// on loopback (on a host with systemd, installing
+  # openssh-server also starts its service on port 22: the tests do not need that)
+  git openssh-client gpgv gnupg openssh-server
 )
 
 missing=()

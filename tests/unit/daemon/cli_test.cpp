@@ -1,6 +1,7 @@
 // The command line as users type it.
 #include "daemon/cli.hpp"
 #include "daemon/commands.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 
@@ -90,6 +91,42 @@ TEST_CASE("unknown values are refused") {
   CHECK(std::get<int>(parse({"plan", "--output", "yaml"})) != 0);
   CHECK(std::get<int>(parse({"plan", "--log-level", "loud"})) != 0);
   CHECK(std::get<int>(parse({"plan", "--bogus"})) != 0);
+}
+
+TEST_CASE("run --git-url: the key, known hosts and verification files") {
+  const test::TempDir dir;
+  const std::string key = dir.write("key", "k").string();
+  const std::string hosts = dir.write("known_hosts", "h").string();
+  const std::string signers = dir.write("allowed_signers", "s").string();
+  const std::string keyring = dir.write("trusted.gpg", "g").string();
+  const Options options =
+      parsed({"run", "--git-url", "ssh://git@example.com/r.git", "--git-ssh-key-file", key.c_str(),
+              "--git-known-hosts", hosts.c_str(), "--git-verify-allowed-signers", signers.c_str(),
+              "--git-verify-gpg-keyring", keyring.c_str()});
+  CHECK(options.git_ssh_key_file == key);
+  CHECK(options.git_known_hosts == hosts);
+  CHECK(options.git_verify_allowed_signers == signers);
+  CHECK(options.git_verify_gpg_keyring == keyring);
+  const Options plain = parsed({"run", "--git-url", "file:///r.git"});
+  CHECK_FALSE(plain.git_ssh_key_file);
+  CHECK_FALSE(plain.git_known_hosts);
+  CHECK_FALSE(plain.git_verify_allowed_signers);
+  CHECK_FALSE(plain.git_verify_gpg_keyring);
+}
+
+TEST_CASE("run: a --git-* file that cannot be read, or without --git-url, is a usage error") {
+  const test::TempDir dir;
+  const std::string signers = dir.write("allowed_signers", "s").string();
+  const std::string missing = (dir.path() / "missing").string();
+  const std::string folder = dir.path().string();
+  for (const char* option : {"--git-token-file", "--git-ssh-key-file", "--git-known-hosts",
+                             "--git-verify-allowed-signers", "--git-verify-gpg-keyring"}) {
+    CAPTURE(option);
+    CHECK(std::get<int>(parse({"run", "--git-url", "file:///r.git", option, missing.c_str()})) ==
+          1);
+    CHECK(std::get<int>(parse({"run", "--git-url", "file:///r.git", option, folder.c_str()})) == 1);
+    CHECK(std::get<int>(parse({"run", option, signers.c_str()})) == 1);
+  }
 }
 
 }  // namespace
