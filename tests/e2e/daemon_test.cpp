@@ -1,6 +1,7 @@
 // End to end: `cfsync run` against the emulator. Config edits, invalid configs, drift, a
 // restarted API, SIGTERM in the middle of an apply, and the state-directory lock. /metrics is read
 // with the Prometheus project's own Python parser (python3-prometheus-client).
+#include "tests/e2e/daemon_support.hpp"
 #include "tests/support/emulator_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/printers.hpp"
@@ -38,72 +39,12 @@ std::vector<std::string> quick(std::vector<std::string> extra) {
   return extra;
 }
 
-// Polls `done` every 100 ms until it holds or `timeout` passes.
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 15s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return done();
-}
-
-std::string settings_yaml(bool ocr) {
-  return std::string("account_id: ") + k_account +
-         "\ndlp:\n  settings:\n    ocr: " + (ocr ? "true" : "false") + "\n";
-}
-
 // Documents uploaded to an AI Search instance, from the emulator's request log.
 std::size_t uploads(const std::vector<LoggedRequest>& requests) {
   return static_cast<std::size_t>(
       std::count_if(requests.begin(), requests.end(), [](const LoggedRequest& request) {
         return request.method == "POST" && request.path.ends_with("/items");
       }));
-}
-
-// The emulator's settings, as the API reports them.
-bool live_ocr(int port) {
-  const HttpReply reply =
-      http_request(port, "GET", std::string("/accounts/") + k_account + "/dlp/settings",
-                   {{"authorization", std::string("Bearer ") + k_token}});
-  return reply.body.find("\"ocr\":true") != std::string::npos;
-}
-
-void set_live_ocr(int port, bool ocr) {
-  const HttpReply reply = http_request(
-      port, "PATCH", std::string("/accounts/") + k_account + "/dlp/settings",
-      {{"authorization", std::string("Bearer ") + k_token}, {"content-type", "application/json"}},
-      std::string("{\"ocr\":") + (ocr ? "true" : "false") + "}");
-  REQUIRE(reply.status == 200);
-}
-
-// /metrics as samples "name{label="value",...} value", parsed by prometheus_client.
-std::map<std::string, double> metrics(int port, const TempDir& dir) {
-  const HttpReply reply = http_request(port, "GET", "/metrics");
-  REQUIRE(reply.status == 200);
-  const std::string file = dir.write("metrics.txt", reply.body).string();
-  const ProcessResult parsed =
-      run({"/usr/bin/python3", "-c",
-           "import sys\n"
-           "from prometheus_client.parser import text_string_to_metric_families\n"
-           "for family in text_string_to_metric_families(open(sys.argv[1]).read()):\n"
-           "  for s in family.samples:\n"
-           "    labels = ','.join(f'{k}=\"{v}\"' for k, v in sorted(s.labels.items()))\n"
-           "    print(f'{s.name}{{{labels}}} {s.value}')\n",
-           file});
-  REQUIRE_MESSAGE(parsed.exit_code == 0, parsed.err);
-  std::map<std::string, double> samples;
-  std::istringstream lines(parsed.out);
-  for (std::string line; std::getline(lines, line);) {
-    const std::size_t space = line.rfind(' ');
-    samples[line.substr(0, space)] = std::stod(line.substr(space + 1));
-  }
-  return samples;
-}
-
-double sample(const std::map<std::string, double>& samples, const std::string& name) {
-  const auto found = samples.find(name);
-  return found == samples.end() ? -1 : found->second;
 }
 
 // The emulator on a fixed port, so that it can be stopped and started again where cfsync
@@ -434,47 +375,6 @@ TEST_CASE("run: a file read that keeps changing to no effect is limited, and nam
   CHECK(daemon.stop() == 0);
   CHECK(warned());
 }
-
-// A bare repository on disk and a working copy that commits and pushes to it.
-class Origin {
- public:
-  explicit Origin(const TempDir& dir)
-      : m_bare(dir.path() / "origin.git"), m_work(dir.path() / "work") {
-    git({"init", "--quiet", "--bare", "--initial-branch=main", m_bare.string()});
-    git({"init", "--quiet", "--initial-branch=main", m_work.string()});
-    git({"-C", m_work.string(), "remote", "add", "origin", m_bare.string()});
-  }
-  // Commits `yaml` as cfsync/cfsync.yaml and pushes it; returns the commit's id.
-  std::string commit(const std::string& yaml) const {
-    std::filesystem::create_directories(m_work / "cfsync");
-    std::ofstream(m_work / "cfsync" / "cfsync.yaml") << yaml;
-    git({"-C", m_work.string(), "add", "-A"});
-    git({"-C", m_work.string(), "-c", "user.name=t", "-c", "user.email=t@example.com", "commit",
-         "--quiet", "-m", "change"});
-    git({"-C", m_work.string(), "push", "--quiet", "--force", "origin", "HEAD:main"});
-    return head();
-  }
-  // Points main at an earlier commit: a force-push.
-  void force_push(const std::string& commit) const {
-    git({"-C", m_work.string(), "push", "--quiet", "--force", "origin", commit + ":main"});
-  }
-  [[nodiscard]] std::string url() const { return "file://" + m_bare.string(); }
-
- private:
-  static void git(std::vector<std::string> args) {
-    args.insert(args.begin(), "git");
-    const ProcessResult result = run(args);
-    REQUIRE_MESSAGE(result.exit_code == 0, result.err);
-  }
-  [[nodiscard]] std::string head() const {
-    const ProcessResult result = run({"git", "-C", m_work.string(), "rev-parse", "HEAD"});
-    REQUIRE(result.exit_code == 0);
-    return result.out.substr(0, 40);
-  }
-
-  std::filesystem::path m_bare;
-  std::filesystem::path m_work;
-};
 
 TEST_CASE("run --git-url: each pushed commit is applied, a broken one keeps the last good one") {
   TempDir dir;

@@ -2,6 +2,7 @@
 // and force-pushes): signed commits checked against an allowed-signers file and an OpenPGP
 // keyring, smart HTTP through `git http-backend` with a token, and ssh:// to an sshd on
 // loopback whose host key is checked against a known_hosts file.
+#include "tests/e2e/daemon_support.hpp"
 #include "tests/support/emulator_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/printers.hpp"
@@ -26,77 +27,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Polls `done` every 100 ms until it holds or `timeout` passes.
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 15s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return done();
-}
-
-std::string settings_yaml(bool ocr) {
-  return std::string("account_id: ") + k_account +
-         "\ndlp:\n  settings:\n    ocr: " + (ocr ? "true" : "false") + "\n";
-}
-
-bool live_ocr(int port) {
-  const HttpReply reply =
-      http_request(port, "GET", std::string("/accounts/") + k_account + "/dlp/settings",
-                   {{"authorization", std::string("Bearer ") + k_token}});
-  return reply.body.find("\"ocr\":true") != std::string::npos;
-}
-
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path);
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
 }
-
-// Runs a tool the test needs; its stdout.
-std::string tool(const std::vector<std::string>& argv, const Environment& env = {}) {
-  const ProcessResult result = run(argv, env);
-  REQUIRE_MESSAGE(result.exit_code == 0, argv.front() << ": " << result.err);
-  return result.out;
-}
-
-// A bare repository on disk and a working copy that commits and pushes to it, signed or not.
-class Origin {
- public:
-  explicit Origin(const TempDir& dir)
-      : m_bare(dir.path() / "origin.git"), m_work(dir.path() / "work") {
-    tool({"git", "init", "--quiet", "--bare", "--initial-branch=main", m_bare.string()});
-    tool({"git", "init", "--quiet", "--initial-branch=main", m_work.string()});
-    tool({"git", "-C", m_work.string(), "remote", "add", "origin", m_bare.string()});
-  }
-  // Commits `yaml` as cfsync/cfsync.yaml (the same again is a new commit) and pushes it; `sign` are
-  // git's -c settings that sign it (none: unsigned). Returns the commit's id.
-  std::string commit(const std::string& yaml, const std::vector<std::string>& sign = {},
-                     const Environment& env = {}) const {
-    std::filesystem::create_directories(m_work / "cfsync");
-    std::ofstream(m_work / "cfsync" / "cfsync.yaml") << yaml;
-    tool({"git", "-C", m_work.string(), "add", "-A"});
-    std::vector<std::string> argv = {"git",         "-C", m_work.string(),           "-c",
-                                     "user.name=t", "-c", "user.email=t@example.com"};
-    for (const std::string& setting : sign) {
-      argv.push_back("-c");
-      argv.push_back(setting);
-    }
-    argv.insert(argv.end(), {"commit", "--quiet", "--allow-empty", "-m", "change"});
-    if (!sign.empty()) argv.push_back("-S");
-    tool(argv, env);
-    tool({"git", "-C", m_work.string(), "push", "--quiet", "--force", "origin", "HEAD:main"});
-    return tool({"git", "-C", m_work.string(), "rev-parse", "HEAD"}).substr(0, 40);
-  }
-  [[nodiscard]] std::string url() const { return "file://" + m_bare.string(); }
-  [[nodiscard]] const std::filesystem::path& bare() const { return m_bare; }
-
- private:
-  std::filesystem::path m_bare;
-  std::filesystem::path m_work;
-};
 
 // `cfsync run --git-url URL --git-path cfsync`, polling every second, its log in `log`.
 class GitDaemon {
