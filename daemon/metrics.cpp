@@ -115,7 +115,13 @@ struct Metrics::Impl {
         source_last_fetch(prometheus::BuildGauge()
                               .Name("cfsync_source_last_fetch_timestamp_seconds")
                               .Help("When --git-url was last fetched, in Unix seconds.")
-                              .Register(registry)) {
+                              .Register(registry)),
+        notifications(prometheus::BuildCounter()
+                          .Name("cfsync_notifications_total")
+                          .Help("Notifications (--notify), one per event and URL, by result: "
+                                "sent, failed (refused, or every attempt failed), dropped (the "
+                                "queue was full, or shutdown came first).")
+                          .Register(registry)) {
     for (const std::string_view result : k_results) {
       reconcile_runs.Add({{"result", std::string(result)}});
     }
@@ -139,6 +145,7 @@ struct Metrics::Impl {
   prometheus::Family<prometheus::Gauge>& applied_revision;
   prometheus::Family<prometheus::Counter>& source_fetches;
   prometheus::Family<prometheus::Gauge>& source_last_fetch;
+  prometheus::Family<prometheus::Counter>& notifications;
   std::mutex revisions_mutex;  // guards the two below
   prometheus::Gauge* source_revision_gauge = nullptr;
   prometheus::Gauge* applied_revision_gauge = nullptr;
@@ -226,6 +233,16 @@ void Metrics::source_fetched(bool ok, std::chrono::system_clock::time_point at) 
   m_impl->source_fetches.Add({{"result", ok ? "success" : "failure"}}).Increment();
   const std::chrono::duration<double> since_epoch = at.time_since_epoch();
   m_impl->source_last_fetch.Add({}).Set(since_epoch.count());
+}
+
+void Metrics::notifications_on() {
+  for (const char* result : {"sent", "failed", "dropped"}) {
+    m_impl->notifications.Add({{"result", result}});
+  }
+}
+
+void Metrics::notification(std::string_view result) {
+  m_impl->notifications.Add({{"result", std::string(result)}}).Increment();
 }
 
 std::string Metrics::exposition() const {

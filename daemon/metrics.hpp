@@ -40,6 +40,10 @@ class Metrics {
   void source_revision(const std::string& revision);
   void source_fetched(bool ok, std::chrono::system_clock::time_point at);
   void applied_revision(const std::string& revision);
+  // run --notify: what became of each event for each URL, "sent", "failed" or "dropped"
+  // (daemon/notifier.hpp). notifications_on() shows the three at 0, once --notify is given.
+  void notifications_on();
+  void notification(std::string_view result);
 
   // The text exposition format (version 0.0.4), for GET /metrics.
   [[nodiscard]] std::string exposition() const;
