@@ -3,6 +3,7 @@
 
 #include "api/pacer.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/notifier.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -10,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace cfsync::daemon {
 
@@ -68,6 +70,10 @@ struct Options {
   std::optional<std::filesystem::path> git_path;
   std::chrono::milliseconds git_interval{60'000};
   std::optional<std::filesystem::path> git_token_file;
+  // run --notify: where events are POSTed (checked by parse_notify_url; a URL's path may be a
+  // secret, never shown), and in which shape.
+  std::vector<std::string> notify;
+  NotifyFormat notify_format = NotifyFormat::json;
   // run, hidden options for tests: the quiet awaited after a change, and the wait after a first
   // failed pass; unset: PassTiming's (daemon/pass_timer.hpp).
   std::optional<std::chrono::milliseconds> debounce;
