@@ -26,6 +26,7 @@ struct Merge {
   bool unreadable_file = false;        // a file was not valid YAML: what it declares is unknown
   std::optional<Place> prune_at;
   std::optional<Place> safety_at;
+  std::optional<Place> suspend_at;
   // Where each section's objects were first declared, by section ("dlp.profiles") and by the
   // name that identifies one (a profile's name, an instance's namespace/id); a singleton
   // section ("dlp.settings") under "".

@@ -78,6 +78,17 @@ void read_prune(const yaml::Node& key, const yaml::Node& node, Reader& reader, M
   }
 }
 
+// suspend: true stops every write; plans and drift are still computed and reported. Declared once.
+void read_suspend(const yaml::Node& key, const yaml::Node& node, Reader& reader, Merge& merge) {
+  if (merge.suspend_at) {
+    reader.error(key, "suspend is declared twice: here and at " + merge.suspend_at->text,
+                 Problem::declared_twice);
+    return;
+  }
+  merge.suspend_at = reader.place(key);
+  merge.desired.suspended = reader.boolean(node, "suspend").value_or(false);
+}
+
 // safety: per kind, how much one plan may take away (reconcile/safety.hpp). Declared once.
 void read_safety(const yaml::Node& key, const yaml::Node& node, Reader& reader, Merge& merge) {
   if (merge.safety_at) {
@@ -126,6 +137,8 @@ constexpr std::string_view k_prune_schema = R"json({
     "ai_search_namespaces": {"type": "boolean", "description": "Delete AI Search namespaces the configuration does not declare (only empty ones; never default)."}
   }
 })json";
+constexpr std::string_view k_suspend_schema =
+    R"json({"type": "boolean", "default": false, "description": "Stop every write to the account: plans and drift are still computed and reported (like Flux's suspend). Commit it like any change."})json";
 constexpr std::string_view k_safety_limits_defs = R"json({
 "safety_limits": {
   "type": ["object", "null"],
@@ -158,6 +171,7 @@ constexpr Section k_account_sections[] = {
     {"", "account_id", read_account_id, {}, k_account_id_schema, ""}};
 const Section k_policy_sections[] = {
     {"", "prune", read_prune, k_prune_tables, k_prune_schema, ""},
+    {"", "suspend", read_suspend, {}, k_suspend_schema, ""},
     {"", "safety", read_safety, k_safety_tables, safety_schema(), k_safety_limits_defs},
 };
 
@@ -505,6 +519,9 @@ Result<Config> load(const LoadOptions& options) {
   config.desired = std::move(merge.desired);
   config.root = std::move(merge.root);
   for (const SourceFile& file : files) config.files.push_back(file.path);
+  if (merge.suspend_at && merge.suspend_at->file < files.size()) {
+    config.suspend_line.emplace(files[merge.suspend_at->file].path, merge.suspend_at->line + 1);
+  }
   config.files.insert(config.files.end(), merge.referenced.begin(), merge.referenced.end());
   config.directory = layout.directory;
   config.document_trees = std::move(merge.document_trees);

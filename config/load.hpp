@@ -48,6 +48,9 @@ struct Config {
   // Whether the configuration is a directory's *.yaml files (a new one there is read too).
   bool directory = false;
   std::vector<DocumentTree> document_trees;
+  // Where `suspend:` is declared: the file (one of `files`) and its line (1-based). The line does
+  // not count in the configuration's digest, so that suspending does not pass for a change.
+  std::optional<std::pair<std::filesystem::path, int>> suspend_line;
 };
 
 // What Config::root of the configuration at `path` is: the directory, or the file's directory,

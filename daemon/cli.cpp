@@ -68,6 +68,7 @@ struct Raw {
   CLI::App* schema = nullptr;
   CLI::App* export_ = nullptr;
   CLI::App* run = nullptr;
+  CLI::App* status = nullptr;
   CLI::Option* debounce = nullptr;
   CLI::Option* first_retry = nullptr;
 };
@@ -283,6 +284,12 @@ void add_run(CLI::App& app, Options& options, Raw& raw) {
                    "A file holding the token for an https:// repository (default: the systemd "
                    "credential git-token); never logged")
       ->type_name("FILE");
+  raw.run
+      ->add_option("--webhook-secret-file", options.webhook_secret_file,
+                   "A file holding the secret that push webhooks to POST /hooks/git on --listen "
+                   "are signed with (default: the systemd credential webhook-secret); never "
+                   "logged")
+      ->type_name("FILE");
   add_duration(raw.run, "--wait-timeout", raw.wait_timeout_ms,
                "How long a reconcile waits for dataset processing and, with --wait, indexing",
                "10m");
@@ -290,6 +297,14 @@ void add_run(CLI::App& app, Options& options, Raw& raw) {
   // instead of sleeping through them.
   raw.debounce = add_duration(raw.run, "--debounce", raw.debounce_ms, "", "2s")->group("");
   raw.first_retry = add_duration(raw.run, "--first-retry", raw.first_retry_ms, "", "5s")->group("");
+}
+
+void add_status(CLI::App& app, Raw& raw) {
+  raw.status = app.add_subcommand(
+      "status", "Ask a running `cfsync run --listen` what it enforces and how its passes go");
+  raw.status->add_option("--listen", raw.listen, "Where the daemon listens, e.g. 127.0.0.1:9464")
+      ->type_name("ADDRESS:PORT")
+      ->required();
 }
 
 // Limits are checked once, in the units people type; false (said on stderr) when one is not met.
@@ -375,7 +390,9 @@ std::optional<int> finish(Options& options, const Raw& raw, const CLI::App& app)
     options.export_account = raw.export_account;
     if (!raw.export_dir.empty()) options.export_dir = raw.export_dir;
   }
-  if (*raw.schema) {
+  if (*raw.status) {
+    options.command = Command::status;
+  } else if (*raw.schema) {
     options.command = Command::schema;
   } else if (*raw.export_) {
     options.command = Command::export_;
@@ -389,7 +406,8 @@ std::optional<int> finish(Options& options, const Raw& raw, const CLI::App& app)
     options.command = Command::plan;
   } else {
     std::fputs(app.help().c_str(), stderr);
-    std::fputs("\ncfsync: name a command: validate, plan, apply, run, export or schema\n", stderr);
+    std::fputs("\ncfsync: name a command: validate, plan, apply, run, status, export or schema\n",
+               stderr);
     return 1;
   }
 
@@ -423,6 +441,7 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   add_plan_and_apply(app, options, raw);
   add_schema_and_export(app, options, raw);
   add_run(app, options, raw);
+  add_status(app, raw);
 
   // Terraform's spelling, `raw.plan -out FILE`, which CLI11 would read as `-o ut FILE`.
   std::vector<std::string> spelled;

@@ -15,7 +15,7 @@
 
 namespace cfsync::daemon {
 
-enum class Command { validate, plan, apply, run, schema, export_ };
+enum class Command { validate, plan, apply, run, status, schema, export_ };
 enum class OutputFormat { text, json };
 
 struct Options {
@@ -74,6 +74,8 @@ struct Options {
   // secret, never shown), and in which shape.
   std::vector<std::string> notify;
   NotifyFormat notify_format = NotifyFormat::json;
+  // run --git-url --listen: POST /hooks/git fetches at once when signed with this secret.
+  std::optional<std::filesystem::path> webhook_secret_file;
   // run, hidden options for tests: the quiet awaited after a change, and the wait after a first
   // failed pass; unset: PassTiming's (daemon/pass_timer.hpp).
   std::optional<std::chrono::milliseconds> debounce;

@@ -9,6 +9,7 @@
 #include "config/load.hpp"
 #include "config/state_file.hpp"
 #include "daemon/export.hpp"
+#include "daemon/git_source.hpp"
 #include "daemon/interrupt.hpp"
 #include "daemon/lock.hpp"
 #include "daemon/mask_key.hpp"
@@ -220,7 +221,8 @@ Result<Pass> reconcile_pass(DesiredState& desired, const std::filesystem::path& 
   // safety: before any write, a plan that takes away too much is refused.
   pass.safety = reconcile::safety_problems(pass.plan, desired, live);
   pass.live_digest = provider.live_digest();
-  if (!before_apply || !before_apply(pass) || pass.plan.empty()) return pass;
+  // suspend: true writes nothing, whatever the caller would do.
+  if (desired.suspended || !before_apply || !before_apply(pass) || pass.plan.empty()) return pass;
   if (!pass.safety.empty() && !options.force) {
     Error refused(ErrorKind::plan,
                   "refusing to apply: the plan fails the safety checks, before any write (see "
@@ -293,6 +295,10 @@ class PlanOrApply {
       CFSYNC_TRY(m_saved, read_saved_plan(*m_options.plan_file));
     }
     CFSYNC_TRY(m_desired_sha256, desired_digest(m_config));
+    m_origin.suspended = m_desired.suspended;
+    if (const std::optional<Revision> revision = revision_of_checkout(m_config.root)) {
+      m_origin.revision = revision->text();
+    }
     m_drift = last_applied(m_state_dir, m_desired.account_id) == m_desired_sha256;
     auto pass = reconcile_pass(
         m_desired, m_state_dir, *client, m_options, m_drift,
@@ -348,13 +354,13 @@ class PlanOrApply {
   // Whether the computed plan is applied: by apply only, and a saved plan only while it is
   // still the plan the account needs.
   bool go_ahead(const Pass& computed) {
-    if (!m_apply) return false;
+    if (!m_apply || m_desired.suspended) return false;
     if (m_saved) {
       m_moved = saved_plan_drift(*m_saved, as_saved(computed));
       if (!m_moved.empty()) return false;
     }
     if (m_options.output == OutputFormat::text) {
-      m_out << plan_text(computed.plan, m_desired.account_id, m_style)
+      m_out << plan_text(computed.plan, m_desired.account_id, m_style, m_origin)
             << (computed.plan.empty() ? "" : "\n");
     }
     m_interrupt->writing();
@@ -382,8 +388,8 @@ class PlanOrApply {
     }
     const Plan& plan = pass.plan;
     m_out << (m_options.output == OutputFormat::json
-                  ? plan_json(plan, m_desired.account_id, m_style)
-                  : plan_text(plan, m_desired.account_id, m_style));
+                  ? plan_json(plan, m_desired.account_id, m_style, m_origin)
+                  : plan_text(plan, m_desired.account_id, m_style, m_origin));
     if (m_options.drift_exitcode && m_drift && !plan.empty()) return k_exit_drift;
     if (m_options.detailed_exitcode && !plan.empty()) return k_exit_changes;
     return k_exit_ok;
@@ -391,6 +397,14 @@ class PlanOrApply {
 
   Result<int> show_apply(const Pass& pass, const api::ClientStats& stats, bool stopped) {
     const Plan& plan = pass.plan;
+    if (m_desired.suspended) {
+      // Nothing was written, and the configuration is not the one applied.
+      m_out << (m_options.output == OutputFormat::json
+                    ? plan_json(plan, m_desired.account_id, m_style, m_origin)
+                    : plan_text(plan, m_desired.account_id, m_style, m_origin));
+      m_log.warn("the configuration says `suspend: true`: nothing applied");
+      return k_exit_ok;
+    }
     if (!pass.report) {  // nothing to do; the text plan said so
       if (m_options.output == OutputFormat::json) {
         m_out << apply_json(plan, api::ApplyReport{}, m_desired.account_id, m_style);
@@ -431,6 +445,7 @@ class PlanOrApply {
   std::string m_desired_sha256;
   bool m_drift = false;
   std::vector<std::string> m_moved;  // why a saved plan is no longer the one to apply
+  PlanOrigin m_origin;
 };
 
 }  // namespace

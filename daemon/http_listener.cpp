@@ -16,10 +16,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <exception>
 #include <optional>
 #include <thread>
+#include <tuple>
 #include <unordered_set>
 #include <utility>
 
@@ -36,15 +39,19 @@ constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 // A connection without a request for this long is closed; also the limit for writing an answer.
 constexpr auto k_idle_timeout = std::chrono::seconds(30);
-// Scrapers and probes send no bodies: a small one is read and ignored, a larger one refused.
+// Scrapers and probes send no bodies: a small one is read and ignored, a larger one refused. A
+// POST path names its own limit.
 constexpr std::uint64_t k_max_request_body_bytes = 4 * 1024;
 constexpr std::uint32_t k_max_header_bytes = 8 * 1024;
 // Probes and a scraper or two: more connections than this at once are closed on arrival.
 constexpr std::size_t k_max_connections = 64;
+// get_from_listener(): the largest answer read (a /status or /metrics page is a few KiB).
+constexpr std::uint64_t k_max_answer_bytes = 1024 * 1024;
 // After an accept fails for want of resources (EMFILE), before accepting again.
 constexpr auto k_accept_retry_pause = std::chrono::milliseconds(100);
 
-constexpr std::string_view k_allowed_methods = "GET, HEAD";
+constexpr std::string_view k_get_methods = "GET, HEAD";
+constexpr std::string_view k_post_methods = "POST";
 constexpr std::string_view k_text = "text/plain; charset=utf-8";
 
 // "127.0.0.1:9464" or "[::1]:9464": an IP address (IPv6 in brackets) and a port.
@@ -100,19 +107,32 @@ struct LogFailure {
 
 }  // namespace
 
+std::string_view HttpRequest::header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (key == name) return value;
+  }
+  return {};
+}
+
 struct HttpListener::Impl {
-  Impl(HttpRoutes routes_, std::shared_ptr<spdlog::logger> logger_)
-      : routes(std::move(routes_)), logger(std::move(logger_)) {}
+  Impl(HttpRoutes routes_, std::shared_ptr<spdlog::logger> logger_,
+       std::vector<HttpPostPath> post_paths_)
+      : routes(std::move(routes_)),
+        logger(std::move(logger_)),
+        post_paths(std::move(post_paths_)) {}
 
   net::awaitable<void> accept_loop();
   net::awaitable<void> session(beast::tcp_stream stream);
   http::response<http::string_body> respond(const http::request<http::string_body>& request,
                                             const std::string& peer);
-  HttpAnswer route(std::string_view method, std::string_view path);
+  HttpAnswer route(const HttpRequest& request);
+  // The POST path `target` names, if it is one.
+  [[nodiscard]] const HttpPostPath* post_path(std::string_view target) const;
   void stop();
 
   HttpRoutes routes;
   std::shared_ptr<spdlog::logger> logger;
+  std::vector<HttpPostPath> post_paths;
   std::uint16_t port = 0;
   // Declared before what uses it, so destroyed after: the acceptor and the connections' streams.
   net::io_context io;
@@ -177,13 +197,41 @@ net::awaitable<void> HttpListener::Impl::session(beast::tcp_stream stream) {
   const Tracked tracked(connections, stream);
   if (stopping) co_return;
   const std::string peer = peer_of(stream);
+  std::uint64_t largest_body = k_max_request_body_bytes;
+  for (const HttpPostPath& post : post_paths) {
+    largest_body = std::max(largest_body, post.max_body_bytes);
+  }
   beast::flat_buffer buffer;
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(k_max_header_bytes);
-    parser.body_limit(k_max_request_body_bytes);
+    // The largest any path takes, until the headers say which path this is.
+    parser.body_limit(largest_body);
     stream.expires_after(k_idle_timeout);
-    auto [read_error, read] = co_await http::async_read(stream, buffer, parser, use_tuple);
+    auto [read_error, read] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
+    if (!read_error && !parser.is_done()) {
+      const auto& header = parser.get();
+      const HttpPostPath* post =
+          header.method() == http::verb::post ? post_path(header.target()) : nullptr;
+      const std::uint64_t limit = post != nullptr ? post->max_body_bytes : k_max_request_body_bytes;
+      // Beast checks a Content-Length against the limit as it reads the header, which was read
+      // under the largest one: checked here again. (A chunked body counts against the limit set
+      // now as it is read.)
+      parser.body_limit(limit);
+      if (parser.content_length() && *parser.content_length() > limit) {
+        read_error = http::error::body_limit;
+      } else if (post != nullptr) {
+        // curl and others wait for this before a larger body.
+        if (beast::iequals(header[http::field::expect], "100-continue")) {
+          http::response<http::empty_body> proceed{http::status::continue_, header.version()};
+          auto [continue_error, sent] = co_await http::async_write(stream, proceed, use_tuple);
+          if (continue_error) break;
+        }
+      }
+      if (!read_error) {
+        std::tie(read_error, read) = co_await http::async_read(stream, buffer, parser, use_tuple);
+      }
+    }
     std::optional<http::response<http::string_body>> reply;
     if (read_error == http::error::body_limit) {
       reply = refusal(http::status::payload_too_large, "request body too large\n");
@@ -210,12 +258,33 @@ http::response<http::string_body> HttpListener::Impl::respond(
   const std::string_view target = request.target();
   const std::string_view path = target.substr(0, target.find('?'));
   const bool head = request.method() == http::verb::head;
-  HttpAnswer answer = route(request.method_string(), path);
+  const bool post_only = post_path(target) != nullptr;
+  HttpRequest asked{
+      .method = head ? std::string_view("GET") : std::string_view(request.method_string()),
+      .path = path,
+      .body = request.method() == http::verb::post ? std::string_view(request.body())
+                                                   : std::string_view(),
+      .peer = peer,
+      .headers = {}};
+  for (const auto& field : request) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    asked.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  HttpAnswer answer;
+  if ((asked.method == "POST") != post_only || (asked.method != "GET" && asked.method != "POST")) {
+    answer = HttpAnswer{.status = 405, .body = "method not allowed\n"};
+  } else {
+    answer = route(asked);
+  }
 
   http::response<http::string_body> reply{static_cast<http::status>(answer.status),
                                           request.version()};
-  if (answer.status == 405) reply.set(http::field::allow, k_allowed_methods);
+  if (answer.status == 405) {
+    reply.set(http::field::allow, post_only ? k_post_methods : k_get_methods);
+  }
   if (!answer.content_type.empty()) reply.set(http::field::content_type, answer.content_type);
+  for (const auto& [name, value] : answer.headers) reply.set(name, value);
   reply.keep_alive(request.keep_alive());
   if (allows_body(answer.status)) reply.body() = std::move(answer.body);
   reply.prepare_payload();
@@ -226,13 +295,19 @@ http::response<http::string_body> HttpListener::Impl::respond(
   return reply;
 }
 
-HttpAnswer HttpListener::Impl::route(std::string_view method, std::string_view path) {
-  if (method != "GET" && method != "HEAD") {
-    return HttpAnswer{.status = 405, .body = "method not allowed\n"};
+const HttpPostPath* HttpListener::Impl::post_path(std::string_view target) const {
+  const std::string_view path = target.substr(0, target.find('?'));
+  for (const HttpPostPath& post : post_paths) {
+    if (post.path == path) return &post;
   }
+  return nullptr;
+}
+
+HttpAnswer HttpListener::Impl::route(const HttpRequest& request) {
+  const std::string_view path = request.path;
   HttpAnswer answer;
   try {
-    answer = routes(path);
+    answer = routes(request);
   } catch (const std::exception& e) {
     logger->error("http listener: answering {} failed: {}", path, e.what());
     return HttpAnswer{.status = 500, .body = "internal error\n"};
@@ -265,13 +340,14 @@ std::uint16_t HttpListener::port() const { return m_impl->port; }
 
 Result<std::unique_ptr<HttpListener>> HttpListener::start(const std::string& listen,
                                                           HttpRoutes routes,
-                                                          std::shared_ptr<spdlog::logger> logger) {
+                                                          std::shared_ptr<spdlog::logger> logger,
+                                                          std::vector<HttpPostPath> post_paths) {
   const std::optional<tcp::endpoint> endpoint = parse_listen(listen);
   if (!endpoint) {
     return Error(ErrorKind::usage, "listen address \"" + listen +
                                        "\" is not IP:PORT (like 127.0.0.1:9464 or [::1]:9464)");
   }
-  auto impl = std::make_unique<Impl>(std::move(routes), std::move(logger));
+  auto impl = std::make_unique<Impl>(std::move(routes), std::move(logger), std::move(post_paths));
   tcp::acceptor& acceptor = impl->acceptor;
   beast::error_code ec;
   acceptor.open(endpoint->protocol(), ec);
@@ -289,6 +365,51 @@ Result<std::unique_ptr<HttpListener>> HttpListener::start(const std::string& lis
   net::co_spawn(impl->io, impl->accept_loop(), LogFailure{impl->logger.get(), "accepting"});
   impl->thread = std::thread([io = &impl->io] { io->run(); });
   return std::unique_ptr<HttpListener>(new HttpListener(std::move(impl)));
+}
+
+Result<HttpAnswer> get_from_listener(const std::string& listen, std::string_view path,
+                                     std::chrono::milliseconds timeout) {
+  const std::optional<tcp::endpoint> endpoint = parse_listen(listen);
+  if (!endpoint) {
+    return Error(ErrorKind::usage, "listen address \"" + listen +
+                                       "\" is not IP:PORT (like 127.0.0.1:9464 or [::1]:9464)");
+  }
+  net::io_context io;
+  beast::tcp_stream stream(io);
+  beast::flat_buffer buffer;
+  http::request<http::empty_body> request{http::verb::get, path, 11};
+  request.set(http::field::host, listen);
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(k_max_answer_bytes);
+  beast::error_code failure;
+  stream.expires_after(timeout);
+  stream.async_connect(*endpoint, [&](beast::error_code ec) {
+    if (ec) {
+      failure = ec;
+      return;
+    }
+    http::async_write(stream, request, [&](beast::error_code written, std::size_t) {
+      if (written) {
+        failure = written;
+        return;
+      }
+      http::async_read(stream, buffer, parser,
+                       [&](beast::error_code read, std::size_t) { failure = read; });
+    });
+  });
+  io.run();
+  if (failure) {
+    return Error(ErrorKind::network,
+                 "cannot ask the daemon at " + listen + ": " +
+                     (failure == beast::error::timeout
+                          ? "no answer within " + std::to_string(timeout.count()) + " ms"
+                          : failure.message()));
+  }
+  const auto& reply = parser.get();
+  return HttpAnswer{.status = static_cast<int>(reply.result_int()),
+                    .content_type = std::string(reply[http::field::content_type]),
+                    .body = reply.body(),
+                    .headers = {}};
 }
 
 }  // namespace cfsync::daemon

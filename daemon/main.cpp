@@ -3,6 +3,7 @@
 #include "daemon/commands.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/run.hpp"
+#include "daemon/status.hpp"
 #include "daemon/systemd.hpp"
 
 #include <unistd.h>
@@ -18,6 +19,9 @@ int main(int argc, char** argv) {
     auto log = cfsync::daemon::make_logger(options.log_format, options.log_level,
                                            ::isatty(STDERR_FILENO) == 1,
                                            cfsync::daemon::systemd::stderr_is_journal());
+    if (options.command == cfsync::daemon::Command::status) {
+      return cfsync::daemon::status_command(options, std::cout);
+    }
     if (options.command == cfsync::daemon::Command::run) {
       return cfsync::daemon::run_daemon(options, cfsync::daemon::Environment::from_process(), log);
     }

@@ -121,7 +121,23 @@ struct Metrics::Impl {
                           .Help("Notifications (--notify), one per event and URL, by result: "
                                 "sent, failed (refused, or every attempt failed), dropped (the "
                                 "queue was full, or shutdown came first).")
-                          .Register(registry)) {
+                          .Register(registry)),
+        webhook_requests(prometheus::BuildCounter()
+                             .Name("cfsync_webhook_requests_total")
+                             .Help("Requests to POST /hooks/git, by status code answered.")
+                             .Register(registry)),
+        suspended(prometheus::BuildGauge()
+                      .Name("cfsync_suspended")
+                      .Help("Whether the configuration enforced says `suspend: true` (1): "
+                            "passes plan and report, and write nothing.")
+                      .Register(registry)
+                      .Add({})),
+        pending_changes(prometheus::BuildGauge()
+                            .Name("cfsync_pending_changes")
+                            .Help("Changes the last pass planned and did not apply, because the "
+                                  "configuration is suspended or the apply stopped, by origin "
+                                  "(config, drift).")
+                            .Register(registry)) {
     for (const std::string_view result : k_results) {
       reconcile_runs.Add({{"result", std::string(result)}});
     }
@@ -146,6 +162,9 @@ struct Metrics::Impl {
   prometheus::Family<prometheus::Counter>& source_fetches;
   prometheus::Family<prometheus::Gauge>& source_last_fetch;
   prometheus::Family<prometheus::Counter>& notifications;
+  prometheus::Family<prometheus::Counter>& webhook_requests;
+  prometheus::Gauge& suspended;
+  prometheus::Family<prometheus::Gauge>& pending_changes;
   std::mutex revisions_mutex;  // guards the two below
   prometheus::Gauge* source_revision_gauge = nullptr;
   prometheus::Gauge* applied_revision_gauge = nullptr;
@@ -243,6 +262,17 @@ void Metrics::notifications_on() {
 
 void Metrics::notification(std::string_view result) {
   m_impl->notifications.Add({{"result", std::string(result)}}).Increment();
+}
+
+void Metrics::webhook_request(int status) {
+  m_impl->webhook_requests.Add({{"code", std::to_string(status)}}).Increment();
+}
+
+void Metrics::suspended(bool suspended) { m_impl->suspended.Set(suspended ? 1 : 0); }
+
+void Metrics::pending_changes(std::size_t config, std::size_t drift) {
+  m_impl->pending_changes.Add({{"origin", "config"}}).Set(static_cast<double>(config));
+  m_impl->pending_changes.Add({{"origin", "drift"}}).Set(static_cast<double>(drift));
 }
 
 std::string Metrics::exposition() const {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -44,6 +45,12 @@ class Metrics {
   // (daemon/notifier.hpp). notifications_on() shows the three at 0, once --notify is given.
   void notifications_on();
   void notification(std::string_view result);
+  // POST /hooks/git, by the status code it was answered with.
+  void webhook_request(int status);
+  // `suspend: true`: whether the configuration enforced says so, and what the last pass planned
+  // and left unapplied, by origin.
+  void suspended(bool suspended);
+  void pending_changes(std::size_t config, std::size_t drift);
 
   // The text exposition format (version 0.0.4), for GET /metrics.
   [[nodiscard]] std::string exposition() const;

@@ -338,18 +338,27 @@ std::string digest_of(const Content& value, const MaskKey* key) {
   return out.empty() ? "(content)" : out;
 }
 
-std::string plan_text(const Plan& plan, const std::string& account_id, RenderOptions options) {
+std::string plan_text(const Plan& plan, const std::string& account_id, RenderOptions options,
+                      const PlanOrigin& origin) {
   const Paint paint{options.color};
+  std::string header;
+  if (origin.revision) header += fmt::format("Revision: {}\n", printable(*origin.revision));
+  if (origin.suspended) {
+    header += fmt::format("{}: the configuration says `suspend: true`; nothing is applied\n",
+                          paint("Suspended", "33"));
+  }
+  if (!header.empty()) header += "\n";
   std::string warnings;
   for (const std::string& warning : plan.warnings) {
     warnings += fmt::format("{}: {}\n", paint("Warning", "33"), printable(warning));
   }
   if (!warnings.empty()) warnings += "\n";
   if (plan.empty()) {
-    return unmanaged_text(plan) + warnings +
+    return header + unmanaged_text(plan) + warnings +
            fmt::format("No changes. Account {} matches the configuration.\n", account_id);
   }
-  std::string out = fmt::format("cfsync will make these changes to account {}:\n\n", account_id);
+  std::string out = header + fmt::format("cfsync {} these changes to account {}:\n\n",
+                                         origin.suspended ? "would make" : "will make", account_id);
   for (const Change& change : plan.changes) {
     change_text(change, paint, options, out);
     out += "\n";
@@ -360,7 +369,8 @@ std::string plan_text(const Plan& plan, const std::string& account_id, RenderOpt
   return out;
 }
 
-std::string plan_json(const Plan& plan, const std::string& account_id, RenderOptions options) {
+std::string plan_json(const Plan& plan, const std::string& account_id, RenderOptions options,
+                      const std::optional<PlanOrigin>& origin) {
   json::array changes;
   for (const Change& change : plan.changes) changes.push_back(change_json(change, options));
   json::object root{{"format_version", k_format_version},
@@ -369,6 +379,10 @@ std::string plan_json(const Plan& plan, const std::string& account_id, RenderOpt
                     {"unmanaged", unmanaged_json(plan)},
                     {"warnings", json::array(plan.warnings.begin(), plan.warnings.end())},
                     {"summary", summary_json(plan.summary())}};
+  if (origin) {
+    root["revision"] = origin->revision ? json::value(*origin->revision) : json::value(nullptr);
+    root["suspended"] = origin->suspended;
+  }
   return json::serialize(root) + "\n";
 }
 

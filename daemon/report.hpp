@@ -6,6 +6,7 @@
 #include "daemon/mask_key.hpp"
 #include "reconcile/plan.hpp"
 
+#include <optional>
 #include <string>
 
 namespace cfsync::daemon {
@@ -18,10 +19,20 @@ struct RenderOptions {
   const MaskKey* mask_key = nullptr;
 };
 
+// Where a plan comes from, shown above it: the commit of the configuration (when it is a git
+// checkout) and whether the configuration is suspended (then nothing of it is applied).
+struct PlanOrigin {
+  std::optional<std::string> revision;  // "main@sha1:<40 hex>"
+  bool suspended = false;
+};
+
 [[nodiscard]] std::string plan_text(const Plan& plan, const std::string& account_id,
-                                    RenderOptions options);
+                                    RenderOptions options, const PlanOrigin& origin = {});
+// "revision" (or null) and "suspended" are in the JSON when `origin` is given; a saved plan's
+// JSON leaves them out, so that the same changes from another commit are the same plan.
 [[nodiscard]] std::string plan_json(const Plan& plan, const std::string& account_id,
-                                    RenderOptions options);
+                                    RenderOptions options,
+                                    const std::optional<PlanOrigin>& origin = std::nullopt);
 
 [[nodiscard]] std::string apply_text(const Plan& plan, const api::ApplyReport& report,
                                      RenderOptions options);

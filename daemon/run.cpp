@@ -6,9 +6,12 @@
 #include "daemon/metrics.hpp"
 #include "daemon/notifier.hpp"
 #include "daemon/pass_timer.hpp"
+#include "daemon/printable.hpp"
 #include "daemon/saved_plan.hpp"
+#include "daemon/status.hpp"
 #include "daemon/systemd.hpp"
 #include "daemon/watch.hpp"
+#include "daemon/webhook.hpp"
 
 #include <poll.h>
 #include <spdlog/spdlog.h>
@@ -76,6 +79,7 @@ struct Outcome {
   std::size_t planned = 0;
   std::size_t applied = 0;
   std::size_t drift = 0;
+  bool suspended = false;  // planned only: the configuration says `suspend: true`
 };
 
 // The configuration a pass enforces.
@@ -88,11 +92,14 @@ struct Enforced {
 class Daemon {
  public:
   Daemon(const Options& options, const Environment& environment,
-         std::shared_ptr<spdlog::logger> logger, std::unique_ptr<GitSource> source)
+         std::shared_ptr<spdlog::logger> logger, std::unique_ptr<GitSource> source,
+         std::optional<std::string> webhook_secret)
       : m_options(options),
         m_environment(environment),
         m_logger(std::move(logger)),
-        m_source(std::move(source)) {}
+        m_source(std::move(source)) {
+    if (webhook_secret) m_webhook = std::make_unique<GitWebhook>(std::move(*webhook_secret));
+  }
 
   int run();
   // A commit refused by signature verification: a revision_refused event to --notify. `reason`
@@ -128,13 +135,21 @@ class Daemon {
   void record(const Outcome& outcome, Clock::duration took);
   // --notify: the events a pass's outcome makes (see notify_outcome in run.cpp).
   void notify_outcome(const Outcome& outcome);
-  HttpAnswer answer(std::string_view path);
+  HttpAnswer answer(const HttpRequest& request);
+  // POST /hooks/git: a push makes the fetch thread fetch at once.
+  HttpAnswer hook(const HttpRequest& request);
+  // GET /status, and whether /readyz says ready (with why not). Under m_mutex.
+  DaemonStatus status_locked() const;
+  bool ready_locked(std::string& why) const;
   void watch_config(const config::Config& config);
   // Watches what the last good configuration reads, or, before one loaded, where it should be.
   // Under m_mutex.
   void watch_again();
-  // --git-url: fetches every --git-interval on its own thread; a new commit wakes the loop.
+  // --git-url: fetches every --git-interval, or at once after a webhook, on its own thread; a
+  // new commit wakes the loop.
   void fetch_loop();
+  // A fetch's result, for /status and the metrics.
+  void note_fetch(const Result<Revision>& fetched);
   void stop_fetching();
   // --git-url, at the start of a pass: the newest commit fetched is checked out and enforced.
   void switch_revision();
@@ -150,6 +165,7 @@ class Daemon {
   std::string m_notified_config_error;   // the configuration error last notified, on its thread
   std::optional<ConfigWatcher> m_watcher;
   std::unique_ptr<GitSource> m_source;
+  std::unique_ptr<GitWebhook> m_webhook;  // --git-url with --listen and a webhook secret
   std::thread m_fetcher;
   int m_fetched_fd = -1;  // an eventfd the fetch thread writes when a new commit is fetched
   std::condition_variable m_fetch_wake;
@@ -174,6 +190,14 @@ class Daemon {
   std::optional<Revision> m_fetched;                   // the newest commit fetched
   std::optional<Revision> m_enforced;                  // the one checked out and enforced
   std::optional<std::string> m_last_good_commit;       // whose checkout m_last_good reads
+  bool m_fetch_now = false;                            // a webhook asked for a fetch
+  // For GET /status.
+  std::optional<DaemonStatus::Source> m_fetch_status;
+  std::optional<DaemonStatus::Pass> m_last_pass;
+  std::optional<DaemonStatus::Time> m_next_pass;  // none while a pass runs
+  bool m_running = false;
+  std::string m_last_error;
+  bool m_suspended = false;
 };
 
 Result<void> Daemon::start() {
@@ -201,16 +225,20 @@ Result<void> Daemon::start() {
     m_metrics.api_request(api::to_string(method), status);
   });
   if (m_options.listen) {
+    std::vector<HttpPostPath> post_paths;
+    if (m_source) post_paths.push_back({"/hooks/git", k_webhook_max_body_bytes});
     CFSYNC_TRY(m_listener, HttpListener::start(
                                *m_options.listen,
-                               [this](std::string_view path) { return answer(path); }, m_logger));
-    m_logger->info("serving /healthz, /readyz and /metrics on {} (port {})", *m_options.listen,
+                               [this](const HttpRequest& request) { return answer(request); },
+                               m_logger, std::move(post_paths)));
+    m_logger->info("serving /healthz, /readyz, /status and /metrics{} on {} (port {})",
+                   m_webhook ? ", and POST /hooks/git," : "", *m_options.listen,
                    m_listener->port());
   }
   if (m_source) {
     // The checkout changes only when the loop says: no directory to watch.
     auto fetched = m_source->fetch();
-    m_metrics.source_fetched(fetched.has_value(), std::chrono::system_clock::now());
+    note_fetch(fetched);
     if (fetched) {
       m_fetched = *fetched;
     } else if (auto last = m_source->checked_out()) {
@@ -238,29 +266,86 @@ Result<void> Daemon::start() {
   return {};
 }
 
-HttpAnswer Daemon::answer(std::string_view path) {
+HttpAnswer Daemon::answer(const HttpRequest& request) {
+  const std::string_view path = request.path;
+  if (path == "/hooks/git") return hook(request);
   if (path == "/healthz") return {.body = "ok\n"};
   if (path == "/metrics") {
     return {.content_type = std::string(k_exposition_content_type), .body = m_metrics.exposition()};
   }
   if (path == "/readyz") {
     std::lock_guard lock(m_mutex);
-    const auto limit = 2 * m_options.interval;
-    const bool recent = m_last_success && Clock::now() - *m_last_success <= limit;
     const std::string revision =
         m_enforced ? "revision: " + m_enforced->text() + "\n" : std::string();
-    if (recent && !m_last_failed && m_config_error.empty()) {
-      return {.body = "ready: " + m_last_summary + "\n" + revision};
-    }
-    std::string why = m_config_error.empty() ? "" : "configuration error: " + m_config_error + "\n";
-    if (m_last_failed) {
-      why += "the last reconcile failed: " + m_last_summary + "\n";
-    } else if (!recent) {
-      why += "no successful reconcile in the last two intervals: " + m_last_summary + "\n";
-    }
+    std::string why;
+    if (ready_locked(why)) return {.body = "ready: " + m_last_summary + "\n" + revision};
     return {.status = 503, .body = why + revision};
   }
+  if (path == "/status") {
+    std::lock_guard lock(m_mutex);
+    return {.content_type = "application/json", .body = status_json(status_locked())};
+  }
   return {.status = 404, .body = "not found\n"};
+}
+
+bool Daemon::ready_locked(std::string& why) const {
+  const auto limit = 2 * m_options.interval;
+  const bool recent = m_last_success && Clock::now() - *m_last_success <= limit;
+  if (recent && !m_last_failed && m_config_error.empty()) return true;
+  why = m_config_error.empty() ? "" : "configuration error: " + m_config_error + "\n";
+  if (m_last_failed) {
+    why += "the last reconcile failed: " + m_last_summary + "\n";
+  } else if (!recent) {
+    why += "no successful reconcile in the last two intervals: " + m_last_summary + "\n";
+  }
+  return false;
+}
+
+DaemonStatus Daemon::status_locked() const {
+  DaemonStatus status;
+  if (m_enforced) status.revision = m_enforced->text();
+  status.source = m_fetch_status;
+  status.last_pass = m_last_pass;
+  status.running = m_running;
+  status.next_pass = m_next_pass;
+  status.last_error = m_last_error;
+  status.config_error = m_config_error;
+  status.suspended = m_suspended;
+  std::string why;
+  status.ready = ready_locked(why);
+  return status;
+}
+
+HttpAnswer Daemon::hook(const HttpRequest& request) {
+  if (!m_webhook) {
+    m_metrics.webhook_request(404);
+    return {.status = 404,
+            .body =
+                "the push webhook is off: start cfsync run with --webhook-secret-file (or "
+                "the credential webhook-secret)\n"};
+  }
+  std::string followed;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_options.git_ref) {
+      followed = *m_options.git_ref;
+    } else if (m_fetched) {
+      followed = m_fetched->ref;
+    }
+  }
+  WebhookVerdict verdict = m_webhook->handle(request, followed, GitWebhook::Clock::now());
+  m_metrics.webhook_request(verdict.answer.status);
+  const bool refused = verdict.answer.status >= 400;
+  m_logger->log(refused ? spdlog::level::warn : spdlog::level::info, "webhook from {}: {}",
+                request.peer, verdict.why);
+  if (verdict.fetch) {
+    {
+      std::lock_guard lock(m_mutex);
+      m_fetch_now = true;
+    }
+    m_fetch_wake.notify_all();
+  }
+  return std::move(verdict.answer);
 }
 
 void Daemon::watch_config(const config::Config& config) {
@@ -330,6 +415,11 @@ std::variant<Enforced, Outcome> Daemon::load() {
     m_metrics.config_load_error();
   }
   m_metrics.config_valid(!enforced.config_error);
+  m_metrics.suspended(enforced.config.desired.suspended);
+  {
+    std::lock_guard lock(m_mutex);
+    m_suspended = enforced.config.desired.suspended;
+  }
   bool send_ready = false;
   if (!enforced.config_error) {
     std::lock_guard lock(m_mutex);
@@ -366,12 +456,13 @@ void Daemon::fetch_loop() {
   for (;;) {
     {
       std::unique_lock lock(m_mutex);
-      if (m_fetch_wake.wait_for(lock, m_options.git_interval, [this] { return m_stop.load(); })) {
-        return;
-      }
+      m_fetch_wake.wait_for(lock, m_options.git_interval,
+                            [this] { return m_stop.load() || m_fetch_now; });
+      if (m_stop) return;
+      m_fetch_now = false;
     }
     auto fetched = m_source->fetch();
-    m_metrics.source_fetched(fetched.has_value(), std::chrono::system_clock::now());
+    note_fetch(fetched);
     if (!fetched) {
       // The revision checked out stays enforced; the next interval tries again.
       m_logger->error("{}", fetched.error().describe());
@@ -388,6 +479,23 @@ void Daemon::fetch_loop() {
     const std::uint64_t one = 1;
     (void)!::write(m_fetched_fd, &one, sizeof one);
   }
+}
+
+void Daemon::note_fetch(const Result<Revision>& fetched) {
+  const auto now = std::chrono::system_clock::now();
+  m_metrics.source_fetched(fetched.has_value(), now);
+  std::lock_guard lock(m_mutex);
+  DaemonStatus::Source& source = m_fetch_status.emplace();
+  source.ref = m_options.git_ref.value_or(fetched ? fetched->ref : std::string());
+  if (fetched) {
+    source.fetched = fetched->text();
+  } else if (m_fetched) {
+    source.fetched = m_fetched->text();
+    if (source.ref.empty()) source.ref = m_fetched->ref;
+  }
+  source.last_fetch = now;
+  source.last_fetch_result = fetched ? "success" : "failure";
+  source.last_fetch_error = fetched ? std::string() : fetched.error().describe();
 }
 
 void Daemon::stop_fetching() {
@@ -464,7 +572,31 @@ Outcome Daemon::conclude(const Pass& pass, const Enforced& enforced,
   Outcome outcome;
   outcome.planned = plan.changes.size();
   for (const std::string& warning : plan.warnings) log.warn("{}", warning);
+  const auto planned_drift = static_cast<std::size_t>(
+      std::count_if(plan.changes.begin(), plan.changes.end(),
+                    [](const Change& change) { return change.origin == Origin::drift; }));
+  if (enforced.config.desired.suspended) {
+    // Planned and reported, nothing written, nothing recorded as applied.
+    outcome.suspended = true;
+    outcome.drift = planned_drift;
+    m_metrics.pending_changes(outcome.planned - planned_drift, planned_drift);
+    if (planned_drift > 0) {
+      log.warn("suspended: {} change(s) made outside cfsync (drift) are left as they are",
+               planned_drift);
+    }
+    for (const Change& change : plan.changes) {
+      log.info("suspended, not applied: {} {} {}", to_string(change.action), to_string(change.kind),
+               printable(change.name));
+    }
+    outcome.result = enforced.config_error ? PassResult::config_error : PassResult::success;
+    outcome.summary =
+        "suspended: " + std::to_string(outcome.planned) + " change(s) planned, none applied" +
+        (planned_drift > 0 ? ", " + std::to_string(planned_drift) + " drift" : std::string());
+    return outcome;
+  }
   bool ok = count_applied(pass, outcome);
+  m_metrics.pending_changes(outcome.planned - planned_drift - (outcome.applied - outcome.drift),
+                            planned_drift - outcome.drift);
   bool state_failed = !pass.state_errors.empty();  // each was logged as it happened
   if (ok && !state_failed) {
     std::string revision;
@@ -517,6 +649,22 @@ void Daemon::record(const Outcome& outcome, Clock::duration took) {
     std::lock_guard lock(m_mutex);
     m_last_summary = summary;
     m_last_failed = outcome.result == PassResult::failure;
+    const auto finished = std::chrono::system_clock::now();
+    m_last_pass = DaemonStatus::Pass{
+        .started = finished - std::chrono::duration_cast<std::chrono::system_clock::duration>(took),
+        .finished = finished,
+        .result = std::string(metric_label(outcome.result)),
+        .summary = outcome.summary,
+        .planned = outcome.planned,
+        .applied = outcome.applied,
+        .drift = outcome.drift,
+        .suspended = outcome.suspended};
+    m_running = false;
+    if (outcome.result == PassResult::failure) {
+      m_last_error = outcome.summary;
+    } else if (outcome.result == PassResult::config_error) {
+      m_last_error = "configuration error: " + m_config_error;
+    }
     if (success) {
       m_last_success = Clock::now();
       m_metrics.last_success(std::chrono::system_clock::now());
@@ -620,6 +768,14 @@ bool Daemon::loop() {
   Clock::time_point next_ping = Clock::now();
   for (;;) {
     if (timer.start(Clock::now())) start_pass();
+    if (!timer.running() && timer.due() != Clock::time_point::max()) {
+      // For /status: the steady clock's moment on the wall clock.
+      const auto due = std::chrono::system_clock::now() +
+                       std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                           timer.due() - Clock::now());
+      std::lock_guard lock(m_mutex);
+      m_next_pass = due;
+    }
     Clock::time_point wake = timer.wake();
     if (watchdog) wake = std::min(wake, next_ping);
     const Clock::time_point now = Clock::now();
@@ -655,6 +811,11 @@ bool Daemon::loop() {
 }
 
 void Daemon::start_pass() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_running = true;
+    m_next_pass.reset();
+  }
   m_worker = std::thread([this] {
     const Clock::time_point started = Clock::now();
     const Outcome outcome = reconcile();
@@ -734,13 +895,16 @@ void Daemon::shutdown(bool running) {
 
 namespace {
 
-// A systemd credential (LoadCredential=): $CREDENTIALS_DIRECTORY/NAME.
+// A systemd credential (LoadCredential=): $CREDENTIALS_DIRECTORY/NAME. An empty one counts as
+// none: the unit gives optional credentials an empty default with SetCredential=, since a
+// LoadCredential= whose file is missing fails the start.
 std::optional<std::filesystem::path> credential(const char* name) {
   const char* directory = std::getenv("CREDENTIALS_DIRECTORY");
   if (directory == nullptr || *directory == '\0') return std::nullopt;
   const std::filesystem::path file = std::filesystem::path(directory) / name;
   std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) return std::nullopt;
+  const std::uintmax_t size = std::filesystem::file_size(file, ec);
+  if (ec || size == 0) return std::nullopt;
   return file;
 }
 
@@ -780,12 +944,41 @@ Result<std::unique_ptr<GitSource>> open_source(Options& options, const Environme
   return opened;
 }
 
+// The secret POST /hooks/git's requests are signed with: --webhook-secret-file, else the systemd
+// credential webhook-secret. The webhook only fetches --git-url, and is served on --listen.
+Result<std::optional<std::string>> webhook_secret(const Options& options) {
+  const bool named = options.webhook_secret_file.has_value();
+  const std::optional<std::filesystem::path> file =
+      named ? options.webhook_secret_file : credential("webhook-secret");
+  if (!file) return std::optional<std::string>();
+  if (!options.git_url || !options.listen) {
+    if (!named) return std::optional<std::string>();  // a credential the unit gives every mode
+    return Error(ErrorKind::usage, !options.git_url
+                                       ? "--webhook-secret-file: the push webhook makes "
+                                         "--git-url fetch at once; give --git-url too"
+                                       : "--webhook-secret-file: POST /hooks/git is served on "
+                                         "--listen; give --listen too");
+  }
+  std::ifstream in(*file);
+  std::string secret;
+  if (!in || !std::getline(in, secret) || secret.empty()) {
+    return Error(ErrorKind::usage,
+                 "--webhook-secret-file: cannot read a secret from " + file->string());
+  }
+  return std::optional<std::string>(std::move(secret));
+}
+
 }  // namespace
 
 int run_daemon(const Options& options, const Environment& environment,
                const std::shared_ptr<spdlog::logger>& logger) {
   Options effective = options;
   std::unique_ptr<GitSource> source;
+  auto secret = webhook_secret(options);
+  if (!secret) {
+    logger->error("{}", secret.error().describe());
+    return 1;
+  }
   if (options.git_url) {
     auto opened = open_source(effective, environment);
     if (!opened) {
@@ -794,7 +987,7 @@ int run_daemon(const Options& options, const Environment& environment,
     }
     source = std::move(*opened);
   }
-  Daemon daemon(effective, environment, logger, std::move(source));
+  Daemon daemon(effective, environment, logger, std::move(source), std::move(*secret));
   return daemon.run();
 }
 

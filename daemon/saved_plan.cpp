@@ -29,6 +29,18 @@ std::string below_root(const std::filesystem::path& file, const std::filesystem:
       .generic_string();
 }
 
+// `text` without its line `number` (1-based), newline included.
+std::string without_line(const std::string& text, int number) {
+  std::size_t start = 0;
+  for (int line = 1; line < number && start != std::string::npos; ++line) {
+    start = text.find('\n', start);
+    if (start != std::string::npos) ++start;
+  }
+  if (start == std::string::npos || start > text.size()) return text;
+  const std::size_t end = text.find('\n', start);
+  return text.substr(0, start) + (end == std::string::npos ? "" : text.substr(end + 1));
+}
+
 }  // namespace
 
 Result<std::string> desired_digest(const config::Config& config) {
@@ -49,7 +61,10 @@ Result<std::string> desired_digest(const config::Config& config) {
   for (const std::filesystem::path& file : config.files) {
     // A documents directory counts by the documents in it, below.
     if (datasets.contains(file) || std::filesystem::is_directory(file)) continue;
-    CFSYNC_TRY(const std::string content, read_file(file));
+    CFSYNC_TRY(std::string content, read_file(file));
+    if (config.suspend_line && config.suspend_line->first == file) {
+      content = without_line(content, config.suspend_line->second);
+    }
     digest.update(below_root(file, root) + "\n" + sha256_hex(content) + "\n");
   }
   for (const DesiredInstance& instance : config.desired.ai_search_instances) {

@@ -26,7 +26,9 @@ struct SavedPlan {
 
 // SHA-256 (hex) of what a configuration is made of: each file it read (YAML and referenced) by
 // path below the root and content, each dataset's content digest, each document's path and size.
-// Fails when a file of it cannot be read again.
+// The line that declares `suspend:` does not count: suspending and resuming leave the digest as
+// it was, so that what a suspended pass plans against the configuration last applied is still
+// told apart as drift. Fails when a file of it cannot be read again.
 [[nodiscard]] Result<std::string> desired_digest(const config::Config& config);
 
 // Written atomically; the plan in it shows sensitive values masked, as `plan --output json` does.

@@ -98,6 +98,8 @@ struct DesiredState {
   // By kind (those whose deletes are limited: reconcile/family.hpp); a kind not named has the
   // defaults.
   std::map<ResourceKind, SafetyLimits> safety;
+  // `suspend: true`: plan and report, write nothing.
+  bool suspended = false;
 
   // Whether the account's profiles must be read.
   [[nodiscard]] bool manages_profiles() const {

@@ -661,6 +661,239 @@ TEST_CASE("run --notify: a URL it may not send to is refused without showing its
   CHECK(refused.err.find("notify-secret-path") == std::string::npos);
 }
 
+// X-Hub-Signature-256 of `body` under `secret`, as GitHub computes it (Python's hmac module).
+std::string github_signature(const std::string& secret, const std::string& body) {
+  const ProcessResult mac = run({"/usr/bin/python3", "-c",
+                                 "import hmac, hashlib, sys\n"
+                                 "print(hmac.new(sys.argv[1].encode(), sys.argv[2].encode(), "
+                                 "hashlib.sha256).hexdigest())\n",
+                                 secret, body});
+  REQUIRE(mac.exit_code == 0);
+  return "sha256=" + mac.out.substr(0, 64);
+}
+
+TEST_CASE("run --git-url: a signed push webhook fetches at once, a wrongly signed one does not") {
+  TempDir dir;
+  Api api;
+  const Origin origin(dir);
+  const std::string first = origin.commit(settings_yaml(true));
+  const std::string secret = "hook-secret-e2e-0123456789";
+  dir.write("webhook-secret", secret + "\n");
+  const int port = free_port();
+  // Fetches every 10 minutes: only the webhook can bring a push in during the test.
+  BackgroundProcess daemon({binary("cfsync"),
+                            "run",
+                            "--git-url",
+                            origin.url(),
+                            "--git-path",
+                            "cfsync",
+                            "--git-interval",
+                            "10m",
+                            "--webhook-secret-file",
+                            (dir.path() / "webhook-secret").string(),
+                            "--state-dir",
+                            (dir.path() / "state").string(),
+                            "--api-url",
+                            api.url(),
+                            "--listen",
+                            "127.0.0.1:" + std::to_string(port),
+                            "--interval",
+                            "10m",
+                            "--debounce",
+                            "100ms",
+                            "--log-level",
+                            "info"},
+                           {{"CLOUDFLARE_API_TOKEN", k_token}});
+  REQUIRE(eventually([&] { return accepts_connections(port); }));
+  auto status = [&] { return http_request(port, "GET", "/status").body; };
+  auto enforcing = [&](const std::string& commit) {
+    return status().find("\"revision\":\"main@sha1:" + commit + "\"") != std::string::npos;
+  };
+  REQUIRE(eventually([&] { return enforcing(first) && live_ocr(api.port()); }));
+  const TempDir scratch;
+  auto fetches = [&] {
+    return sample(metrics(port, scratch), "cfsync_source_fetch_total{result=\"success\"}");
+  };
+  const double fetched_at_start = fetches();
+
+  const std::string second = origin.commit(settings_yaml(false));
+  const std::string push = R"({"ref":"refs/heads/main","after":")" + second + R"("})";
+  auto post = [&](const std::map<std::string, std::string>& headers, const std::string& body) {
+    std::map<std::string, std::string> all = headers;
+    all["content-type"] = "application/json";
+    return http_request(port, "POST", "/hooks/git", all, body);
+  };
+  // A wrong signature, or none: 401, and no fetch.
+  const HttpReply wrong = post({{"x-github-event", "push"},
+                                {"x-hub-signature-256", github_signature("not-the-secret", push)}},
+                               push);
+  CHECK(wrong.status == 401);
+  CHECK(post({{"x-github-event", "push"}}, push).status == 401);
+  // A push to another branch: 202, and no fetch.
+  const std::string elsewhere = R"({"ref":"refs/heads/feature"})";
+  const HttpReply other = post(
+      {{"x-github-event", "push"}, {"x-hub-signature-256", github_signature(secret, elsewhere)}},
+      elsewhere);
+  CHECK(other.status == 202);
+  CHECK(other.body.find("ignored") != std::string::npos);
+  wait_past_debounce(10);
+  CHECK(fetches() == fetched_at_start);
+  CHECK(enforcing(first));
+
+  // Signed with the secret: fetched and applied at once (the git interval is 10 minutes).
+  const auto pushed = std::chrono::steady_clock::now();
+  const HttpReply accepted = post(
+      {{"x-github-event", "push"}, {"x-hub-signature-256", github_signature(secret, push)}}, push);
+  CHECK(accepted.status == 202);
+  REQUIRE(eventually([&] { return enforcing(second) && !live_ocr(api.port()); }, 10s));
+  MESSAGE("push to applied, with the webhook: "
+          << std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::steady_clock::now() - pushed)
+                 .count()
+          << " ms");
+  CHECK(fetches() == fetched_at_start + 1);
+  const auto samples = metrics(port, scratch);
+  CHECK(sample(samples, "cfsync_webhook_requests_total{code=\"401\"}") == 2);
+  CHECK(sample(samples, "cfsync_webhook_requests_total{code=\"202\"}") == 2);
+
+  // /status: the revision, the source, the last pass; and `cfsync status` reads it for a person.
+  const std::string json = status();
+  CHECK(json.find("\"last_fetch_result\":\"success\"") != std::string::npos);
+  CHECK(json.find("\"result\":\"success\"") != std::string::npos);
+  CHECK(json.find("\"suspended\":false") != std::string::npos);
+  CHECK(json.find(secret) == std::string::npos);
+  const ProcessResult shown =
+      run({binary("cfsync"), "status", "--listen", "127.0.0.1:" + std::to_string(port)});
+  CHECK_MESSAGE(shown.exit_code == 0, shown.err);
+  CHECK(shown.out.find("revision:   main@sha1:" + second) != std::string::npos);
+  CHECK(shown.out.find("following main") != std::string::npos);
+  CHECK(shown.out.find("last pass:  success") != std::string::npos);
+  CHECK(shown.out.find("suspended:  no") != std::string::npos);
+  const ProcessResult raw = run({binary("cfsync"), "status", "--listen",
+                                 "127.0.0.1:" + std::to_string(port), "--output", "json"});
+  CHECK(raw.out == status());
+  CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("run: suspend: true writes nothing, and plans and drift are still reported") {
+  TempDir dir;
+  Api api;
+  dir.write("repo/cfsync.yaml", settings_yaml(true));
+  Daemon daemon(api, dir, quick({"--interval", "10m"}));
+  REQUIRE(eventually([&] { return live_ocr(api.port()); }));
+  REQUIRE(eventually([&] { return daemon.get("/readyz").status == 200; }));
+  const std::size_t writes_before = api.requests().size();
+
+  // Suspended: a change made outside cfsync stays, and is reported as drift.
+  dir.write("repo/cfsync.yaml", settings_yaml(true) + "suspend: true\n");
+  REQUIRE(eventually(
+      [&] { return daemon.get("/status").body.find("\"suspended\":true") != std::string::npos; }));
+  set_live_ocr(api.port(), false);
+  daemon.signal(SIGHUP);
+  REQUIRE(eventually(
+      [&] { return daemon.get("/status").body.find("\"drift\":1") != std::string::npos; }));
+  const std::string json = daemon.get("/status").body;
+  CHECK(json.find("\"changes_planned\":1") != std::string::npos);
+  CHECK(json.find("\"changes_applied\":0") != std::string::npos);
+  CHECK_FALSE(live_ocr(api.port()));
+  const auto samples = metrics(daemon.port(), dir);
+  CHECK(sample(samples, "cfsync_suspended{}") == 1);
+  CHECK(sample(samples, "cfsync_pending_changes{origin=\"drift\"}") == 1);
+  CHECK(daemon.get("/readyz").status == 200);  // suspended is not broken
+  std::size_t writes = 0;
+  const std::vector<LoggedRequest> requests = api.requests();
+  for (std::size_t i = writes_before; i < requests.size(); ++i) {
+    if (requests[i].method != "GET") ++writes;
+  }
+  CHECK(writes == 1);  // the out-of-band PATCH above, and none from cfsync
+
+  // Resumed: the drift is corrected, and counted as drift.
+  dir.write("repo/cfsync.yaml", settings_yaml(true));
+  CHECK(eventually([&] { return live_ocr(api.port()); }, 10s));
+  CHECK(eventually([&] {
+    return sample(metrics(daemon.port(), dir),
+                  "cfsync_drift_corrected_total{kind=\"dlp_settings\"}") == 1;
+  }));
+  CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("plan shows the revision of a git checkout, apply of a suspended one writes nothing") {
+  TempDir dir;
+  Api api;
+  const Origin origin(dir);
+  const std::string commit = origin.commit(settings_yaml(true) + "suspend: true\n");
+  const std::string config = (dir.path() / "work" / "cfsync").string();
+  const Environment env{{"CLOUDFLARE_API_TOKEN", k_token}};
+  const std::vector<std::string> common = {
+      "-c", config, "--api-url", api.url(), "--state-dir", (dir.path() / "state").string()};
+  auto cfsync = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), binary("cfsync"));
+    args.insert(args.end(), common.begin(), common.end());
+    return run(args, env);
+  };
+  const ProcessResult text = cfsync({"plan"});
+  CHECK_MESSAGE(text.exit_code == 0, text.err);
+  CHECK(text.out.starts_with("Revision: main@sha1:" + commit + "\n"));
+  CHECK(text.out.find("Suspended: the configuration says `suspend: true`") != std::string::npos);
+  CHECK(text.out.find("cfsync would make these changes") != std::string::npos);
+  const ProcessResult json = cfsync({"plan", "--output", "json"});
+  CHECK(json.out.find("\"revision\":\"main@sha1:" + commit + "\"") != std::string::npos);
+  CHECK(json.out.find("\"suspended\":true") != std::string::npos);
+
+  const ProcessResult applied = cfsync({"apply"});
+  CHECK_MESSAGE(applied.exit_code == 0, applied.err);
+  CHECK(applied.out.find("Suspended") != std::string::npos);
+  CHECK(applied.err.find("nothing applied") != std::string::npos);
+  CHECK_FALSE(live_ocr(api.port()));
+  for (const LoggedRequest& request : api.requests()) CHECK(request.method == "GET");
+}
+
+TEST_CASE("status: a daemon that is not there is an error naming the address") {
+  const int port = free_port();
+  const ProcessResult shown =
+      run({binary("cfsync"), "status", "--listen", "127.0.0.1:" + std::to_string(port)});
+  CHECK(shown.exit_code == 1);
+  CHECK(shown.err.find("cannot ask the daemon at 127.0.0.1:" + std::to_string(port)) !=
+        std::string::npos);
+}
+
+TEST_CASE("deploy/cfsync.service passes systemd-analyze verify, run from this build") {
+  // The unit as shipped, but for where the binary is.
+  std::ifstream shipped(source_dir() + "/deploy/cfsync.service");
+  std::string unit((std::istreambuf_iterator<char>(shipped)), std::istreambuf_iterator<char>());
+  REQUIRE(unit.find("ExecStart=/usr/local/bin/cfsync run --git-url ${CFSYNC_GIT_URL}") !=
+          std::string::npos);
+  for (std::size_t at = unit.find("/usr/local/bin/cfsync"); at != std::string::npos;
+       at = unit.find("/usr/local/bin/cfsync", at)) {
+    unit.replace(at, 21, binary("cfsync"));
+    at += binary("cfsync").size();
+  }
+  TempDir dir;
+  const std::filesystem::path file = dir.write("cfsync.service", unit);
+  const ProcessResult verified = run({"systemd-analyze", "verify", file.string()});
+  CHECK_MESSAGE(verified.exit_code == 0, verified.err);
+  CHECK_MESSAGE(verified.err.empty(), verified.err);
+}
+
+TEST_CASE("run --git-url: an empty webhook-secret credential leaves the webhook off") {
+  TempDir dir;
+  Api api;
+  const Origin origin(dir);
+  origin.commit(settings_yaml(true));
+  dir.write("credentials/webhook-secret", "");
+  const int port = free_port();
+  BackgroundProcess daemon({binary("cfsync"), "run", "--git-url", origin.url(), "--git-path",
+                            "cfsync", "--state-dir", (dir.path() / "state").string(), "--api-url",
+                            api.url(), "--listen", "127.0.0.1:" + std::to_string(port)},
+                           {{"CLOUDFLARE_API_TOKEN", k_token},
+                            {"CREDENTIALS_DIRECTORY", (dir.path() / "credentials").string()}});
+  REQUIRE(eventually([&] { return accepts_connections(port); }));
+  const HttpReply off = http_request(port, "POST", "/hooks/git", {}, "{}");
+  CHECK(off.status == 404);
+  CHECK(off.body.find("--webhook-secret-file") != std::string::npos);
+  CHECK(daemon.stop() == 0);
+}
+
 TEST_CASE("run --once reconciles once and exits") {
   TempDir dir;
   Api api;

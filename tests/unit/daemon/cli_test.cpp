@@ -88,6 +88,20 @@ TEST_CASE("run --notify: repeatable, https or loopback http, and --notify-format
   CHECK(std::get<int>(parse({"run", "--notify", "ftp://127.0.0.1/secret"})) == 1);
 }
 
+TEST_CASE("status asks the daemon at --listen, which it needs") {
+  const Options status = parsed({"status", "--listen", "127.0.0.1:9464", "--output", "json"});
+  CHECK(status.command == Command::status);
+  CHECK(status.listen == "127.0.0.1:9464");
+  CHECK(status.output == OutputFormat::json);
+  CHECK(std::get<int>(parse({"status"})) == 1);
+}
+
+TEST_CASE("run --webhook-secret-file names the push webhook's secret") {
+  const Options run = parsed({"run", "--git-url", "file:///r.git", "--listen", "127.0.0.1:1",
+                              "--webhook-secret-file", "/run/credentials/cfsync/webhook-secret"});
+  CHECK(run.webhook_secret_file == "/run/credentials/cfsync/webhook-secret");
+}
+
 TEST_CASE("unknown values are refused") {
   CHECK(std::get<int>(parse({"plan", "--output", "yaml"})) != 0);
   CHECK(std::get<int>(parse({"plan", "--log-level", "loud"})) != 0);

@@ -40,14 +40,20 @@ struct Routes {
   std::atomic<int> calls = 0;
   std::mutex mutex;
   std::string last_path;
+  std::string last_body;
+  std::string last_signature;
 
   HttpRoutes get() {
-    return [this](std::string_view path) {
+    return [this](const HttpRequest& request) {
       ++calls;
+      const std::string_view path = request.path;
       {
         std::lock_guard lock(mutex);
         last_path = path;
+        last_body = request.body;
+        last_signature = request.header("x-hub-signature-256");
       }
+      if (path == "/hooks/git") return HttpAnswer{.status = 202, .body = "fetching\n"};
       if (path == "/healthz") return HttpAnswer{.body = "ok\n"};
       if (path == "/metrics") {
         return HttpAnswer{.content_type = "text/plain; version=0.0.4; charset=utf-8",
@@ -65,9 +71,14 @@ struct Routes {
   }
 };
 
+// /hooks/git takes POST bodies up to 64 KiB.
+constexpr std::uint64_t k_hook_body_limit = 64 * 1024;
+
 std::unique_ptr<HttpListener> start(Routes& routes,
                                     std::shared_ptr<spdlog::logger> logger = quiet_logger()) {
-  auto listener = HttpListener::start("127.0.0.1:0", routes.get(), std::move(logger));
+  auto listener =
+      HttpListener::start("127.0.0.1:0", routes.get(), std::move(logger),
+                          {{.path = "/hooks/git", .max_body_bytes = k_hook_body_limit}});
   REQUIRE(listener);
   REQUIRE((*listener)->port() != 0);
   return std::move(*listener);
@@ -82,12 +93,25 @@ class Client {
   }
 
   http::response<http::string_body> exchange(http::verb method, const std::string& target,
-                                             const std::string& body = {}) {
+                                             const std::string& body = {},
+                                             bool expect_continue = false) {
     http::request<http::string_body> request{method, target, 11};
     request.set(http::field::host, "127.0.0.1");
     if (!body.empty()) request.body() = body;
     request.prepare_payload();
-    http::write(m_stream, request);
+    if (expect_continue) {
+      // As curl does for a larger body: the headers, then the body once the server says so.
+      request.set(http::field::expect, "100-continue");
+      http::request_serializer<http::string_body> serializer(request);
+      http::write_header(m_stream, serializer);
+      http::response_parser<http::empty_body> proceed;
+      const beast::error_code ec = read(proceed);
+      REQUIRE_MESSAGE(!ec, ec.message());
+      REQUIRE(proceed.get().result() == http::status::continue_);
+      http::write(m_stream, serializer);
+    } else {
+      http::write(m_stream, request);
+    }
     http::response_parser<http::string_body> parser;
     parser.skip(method == http::verb::head);  // a HEAD answer's Content-Length has no body
     const beast::error_code ec = read(parser);
@@ -102,7 +126,8 @@ class Client {
   }
 
  private:
-  beast::error_code read(http::response_parser<http::string_body>& parser) {
+  template <class Body>
+  beast::error_code read(http::response_parser<Body>& parser) {
     beast::error_code result;
     m_stream.expires_after(k_client_timeout);
     http::async_read(m_stream, m_buffer, parser,
@@ -148,7 +173,37 @@ TEST_CASE("other methods than GET and HEAD get 405 with Allow, without asking th
     CHECK(reply.status == 405);
     CHECK(reply.headers.at("allow") == "GET, HEAD");
   }
+  // A POST path takes POST only.
+  for (const char* method : {"GET", "PUT", "DELETE"}) {
+    CAPTURE(method);
+    const test::HttpReply reply = test::http_request(listener->port(), method, "/hooks/git");
+    CHECK(reply.status == 405);
+    CHECK(reply.headers.at("allow") == "POST");
+  }
   CHECK(routes.calls == 0);
+}
+
+TEST_CASE("a POST path gets the body and headers, up to its own limit") {
+  Routes routes;
+  const auto listener = start(routes);
+  const std::string payload = R"({"ref":"refs/heads/main"})" + std::string(20 * 1024, ' ');
+  const test::HttpReply reply = test::http_request(listener->port(), "POST", "/hooks/git?x=1",
+                                                   {{"X-Hub-Signature-256", "sha256=ab"}}, payload);
+  CHECK(reply.status == 202);
+  {
+    std::lock_guard lock(routes.mutex);
+    CHECK(routes.last_path == "/hooks/git");
+    CHECK(routes.last_body == payload);           // larger than a GET may send
+    CHECK(routes.last_signature == "sha256=ab");  // header names in lower case
+  }
+  Client client(listener->port());
+  const auto waited = client.exchange(http::verb::post, "/hooks/git", payload, true);
+  CHECK(waited.result_int() == 202);
+  const auto refused =
+      client.exchange(http::verb::post, "/hooks/git", std::string(k_hook_body_limit + 1, 'x'));
+  CHECK(refused.result_int() == 413);
+  CHECK_FALSE(refused.keep_alive());
+  CHECK(routes.calls == 2);
 }
 
 TEST_CASE("HEAD has GET's headers and no body") {
