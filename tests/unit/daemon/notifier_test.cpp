@@ -3,6 +3,7 @@
 #include "daemon/notifier.hpp"
 
 #include "tests/support/printers.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/receiver.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -16,6 +17,7 @@
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 
 namespace cfsync::daemon {
 namespace {
@@ -353,6 +355,72 @@ TEST_CASE("shutdown gives up after its grace period on a receiver that never ans
   // The one in flight and the one queued.
   CHECK(counts.of(Delivery::dropped) == 2);
   CHECK(counts.of(Delivery::sent) == 0);
+}
+
+// openssl s_server with a self-signed certificate for localhost. (It answers GET only: a POST that
+// gets through the handshake waits, and times out.)
+class TlsServer {
+ public:
+  TlsServer() {
+    const auto made =
+        test::run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                   (m_dir.path() / "key.pem").string(), "-out", certificate(), "-days", "1",
+                   "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"});
+    REQUIRE_MESSAGE(made.exit_code == 0, made.err);
+    m_port = test::free_port();
+    m_server = std::make_unique<test::BackgroundProcess>(std::vector<std::string>{
+        "openssl", "s_server", "-quiet", "-WWW", "-accept", "127.0.0.1:" + std::to_string(m_port),
+        "-cert", certificate(), "-key", (m_dir.path() / "key.pem").string()});
+    for (int i = 0; i < 200 && !test::accepts_connections(m_port); ++i) {
+      std::this_thread::sleep_for(25ms);
+    }
+  }
+  [[nodiscard]] std::string certificate() const { return (m_dir.path() / "cert.pem").string(); }
+  [[nodiscard]] std::string url(const std::string& host) const {
+    return "https://" + host + ":" + std::to_string(m_port) + "/services/T/B/tls-secret";
+  }
+
+ private:
+  test::TempDir m_dir;
+  int m_port = 0;
+  std::unique_ptr<test::BackgroundProcess> m_server;
+};
+
+// One event to `url`: the log of what became of it.
+std::string tls_attempt(const std::string& url, std::optional<std::filesystem::path> ca_file) {
+  Log log;
+  Counts counts;
+  NotifierSettings settings;
+  settings.targets = {*parse_notify_url(url)};
+  settings.ca_file = std::move(ca_file);
+  settings.request_timeout = 500ms;
+  settings.retry = {.attempts = 1};
+  {
+    auto notifier = started(settings, log, counts);
+    notifier->notify(sample_event());
+    REQUIRE(counts.wait_total(1));
+  }
+  CHECK(counts.of(Delivery::failed) == 1);
+  const std::string logged = log.str();
+  CHECK(logged.find("tls-secret") == std::string::npos);
+  return logged;
+}
+
+TEST_CASE("https: the peer is verified against the system store and the CA file, and the host") {
+  const TlsServer server;
+  const std::string untrusted = tls_attempt(server.url("localhost"), std::nullopt);
+  INFO(untrusted);
+  CHECK(untrusted.find("the TLS handshake with https://localhost:") != std::string::npos);
+  CHECK(untrusted.find("self-signed certificate") != std::string::npos);
+  // Trusted: through the handshake, and then s_server never answers the POST.
+  const std::string trusted = tls_attempt(server.url("localhost"), server.certificate());
+  INFO(trusted);
+  CHECK(trusted.find("handshake") == std::string::npos);
+  CHECK(trusted.find("timed out after 500 ms") != std::string::npos);
+  // Trusted, but for another host than the one in the URL.
+  const std::string other = tls_attempt(server.url("127.0.0.1"), server.certificate());
+  INFO(other);
+  CHECK(other.find("IP address mismatch") != std::string::npos);
 }
 
 }  // namespace
