@@ -175,6 +175,9 @@ TEST_CASE("notify URLs from the command line and the systemd credential notify-u
   auto none = notify_targets({"https://a.example/1"}, credentials.path());
   REQUIRE(none);
   CHECK(none->size() == 1);
+  // An empty credential is none (the unit names it whether or not it is used).
+  credentials.write("notify-url", "");
+  CHECK(notify_targets({}, credentials.path())->empty());
   credentials.write("notify-url",
                     "# ops\nhttps://hooks.slack.com/services/T/B/s1\n\n  http://127.0.0.1:9/h  \n");
   auto both = notify_targets({"https://a.example/1"}, credentials.path());
