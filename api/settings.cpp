@@ -59,6 +59,11 @@ std::string Endpoint::origin() const {
   return out;
 }
 
+bool has_loopback_host(std::string_view url) {
+  const auto parsed = boost::urls::parse_uri(url);
+  return parsed && is_loopback(*parsed);
+}
+
 Result<Endpoint> parse_base_url(std::string_view text, bool allow_insecure_http) {
   auto parsed = boost::urls::parse_uri(text);
   if (!parsed) {

@@ -27,6 +27,10 @@ struct Endpoint {
 
 [[nodiscard]] Result<Endpoint> parse_base_url(std::string_view url, bool allow_insecure_http);
 
+// Whether the URL's host is loopback (an address in 127.0.0.0/8, ::1, or "localhost"): where
+// parse_base_url lets http:// go, and --notify too. False for what is not a URL.
+[[nodiscard]] bool has_loopback_host(std::string_view url);
+
 struct Credentials {
   // Exactly one scheme is set: a token (Authorization: Bearer), or an email and a global key.
   Sensitive token;

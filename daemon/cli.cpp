@@ -18,8 +18,6 @@ namespace cfsync::daemon {
 
 namespace {
 
-constexpr std::string_view k_version = "0.1.0";
-
 CLI::Validator duration_ms() {
   static const std::map<std::string, double> units = {
       {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
@@ -62,6 +60,7 @@ struct Raw {
   double interval_ms = 300'000;
   double git_interval_ms = 60'000;
   std::string listen;
+  std::string notify_format = "json";
   double debounce_ms = 2'000;
   double first_retry_ms = 5'000;
   CLI::App* validate = nullptr;
@@ -247,6 +246,20 @@ void add_run(CLI::App& app, Options& options, Raw& raw) {
                    "Serve /healthz, /readyz and /metrics (Prometheus) on ADDRESS:PORT, e.g. "
                    "127.0.0.1:9464")
       ->type_name("ADDRESS:PORT");
+  raw.run
+      ->add_option("--notify", options.notify,
+                   "POST an event to URL when a pass applies changes, corrects drift or fails, "
+                   "when the configuration does not load, and when a revision is refused "
+                   "(repeatable; https://, or http:// to loopback; the systemd credential "
+                   "notify-url adds one URL a line); only the URL's scheme and host are logged")
+      ->type_name("URL")
+      ->allow_extra_args(false);
+  raw.run
+      ->add_option("--notify-format", raw.notify_format,
+                   "The events' shape: json, or slack (Slack's incoming webhooks)")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"json", "slack"}))
+      ->capture_default_str();
   add_duration(raw.run, "--shutdown-timeout", raw.shutdown_timeout_ms,
                "On SIGTERM, how long requests in flight may take to finish, e.g. 30s", "30s");
   raw.run->add_flag("--wait", options.wait,
@@ -395,6 +408,14 @@ std::optional<int> finish(Options& options, const Raw& raw, const CLI::App& app)
     options.first_retry = std::chrono::milliseconds(static_cast<std::int64_t>(raw.first_retry_ms));
   }
   if (!raw.listen.empty()) options.listen = raw.listen;
+  // A refused URL is named by its scheme and host only: its path may be a webhook's secret.
+  for (const std::string& url : options.notify) {
+    if (auto target = parse_notify_url(url); !target) {
+      std::fprintf(stderr, "cfsync: %s\n", target.error().message().c_str());
+      return 1;
+    }
+  }
+  options.notify_format = raw.notify_format == "slack" ? NotifyFormat::slack : NotifyFormat::json;
   if (!raw.plan_out.empty()) options.plan_out = raw.plan_out;
   if (!raw.plan_file.empty()) options.plan_file = raw.plan_file;
   if (raw.apply_flag && (*raw.validate || *raw.plan || *raw.run || *raw.export_ || *raw.schema)) {

@@ -3,15 +3,21 @@
 
 #include "api/pacer.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/notifier.hpp"
 
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
+#include <vector>
 
 namespace cfsync::daemon {
+
+// What --version prints, and the User-Agent of what cfsync sends.
+inline constexpr std::string_view k_version = "0.1.0";
 
 enum class Command { validate, plan, apply, run, status, schema, export_ };
 enum class OutputFormat { text, json };
@@ -68,6 +74,10 @@ struct Options {
   std::optional<std::filesystem::path> git_path;
   std::chrono::milliseconds git_interval{60'000};
   std::optional<std::filesystem::path> git_token_file;
+  // run --notify: where events are POSTed (checked by parse_notify_url; a URL's path may be a
+  // secret, never shown), and in which shape.
+  std::vector<std::string> notify;
+  NotifyFormat notify_format = NotifyFormat::json;
   // run --git-url --listen: POST /hooks/git fetches at once when signed with this secret.
   std::optional<std::filesystem::path> webhook_secret_file;
   std::optional<std::filesystem::path> git_ssh_key_file;  // ssh:// and user@host:path

@@ -104,7 +104,7 @@ Result<std::unique_ptr<api::Transport>> open_transport(const Options& options,
   settings.request_timeout = options.request_timeout;
   settings.max_response_bytes = options.max_response_bytes;
   settings.ca_file = options.ca_file;
-  settings.user_agent = "cfsync/0.1.0";
+  settings.user_agent = "cfsync/" + std::string(k_version);
   return api::make_http_transport(settings, std::move(log));
 }
 

@@ -118,6 +118,12 @@ struct Metrics::Impl {
                               .Name("cfsync_source_last_fetch_timestamp_seconds")
                               .Help("When --git-url was last fetched, in Unix seconds.")
                               .Register(registry)),
+        notifications(prometheus::BuildCounter()
+                          .Name("cfsync_notifications_total")
+                          .Help("Notifications (--notify), one per event and URL, by result: "
+                                "sent, failed (refused, or every attempt failed), dropped (the "
+                                "queue was full, or shutdown came first).")
+                          .Register(registry)),
         webhook_requests(prometheus::BuildCounter()
                              .Name("cfsync_webhook_requests_total")
                              .Help("Requests to POST /hooks/git, by status code answered.")
@@ -157,6 +163,7 @@ struct Metrics::Impl {
   prometheus::Family<prometheus::Gauge>& applied_revision;
   prometheus::Family<prometheus::Counter>& source_fetches;
   prometheus::Family<prometheus::Gauge>& source_last_fetch;
+  prometheus::Family<prometheus::Counter>& notifications;
   prometheus::Family<prometheus::Counter>& webhook_requests;
   prometheus::Gauge& suspended;
   prometheus::Family<prometheus::Gauge>& pending_changes;
@@ -248,6 +255,16 @@ void Metrics::source_fetch_result(std::string_view result,
   m_impl->source_fetches.Add({{"result", std::string(result)}}).Increment();
   const std::chrono::duration<double> since_epoch = at.time_since_epoch();
   m_impl->source_last_fetch.Add({}).Set(since_epoch.count());
+}
+
+void Metrics::notifications_on() {
+  for (const char* result : {"sent", "failed", "dropped"}) {
+    m_impl->notifications.Add({{"result", result}});
+  }
+}
+
+void Metrics::notification(std::string_view result) {
+  m_impl->notifications.Add({{"result", std::string(result)}}).Increment();
 }
 
 void Metrics::webhook_request(int status) {

@@ -42,6 +42,10 @@ class Metrics {
   // `result`: "success", "failure", or "refused" (a commit whose signature is not trusted).
   void source_fetch_result(std::string_view result, std::chrono::system_clock::time_point at);
   void applied_revision(const std::string& revision);
+  // run --notify: what became of each event for each URL, "sent", "failed" or "dropped"
+  // (daemon/notifier.hpp). notifications_on() shows the three at 0, once --notify is given.
+  void notifications_on();
+  void notification(std::string_view result);
   // POST /hooks/git, by the status code it was answered with.
   void webhook_request(int status);
   // `suspend: true`: whether the configuration enforced says so, and what the last pass planned

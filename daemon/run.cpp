@@ -4,6 +4,7 @@
 #include "daemon/http_listener.hpp"
 #include "daemon/lock.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/notifier.hpp"
 #include "daemon/pass_timer.hpp"
 #include "daemon/printable.hpp"
 #include "daemon/saved_plan.hpp"
@@ -101,6 +102,9 @@ class Daemon {
   }
 
   int run();
+  // A commit refused by signature verification: a revision_refused event to --notify. `reason`
+  // is sent as it is: nothing secret in it. (Unused until the verification calls it.)
+  void notify_refused(const std::string& revision, const std::string& reason);
 
  private:
   Result<void> start();
@@ -129,6 +133,8 @@ class Daemon {
   // waiting for processing did).
   bool count_applied(const Pass& pass, Outcome& outcome);
   void record(const Outcome& outcome, Clock::duration took);
+  // --notify: the events a pass's outcome makes (see notify_outcome in run.cpp).
+  void notify_outcome(const Outcome& outcome);
   HttpAnswer answer(const HttpRequest& request);
   // POST /hooks/git: a push makes the fetch thread fetch at once.
   HttpAnswer hook(const HttpRequest& request);
@@ -159,6 +165,8 @@ class Daemon {
   std::unique_ptr<api::Transport> m_transport;
   std::unique_ptr<api::Client> m_client;
   std::unique_ptr<HttpListener> m_listener;
+  std::unique_ptr<Notifier> m_notifier;  // --notify
+  std::string m_notified_config_error;   // the configuration error last notified, on its thread
   std::optional<ConfigWatcher> m_watcher;
   std::unique_ptr<GitSource> m_source;
   std::unique_ptr<GitWebhook> m_webhook;  // --git-url with --listen and a webhook secret
@@ -199,6 +207,25 @@ class Daemon {
 
 Result<void> Daemon::start() {
   CFSYNC_TRY(m_transport, open_transport(m_options, m_environment, m_logger));
+  std::optional<std::filesystem::path> credentials;
+  if (m_environment.credentials_directory) credentials = *m_environment.credentials_directory;
+  CFSYNC_TRY(std::vector<NotifyTarget> targets, notify_targets(m_options.notify, credentials));
+  if (!targets.empty()) {
+    std::string origins;  // never a path: a webhook's may be its secret
+    for (const NotifyTarget& target : targets) {
+      origins += (origins.empty() ? "" : ", ") + target.origin;
+    }
+    m_logger->info("notifying {} ({})", origins,
+                   m_options.notify_format == NotifyFormat::slack ? "slack" : "json");
+    m_metrics.notifications_on();
+    CFSYNC_TRY(m_notifier, Notifier::start({.targets = std::move(targets),
+                                            .format = m_options.notify_format,
+                                            .ca_file = m_options.ca_file,
+                                            .user_agent = "cfsync/" + std::string(k_version)},
+                                           m_logger, [this](Delivery delivery) {
+                                             m_metrics.notification(to_string(delivery));
+                                           }));
+  }
   m_client = make_client(*m_transport, m_options, m_logger);
   m_client->observe([this](api::Method method, int status) {
     m_metrics.api_request(api::to_string(method), status);
@@ -525,7 +552,7 @@ void Daemon::source_refused(const Fetched& fetched) {
   }
   m_logger->error("refused {}: {}; {}", fetched.revision.text(), *fetched.refused,
                   enforced ? "enforcing " + enforced->text() + " still" : "nothing to enforce");
-  // A notification of the refused revision (issue 19) goes here.
+  notify_refused(fetched.revision.text(), *fetched.refused);
 }
 
 void Daemon::accepted(const Fetched& /*fetched*/) { m_last_refused.reset(); }
@@ -704,6 +731,59 @@ void Daemon::record(const Outcome& outcome, Clock::duration took) {
   }
   m_logger->log(success ? spdlog::level::info : spdlog::level::err, "reconcile: {}", summary);
   systemd::notify("STATUS=" + summary);
+  notify_outcome(outcome);
+}
+
+// One event per pass that changed something: drift_corrected when it corrected drift (its
+// changes are then all drift: a pass tells drift from other changes only under the configuration
+// last applied in full), else applied; pass_failed for a failed pass. A configuration error is
+// notified when its text changes (not at every pass that enforces the last good configuration),
+// besides what that pass applied.
+void Daemon::notify_outcome(const Outcome& outcome) {
+  if (!m_notifier) return;
+  Event event{.time = std::chrono::system_clock::now(),
+              .summary = outcome.summary,
+              .changes = outcome.applied,
+              .drift = outcome.drift};
+  std::string config_error;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_last_good) event.account = m_last_good->desired.account_id;
+    if (m_enforced) event.revision = m_enforced->text();
+    config_error = m_config_error;  // redacted, as /readyz shows it
+  }
+  if (outcome.result == PassResult::config_error && config_error != m_notified_config_error) {
+    Event error = event;
+    error.kind = EventKind::config_error;
+    error.error = config_error;
+    m_notifier->notify(std::move(error));
+  }
+  m_notified_config_error = config_error;  // "" once a configuration loads again
+  if (outcome.result == PassResult::failure) {
+    event.kind = EventKind::pass_failed;
+    event.error = outcome.summary;
+  } else if (outcome.drift > 0) {
+    event.kind = EventKind::drift_corrected;
+  } else if (outcome.applied > 0) {
+    event.kind = EventKind::applied;
+  } else {
+    return;
+  }
+  m_notifier->notify(std::move(event));
+}
+
+void Daemon::notify_refused(const std::string& revision, const std::string& reason) {
+  if (!m_notifier) return;
+  Event event{.kind = EventKind::revision_refused,
+              .time = std::chrono::system_clock::now(),
+              .revision = revision,
+              .summary = "revision " + revision + " refused: " + reason,
+              .error = reason};
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_last_good) event.account = m_last_good->desired.account_id;
+  }
+  m_notifier->notify(std::move(event));
 }
 
 int Daemon::run() {

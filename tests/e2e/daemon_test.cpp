@@ -6,6 +6,7 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/printers.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/receiver.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -466,6 +467,98 @@ TEST_CASE("run --git-url: a URL it may not follow, or no state directory, is ref
                                       {{"CLOUDFLARE_API_TOKEN", k_token}});
   CHECK(stateless.exit_code == 1);
   CHECK(stateless.err.find("name the state directory") != std::string::npos);
+}
+
+TEST_CASE("run --notify: a receiver on loopback gets each kind of event a pass makes") {
+  TempDir dir;
+  Api api;
+  Receiver receiver;
+  dir.write("repo/cfsync.yaml", settings_yaml(true));
+  const int port = free_port();
+  const std::string hook = "/services/T000/B000/notify-secret-path";
+  const std::string log = (dir.path() / "cfsync.log").string();
+  BackgroundProcess daemon(
+      {"/bin/sh", "-c",
+       "exec \"$0\" run -c \"$1\" --api-url \"$2\" --listen \"$3\" --state-dir \"$4\" "
+       "--notify \"$5\" --interval 10m --debounce 100ms --first-retry 200ms --max-attempts 1 "
+       "--log-level debug "
+       "2>> \"$6\"",
+       binary("cfsync"), (dir.path() / "repo" / "cfsync.yaml").string(), api.url(),
+       "127.0.0.1:" + std::to_string(port), (dir.path() / "state").string(),
+       receiver.url(hook + "?key=notify-secret-query"), log},
+      {{"CLOUDFLARE_API_TOKEN", k_token}});
+  REQUIRE(eventually([&] { return accepts_connections(port); }));
+  auto body = [&](std::size_t n) { return receiver.requests().at(n).body; };
+
+  // The first pass applies the configuration.
+  REQUIRE(receiver.wait_for(1, 15s));
+  CHECK(receiver.requests()[0].target == hook + "?key=notify-secret-query");
+  CHECK(receiver.requests()[0].headers.at("content-type") == "application/json");
+  INFO(body(0));
+  CHECK(body(0).find(R"("event":"applied")") != std::string::npos);
+  CHECK(body(0).find(std::string(R"("account":")") + k_account + "\"") != std::string::npos);
+  CHECK(body(0).find(R"("changes":1,"drift":0)") != std::string::npos);
+  CHECK(body(0).find(R"("time":")") != std::string::npos);
+  CHECK(body(0).find(R"("host":")") != std::string::npos);
+
+  // A change made through the API, outside cfsync: corrected, as drift.
+  set_live_ocr(api.port(), false);
+  ::kill(daemon.pid(), SIGHUP);
+  REQUIRE(receiver.wait_for(2, 15s));
+  INFO(body(1));
+  CHECK(body(1).find(R"("event":"drift_corrected")") != std::string::npos);
+  CHECK(body(1).find(R"("changes":1,"drift":1)") != std::string::npos);
+
+  // A broken configuration: one event, whose error is what /readyz shows.
+  dir.write("repo/cfsync.yaml", std::string("account_id: ") + k_account + "\ndlp: [oops\n");
+  REQUIRE(receiver.wait_for(3, 15s));
+  INFO(body(2));
+  CHECK(body(2).find(R"("event":"config_error")") != std::string::npos);
+  CHECK(body(2).find("cfsync.yaml:3:1: invalid YAML") != std::string::npos);
+  // The same error at the next pass: not notified again.
+  ::kill(daemon.pid(), SIGHUP);
+  const TempDir scratch;
+  REQUIRE(eventually([&] {
+    return sample(metrics(port, scratch), "cfsync_reconcile_runs_total{result=\"config_error\"}") >=
+           2;
+  }));
+  wait_past_debounce();
+  CHECK(receiver.requests().size() == 3);
+  const auto samples = metrics(port, scratch);
+  CHECK(sample(samples, "cfsync_notifications_total{result=\"sent\"}") == 3);
+  CHECK(sample(samples, "cfsync_notifications_total{result=\"failed\"}") == 0);
+  CHECK(sample(samples, "cfsync_notifications_total{result=\"dropped\"}") == 0);
+
+  // The configuration fixed while the API is down: the pass fails.
+  api.stop();
+  dir.write("repo/cfsync.yaml", settings_yaml(true));
+  REQUIRE(receiver.wait_for(4, 15s));
+  INFO(body(3));
+  CHECK(body(3).find(R"("event":"pass_failed")") != std::string::npos);
+  CHECK(body(3).find(R"("error":")") != std::string::npos);
+  CHECK(body(3).find("connecting to " + api.url()) != std::string::npos);
+  CHECK(daemon.stop() == 0);
+
+  // No token in what was sent; no secret of the URL in the log.
+  for (const Receiver::Request& request : receiver.requests()) {
+    CHECK(request.body.find(k_token) == std::string::npos);
+    CHECK(request.headers.count("authorization") == 0);
+  }
+  std::ifstream in(log);
+  const std::string logged((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(logged.find("notified http://127.0.0.1:" + std::to_string(receiver.port())) !=
+        std::string::npos);
+  CHECK(logged.find("notify-secret") == std::string::npos);
+  CHECK(logged.find(k_token) == std::string::npos);
+}
+
+TEST_CASE("run --notify: a URL it may not send to is refused without showing its path") {
+  const ProcessResult refused =
+      run({binary("cfsync"), "run", "--notify", "http://hooks.example.com/notify-secret-path"});
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.err.find("--notify: http://hooks.example.com: http:// is refused") !=
+        std::string::npos);
+  CHECK(refused.err.find("notify-secret-path") == std::string::npos);
 }
 
 // X-Hub-Signature-256 of `body` under `secret`, as GitHub computes it (Python's hmac module).

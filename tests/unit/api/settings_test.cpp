@@ -43,6 +43,16 @@ TEST_CASE("plain http elsewhere needs --insecure-http") {
   CHECK_FALSE(parse_base_url("http://localhost.example.com", false));
 }
 
+TEST_CASE("the loopback check, for other URLs cfsync sends to") {
+  CHECK(has_loopback_host("http://127.0.0.1:8787/hook"));
+  CHECK(has_loopback_host("http://127.9.9.9/"));
+  CHECK(has_loopback_host("http://[::1]:1/x?y=z"));
+  CHECK(has_loopback_host("http://localhost/"));
+  CHECK_FALSE(has_loopback_host("http://10.0.0.5/"));
+  CHECK_FALSE(has_loopback_host("http://localhost.example.com/"));
+  CHECK_FALSE(has_loopback_host("not a url"));
+}
+
 TEST_CASE("URLs that cannot be a base URL") {
   for (const char* url : {"ftp://example.com", "api.cloudflare.com/client/v4", "https://",
                           "https://user:pw@api.cloudflare.com", "https://h/x?q=1", "https://h:0"}) {

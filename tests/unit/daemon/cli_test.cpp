@@ -1,6 +1,7 @@
 // The command line as users type it.
 #include "daemon/cli.hpp"
 #include "daemon/commands.hpp"
+#include "tests/support/printers.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -71,6 +72,21 @@ TEST_CASE("limits take units") {
   CHECK(parsed({"plan", "--max-response-bytes", "2MiB"}).max_response_bytes == 2 * 1024 * 1024);
   CHECK(std::get<int>(parse({"plan", "--request-timeout", "5"})) != 0);
   CHECK(std::get<int>(parse({"plan", "--request-timeout", "0s"})) != 0);
+}
+
+TEST_CASE("run --notify: repeatable, https or loopback http, and --notify-format") {
+  const Options two = parsed({"run", "--notify", "https://hooks.slack.com/services/T/B/s",
+                              "--notify", "http://127.0.0.1:9/hook"});
+  CHECK(two.notify == std::vector<std::string>{"https://hooks.slack.com/services/T/B/s",
+                                               "http://127.0.0.1:9/hook"});
+  CHECK(two.notify_format == NotifyFormat::json);
+  CHECK(parsed({"run"}).notify.empty());
+  CHECK(parsed({"run", "--notify", "https://a.example/x", "--notify-format", "slack"})
+            .notify_format == NotifyFormat::slack);
+  CHECK(std::get<int>(parse({"run", "--notify-format", "teams"})) == 1);
+  // A URL that is refused is a usage error (the message is parse_notify_url's: notifier_test).
+  CHECK(std::get<int>(parse({"run", "--notify", "http://example.com/secret"})) == 1);
+  CHECK(std::get<int>(parse({"run", "--notify", "ftp://127.0.0.1/secret"})) == 1);
 }
 
 TEST_CASE("status asks the daemon at --listen, which it needs") {

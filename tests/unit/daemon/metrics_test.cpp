@@ -109,6 +109,23 @@ TEST_CASE("changes, drift, requests and the configuration's state") {
   CHECK(has_line(metrics.exposition(), "cfsync_config_valid 0"));
 }
 
+TEST_CASE("notifications count by result, the three shown at 0 once --notify is given") {
+  Metrics metrics;
+  CHECK(metrics.exposition().find("cfsync_notifications_total") == std::string::npos);
+  metrics.notifications_on();
+  std::string text = metrics.exposition();
+  CHECK(has_line(text, "# TYPE cfsync_notifications_total counter"));
+  CHECK(has_line(text, R"(cfsync_notifications_total{result="sent"} 0)"));
+  CHECK(has_line(text, R"(cfsync_notifications_total{result="failed"} 0)"));
+  CHECK(has_line(text, R"(cfsync_notifications_total{result="dropped"} 0)"));
+  metrics.notification("sent");
+  metrics.notification("sent");
+  metrics.notification("dropped");
+  text = metrics.exposition();
+  CHECK(has_line(text, R"(cfsync_notifications_total{result="sent"} 2)"));
+  CHECK(has_line(text, R"(cfsync_notifications_total{result="dropped"} 1)"));
+}
+
 TEST_CASE("samples come sorted by their labels, scrape after scrape") {
   Metrics metrics;
   metrics.api_request("POST", 0);
