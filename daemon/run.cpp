@@ -1,5 +1,6 @@
 #include "daemon/run.hpp"
 
+#include "api/retry.hpp"
 #include "daemon/git_source.hpp"
 #include "daemon/http_listener.hpp"
 #include "daemon/lock.hpp"
@@ -41,6 +42,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
+
+// After a failed fetch, the first retry (doubled for each failure in a row); --first-retry, a
+// hidden option for tests, shortens it as it does for passes.
+constexpr std::chrono::milliseconds k_first_fetch_retry{5000};
 
 std::string local_time_now() {
   const std::time_t now = std::time(nullptr);
@@ -307,9 +312,14 @@ HttpAnswer Daemon::answer(const HttpRequest& request) {
     std::lock_guard lock(m_mutex);
     const std::string revision =
         m_enforced ? "revision: " + m_enforced->text() + "\n" : std::string();
+    // The enforced revision stays in force after a failed or refused fetch: said, not unready.
+    const std::string source = m_fetch_status && !m_fetch_status->last_fetch_error.empty()
+                                   ? "source: the last fetch " + m_fetch_status->last_fetch_result +
+                                         ": " + m_fetch_status->last_fetch_error + "\n"
+                                   : std::string();
     std::string why;
-    if (ready_locked(why)) return {.body = "ready: " + m_last_summary + "\n" + revision};
-    return {.status = 503, .body = why + revision};
+    if (ready_locked(why)) return {.body = "ready: " + m_last_summary + "\n" + revision + source};
+    return {.status = 503, .body = why + revision + source};
   }
   if (path == "/status") {
     std::lock_guard lock(m_mutex);
@@ -483,21 +493,30 @@ void Daemon::switch_revision() {
 }
 
 void Daemon::fetch_loop() {
+  // A failed fetch is tried again sooner than the interval, backing off: as a failed pass is
+  // (5 s, 10 s, 20 s, … up to --git-interval).
+  const api::RetryPolicy retry{.base = m_options.first_retry.value_or(k_first_fetch_retry),
+                               .cap = m_options.git_interval};
+  int failures = 0;
   for (;;) {
+    const std::chrono::milliseconds wait =
+        failures == 0 ? m_options.git_interval : api::backoff(retry, failures - 1, 1.0);
     {
       std::unique_lock lock(m_mutex);
-      m_fetch_wake.wait_for(lock, m_options.git_interval,
-                            [this] { return m_stop.load() || m_fetch_now; });
+      m_fetch_wake.wait_for(lock, wait, [this] { return m_stop.load() || m_fetch_now; });
       if (m_stop) return;
       m_fetch_now = false;
     }
     auto fetched = m_source->fetch();
     note_fetch(fetched);
     if (!fetched) {
-      // The revision checked out stays enforced; the next interval tries again.
-      m_logger->error("{}", fetched.error().describe());
+      // The revision checked out stays enforced.
+      ++failures;
+      m_logger->error("{}; fetching again in {} ms", fetched.error().describe(),
+                      api::backoff(retry, failures - 1, 1.0).count());
       continue;
     }
+    failures = 0;
     if (fetched->refused) {
       // Not signed by a trusted key: never checked out; the revision enforced stays.
       source_refused(*fetched);

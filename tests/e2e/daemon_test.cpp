@@ -674,6 +674,61 @@ TEST_CASE("run --git-url: a signed push webhook fetches at once, a wrongly signe
   CHECK(daemon.stop() == 0);
 }
 
+TEST_CASE("run --git-url: a failed fetch is tried again soon, backing off, not at the interval") {
+  TempDir dir;
+  Api api;
+  const Origin origin(dir);
+  const std::string first = origin.commit(settings_yaml(true));
+  dir.write("webhook-secret", "s3cret-for-the-retry-test\n");
+  const int port = free_port();
+  // Fetches every 10 minutes; a failed one is tried again after 200 ms, 400 ms, 800 ms, …
+  BackgroundProcess daemon({binary("cfsync"),
+                            "run",
+                            "--git-url",
+                            origin.url(),
+                            "--git-path",
+                            "cfsync",
+                            "--git-interval",
+                            "10m",
+                            "--first-retry",
+                            "200ms",
+                            "--webhook-secret-file",
+                            (dir.path() / "webhook-secret").string(),
+                            "--state-dir",
+                            (dir.path() / "state").string(),
+                            "--api-url",
+                            api.url(),
+                            "--listen",
+                            "127.0.0.1:" + std::to_string(port),
+                            "--interval",
+                            "10m"},
+                           {{"CLOUDFLARE_API_TOKEN", k_token}});
+  REQUIRE(eventually([&] { return accepts_connections(port); }));
+  auto readyz = [&] { return http_request(port, "GET", "/readyz").body; };
+  REQUIRE(eventually(
+      [&] { return readyz().find("revision: main@sha1:" + first) != std::string::npos; }));
+
+  // The repository gone: a fetch (asked for by a webhook) fails, and so do its retries.
+  const std::filesystem::path moved = dir.path() / "moved.git";
+  std::filesystem::rename(origin.bare(), moved);
+  REQUIRE(http_request(port, "POST", "/hooks/git",
+                       {{"x-gitlab-token", "s3cret-for-the-retry-test"}}, "{}")
+              .status == 202);
+  REQUIRE(eventually(
+      [&] { return readyz().find("source: the last fetch failure") != std::string::npos; }));
+  CHECK(readyz().find("ready: ") == 0);  // the revision checked out is still enforced
+  // Back, with a new commit: a retry finds it, minutes before the interval.
+  std::filesystem::rename(moved, origin.bare());
+  const std::string second = origin.commit(settings_yaml(false));
+  CHECK(eventually(
+      [&] { return readyz().find("revision: main@sha1:" + second) != std::string::npos; }, 10s));
+  CHECK(eventually([&] { return !live_ocr(api.port()); }));
+  CHECK(readyz().find("source:") == std::string::npos);
+  const TempDir scratch;
+  CHECK(sample(metrics(port, scratch), "cfsync_source_fetch_total{result=\"failure\"}") >= 1);
+  CHECK(daemon.stop() == 0);
+}
+
 TEST_CASE("run: suspend: true writes nothing, and plans and drift are still reported") {
   TempDir dir;
   Api api;
