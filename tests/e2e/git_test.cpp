@@ -7,6 +7,7 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/printers.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/receiver.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -112,9 +113,12 @@ TEST_CASE("run --git-url --git-verify-allowed-signers: only commits signed by an
   const std::filesystem::path signers =
       dir.write("allowed_signers", "t@example.com " + allowed_key);
   const std::vector<std::string> verify = {"--git-verify-allowed-signers", signers.string()};
+  Receiver receiver;  // where the refusals are notified
+  std::vector<std::string> notified = verify;
+  notified.insert(notified.end(), {"--notify", receiver.url("/hook")});
 
   const std::string first = origin.commit(settings_yaml(true), ssh_signed(dir.path() / "allowed"));
-  auto daemon = std::make_unique<GitDaemon>(api, dir, origin.url(), verify);
+  auto daemon = std::make_unique<GitDaemon>(api, dir, origin.url(), notified);
   REQUIRE(eventually([&] { return daemon->enforcing(first) && live_ocr(api.port()); }));
   CHECK(daemon->log().find("fetched main@sha1:" + first + ", signed by t@example.com (SSH)") !=
         std::string::npos);
@@ -130,6 +134,19 @@ TEST_CASE("run --git-url --git-verify-allowed-signers: only commits signed by an
   CHECK(live_ocr(api.port()));
   CHECK_FALSE(
       std::filesystem::exists(dir.path() / "state" / "git" / "checkouts" / unsigned_commit));
+  // Notified once: the commit and why.
+  auto refusals = [&] {
+    std::vector<std::string> bodies;
+    for (const Receiver::Request& request : receiver.requests()) {
+      if (request.body.find("\"event\":\"revision_refused\"") != std::string::npos) {
+        bodies.push_back(request.body);
+      }
+    }
+    return bodies;
+  };
+  REQUIRE(eventually([&] { return refusals().size() == 1; }));
+  CHECK(refusals()[0].find("main@sha1:" + unsigned_commit) != std::string::npos);
+  CHECK(refusals()[0].find("it is not signed") != std::string::npos);
 
   // Signed by a key the file does not name: refused too.
   const std::string stranger =
