@@ -23,8 +23,8 @@ packages=(
   # git: the e2e tests make and push to the repositories `run --git-url` follows (over smart HTTP
   # too, through git's http-backend); ssh-keygen and gpgv check signed commits
   # (--git-verify-allowed-signers, --git-verify-gpg-keyring), gnupg signs them in the tests, and
-  # sshd serves a repository over ssh:// on loopback (on a host with systemd, installing
-  # openssh-server also starts its service on port 22: the tests do not need that)
+  # sshd serves a repository over ssh:// on loopback, started by the test itself (the package's
+  # own service is neither started nor enabled: below)
   git openssh-client gpgv gnupg openssh-server
 )
 
@@ -46,5 +46,17 @@ if ((EUID != 0)); then
   sudo=(sudo)
 fi
 echo "install-deps: installing ${missing[*]}"
+# No service a package brings is started during the install (a policy-rc.d that says no, as
+# Debian's container images have): openssh-server would otherwise listen on port 22.
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+  "${sudo[@]}" chmod 0755 "$policy"
+  trap '"${sudo[@]}" rm -f "$policy"' EXIT
+fi
 "${sudo[@]}" apt-get update -qq
 DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Nor started at the next boot.
+if [[ " ${missing[*]} " == *" openssh-server "* && -d /run/systemd/system ]]; then
+  "${sudo[@]}" systemctl disable --quiet ssh.service || true
+fi
