@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# Installs exactly what cfsync's build and test suite need on Debian 12. Idempotent: when every
-# package is present it changes nothing and does not touch the network.
+# Installs exactly what building and running cfsync and its emulator need on Debian 12, and with
+# --tests what the test suite needs too. Idempotent: when every package is present it changes
+# nothing and does not touch the network.
 set -euo pipefail
+
+case "${1:-}" in
+  "") tests=false ;;
+  --tests) tests=true ;;
+  *) echo "usage: deploy/install-deps.sh [--tests]" >&2; exit 2 ;;
+esac
 
 packages=(
   # toolchain
@@ -16,6 +23,8 @@ packages=(
   libsystemd-dev pkg-config
   # the daemon's git source (run --git-url)
   libgit2-dev
+)
+test_packages=(
   # tests: doctest; openssl's s_server for the TLS test; Node.js for Prism in the contract test,
   # and curl, which Prism's start-up script uses; Prometheus's Python parser reads /metrics;
   # jsonschema and PyYAML check the examples against `cfsync schema`
@@ -27,13 +36,14 @@ packages=(
   # own service is neither started nor enabled: below)
   git openssh-client gpgv gnupg openssh-server
 )
+if $tests; then packages+=("${test_packages[@]}"); fi
 
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
 done
 # npm ships inside some nodejs builds (NodeSource); Debian's nodejs needs the npm package.
-command -v npm >/dev/null || missing+=(npm)
+if $tests; then command -v npm >/dev/null || missing+=(npm); fi
 
 if ((${#missing[@]} == 0)); then
   echo "install-deps: everything is installed"

@@ -4,7 +4,7 @@
 # tests again under AddressSanitizer and UndefinedBehaviorSanitizer (tests/sanitize.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-deploy/install-deps.sh
+deploy/install-deps.sh --tests
 deploy/build.sh
 ctest --test-dir build --output-on-failure --parallel "$(nproc)"
 tests/sanitize.sh

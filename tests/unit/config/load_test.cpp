@@ -345,6 +345,21 @@ TEST_CASE("a resource declared in two files names both places") {
                                  "conf/a.yaml:3:3"});
 }
 
+TEST_CASE("prune: may be split across files, each kind declared once") {
+  TempDir dir;
+  dir.write("conf/a.yaml", k_account_line + "prune:\n  profiles: true\n");
+  dir.write("conf/b.yaml", "prune:\n  datasets: true\n  ai_search_instances: false\n");
+  const auto config = load({.path = dir.path() / "conf"});
+  REQUIRE(config);
+  CHECK(config->desired.prune.profiles);
+  CHECK(config->desired.prune.datasets);
+  CHECK_FALSE(config->desired.prune.ai_search_instances);
+  dir.write("conf/c.yaml", "prune:\n  profiles: false\n");
+  CHECK(problems(load({.path = dir.path() / "conf"}), dir) ==
+        std::vector<std::string>{"conf/c.yaml:2:13: prune.profiles is declared twice: here and at "
+                                 "conf/a.yaml:3:13"});
+}
+
 TEST_CASE("account_id in two files must agree") {
   TempDir dir;
   dir.write("conf/a.yaml", k_account_line);
