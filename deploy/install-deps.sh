@@ -29,6 +29,8 @@ test_packages=(
   # and curl, which Prism's start-up script uses; Prometheus's Python parser reads /metrics;
   # jsonschema and PyYAML check the examples against `cfsync schema`
   doctest-dev openssl nodejs curl python3-prometheus-client python3-jsonschema python3-yaml
+  # jq: the CI templates' sticky plan comment (deploy/ci/sticky-comment.sh), tested here
+  jq
   # git: the e2e tests make and push to the repositories `run --git-url` follows (over smart HTTP
   # too, through git's http-backend); ssh-keygen and gpgv check signed commits
   # (--git-verify-allowed-signers, --git-verify-gpg-keyring), gnupg signs them in the tests, and
