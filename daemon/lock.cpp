@@ -153,6 +153,14 @@ Result<void> claim_state_dir(const fs::path& state_dir, const std::string& accou
                      ": each account needs its own state directory (--state-dir)");
   }
   std::error_code ec;
+  // Machine-local, and it holds the key of the plans' digests: never committed, even when it
+  // sits in the configuration's repository (the default, .cfsync-state/ beside the config).
+  if (!fs::exists(state_dir / ".gitignore", ec)) {
+    CFSYNC_TRY_VOID(config::write_atomically(
+        state_dir / ".gitignore",
+        "# cfsync's state directory: machine-local, never committed (written by cfsync)\n*\n",
+        "the state directory's .gitignore"));
+  }
   if (fs::exists(file, ec)) return {};
   return config::write_atomically(file, account_id + "\n", "the state directory's account");
 }

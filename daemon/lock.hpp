@@ -39,6 +39,8 @@ class WriterLock {
 // last apply) name that account's objects, and another account's plan would drop them as gone.
 // The first account to use it is written to `state_dir`/account; another is refused. A
 // directory from before that file is claimed unless its last apply names another account.
+// A .gitignore that ignores everything is written there when it has none: the directory is never
+// committed with the configuration it sits beside.
 [[nodiscard]] Result<void> claim_state_dir(const std::filesystem::path& state_dir,
                                            const std::string& account_id);
 

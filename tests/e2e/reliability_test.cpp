@@ -187,6 +187,13 @@ TEST_CASE("a state directory of another account is refused before any request") 
   workspace.config(config_yaml(1, 0));
   REQUIRE(workspace.cfsync({"apply"}).exit_code == 0);
   CHECK(fs::exists(workspace.state() / "account"));
+  CHECK(fs::exists(workspace.state() / ".gitignore"));
+  // Never committed with the configuration: git sees nothing of the whole directory.
+  const fs::path repository = workspace.state().parent_path();
+  REQUIRE(run({"git", "init", "--quiet", repository.string()}).exit_code == 0);
+  const ProcessResult status =
+      run({"git", "-C", repository.string(), "status", "--porcelain", "--untracked-files=all"});
+  CHECK(status.out.find(workspace.state().filename().string()) == std::string::npos);
 
   workspace.config(config_yaml(1, 0, k_other_account));
   workspace.emulator().reset_log();
