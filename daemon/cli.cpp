@@ -119,9 +119,11 @@ void add_global_options(CLI::App& app, Options& options, Raw& raw) {
                  "API's rate-limit headers slow it down further")
       ->type_name("N/PERIOD")
       ->capture_default_str();
-  app.add_option("--output", raw.output, "Plan and apply output")
+  app.add_option("--output", raw.output,
+                 "Plan and apply output: text, json (errors too, and validate), or markdown (a "
+                 "PR comment)")
       ->type_name("FORMAT")
-      ->check(CLI::IsMember({"text", "json"}))
+      ->check(CLI::IsMember({"text", "json", "markdown"}))
       ->capture_default_str();
   app.add_flag("--show-sensitive", options.show_sensitive,
                "Show regexes and word lists in plans instead of a digest");
@@ -469,7 +471,9 @@ std::optional<int> finish(Options& options, const Raw& raw, const CLI::App& app)
   options.wait_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(raw.wait_timeout_ms));
   options.request_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(raw.timeout_ms));
   options.max_response_bytes = static_cast<std::size_t>(raw.max_response_bytes);
-  options.output = raw.output == "json" ? OutputFormat::json : OutputFormat::text;
+  options.output = raw.output == "json"       ? OutputFormat::json
+                   : raw.output == "markdown" ? OutputFormat::markdown
+                                              : OutputFormat::text;
   options.log_format = raw.log_format == "json" ? LogFormat::json : LogFormat::text;
   options.color = !raw.no_color;
   return std::nullopt;

@@ -20,7 +20,7 @@ namespace cfsync::daemon {
 inline constexpr std::string_view k_version = "0.1.0";
 
 enum class Command { validate, plan, apply, run, status, schema, export_ };
-enum class OutputFormat { text, json };
+enum class OutputFormat { text, json, markdown };
 
 struct Options {
   Command command = Command::plan;

@@ -127,11 +127,25 @@ std::filesystem::path lock_dir_of(const Options& options, const Environment& env
 
 namespace {
 
-std::string declared(const DesiredState& desired) {
+std::vector<std::string> declared_parts(const DesiredState& desired) {
   std::vector<std::string> parts;
   for (const reconcile::Family* family : reconcile::families()) family->declared(desired, parts);
+  return parts;
+}
+
+std::string declared(const DesiredState& desired) {
+  const std::vector<std::string> parts = declared_parts(desired);
   if (parts.empty()) return "nothing to manage";
   return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+// A command's error: logged on stderr, and with --output json also on stdout as JSON, so that a
+// pipeline reading stdout never gets nothing. Exit code 1.
+int report_failure(const Options& options, std::ostream& out, spdlog::logger& log,
+                   const Error& error) {
+  report_error(log, error);
+  if (options.output == OutputFormat::json) out << error_json(error);
+  return k_exit_error;
 }
 
 }  // namespace
@@ -276,10 +290,9 @@ class PlanOrApply {
   // The exit code; errors are logged.
   int run() {
     auto code = run_steps();
-    if (!code) {
-      report_error(m_log, code.error());
-      return k_exit_error;
-    }
+    // With JSON output nothing is on stdout yet when run_steps fails: what prints it returns
+    // no error after it.
+    if (!code) return report_failure(m_options, m_out, m_log, code.error());
     return *code;
   }
 
@@ -307,6 +320,7 @@ class PlanOrApply {
     const bool stopped = m_interrupt && m_interrupt->stop()->load();
     if (m_interrupt) m_interrupt->done();
     if (!pass) return pass.error();
+    m_origin.safety = pass->safety;
     if (!m_moved.empty()) {
       Error refused(ErrorKind::plan, "refusing to apply " + m_options.plan_file->string() +
                                          ": it is not the plan the account needs now");
@@ -359,6 +373,7 @@ class PlanOrApply {
       m_moved = saved_plan_drift(*m_saved, as_saved(computed));
       if (!m_moved.empty()) return false;
     }
+    m_origin.safety = computed.safety;
     if (m_options.output == OutputFormat::text) {
       m_out << plan_text(computed.plan, m_desired.account_id, m_style, m_origin)
             << (computed.plan.empty() ? "" : "\n");
@@ -377,19 +392,32 @@ class PlanOrApply {
                      json};
   }
 
+  // The plan in the format asked for, with its origin and safety refusals.
+  std::string shown(const Plan& plan) const {
+    switch (m_options.output) {
+      case OutputFormat::json:
+        return plan_json(plan, m_desired.account_id, m_style, m_origin);
+      case OutputFormat::markdown:
+        return plan_markdown(plan, m_desired.account_id, m_style, m_origin);
+      case OutputFormat::text:
+        break;
+    }
+    return plan_text(plan, m_desired.account_id, m_style, m_origin);
+  }
+
   Result<int> show_plan(const Pass& pass) {
     if (m_options.plan_out) {
       CFSYNC_TRY_VOID(write_saved_plan(*m_options.plan_out, as_saved(pass)));
       m_log.info("plan saved to {}; `cfsync apply {}` applies exactly it",
                  m_options.plan_out->string(), m_options.plan_out->string());
     }
+    // On stderr too: the log is where a daemon's or a CI job's operator looks, and stdout may
+    // go to a file or a PR comment.
     for (const std::string& line : pass.safety) {
       m_log.warn("apply would refuse this plan without --force: {}", line);
     }
     const Plan& plan = pass.plan;
-    m_out << (m_options.output == OutputFormat::json
-                  ? plan_json(plan, m_desired.account_id, m_style, m_origin)
-                  : plan_text(plan, m_desired.account_id, m_style, m_origin));
+    m_out << shown(plan);
     if (m_options.drift_exitcode && m_drift && !plan.empty()) return k_exit_drift;
     if (m_options.detailed_exitcode && !plan.empty()) return k_exit_changes;
     return k_exit_ok;
@@ -399,9 +427,7 @@ class PlanOrApply {
     const Plan& plan = pass.plan;
     if (m_desired.suspended) {
       // Nothing was written, and the configuration is not the one applied.
-      m_out << (m_options.output == OutputFormat::json
-                    ? plan_json(plan, m_desired.account_id, m_style, m_origin)
-                    : plan_text(plan, m_desired.account_id, m_style, m_origin));
+      m_out << shown(plan);
       m_log.warn("the configuration says `suspend: true`: nothing applied");
       return k_exit_ok;
     }
@@ -409,13 +435,22 @@ class PlanOrApply {
       if (m_options.output == OutputFormat::json) {
         m_out << apply_json(plan, api::ApplyReport{}, m_desired.account_id, m_style);
       }
+      if (m_options.output == OutputFormat::markdown) m_out << shown(plan);
       return noted();
     }
     m_log.info("{} API requests, {} retries, {} answered 429, {} given up", stats.requests,
                stats.retries, stats.rate_limited, stats.gave_up);
-    m_out << (m_options.output == OutputFormat::json
-                  ? apply_json(plan, *pass.report, m_desired.account_id, m_style)
-                  : apply_text(plan, *pass.report, m_style));
+    switch (m_options.output) {
+      case OutputFormat::json:
+        m_out << apply_json(plan, *pass.report, m_desired.account_id, m_style);
+        break;
+      case OutputFormat::markdown:
+        m_out << apply_markdown(plan, *pass.report, m_desired.account_id, m_style);
+        break;
+      case OutputFormat::text:
+        m_out << apply_text(plan, *pass.report, m_style);
+        break;
+    }
     if (!pass.report->ok() || !pass.waited || !pass.state_errors.empty() || stopped) {
       return k_exit_error;
     }
@@ -459,11 +494,13 @@ int run_command(const Options& options, const Environment& environment, std::ost
   if (options.command == Command::export_) return export_command(options, environment, out, logger);
   // load desired: every configuration error is reported before anything is sent.
   auto config = load_config(options, environment, *logger);
-  if (!config) {
-    report_error(*logger, config.error());
-    return k_exit_error;
-  }
+  if (!config) return report_failure(options, out, *logger, config.error());
   if (options.command == Command::validate) {
+    if (options.output == OutputFormat::json) {
+      out << validate_json(config->desired.account_id, config->files.size(),
+                           declared_parts(config->desired));
+      return k_exit_ok;
+    }
     out << "Configuration is valid: " << config->files.size() << " file(s), account "
         << config->desired.account_id << ", declares " << declared(config->desired) << ".\n";
     return k_exit_ok;

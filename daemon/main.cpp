@@ -2,6 +2,7 @@
 #include "daemon/cli.hpp"
 #include "daemon/commands.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/report.hpp"
 #include "daemon/run.hpp"
 #include "daemon/status.hpp"
 #include "daemon/systemd.hpp"
@@ -12,10 +13,12 @@
 #include <iostream>
 
 int main(int argc, char** argv) {
+  bool json_output = false;
   try {
     auto parsed = cfsync::daemon::parse_command_line(argc, argv);
     if (const int* exit_code = std::get_if<int>(&parsed)) return *exit_code;
     const auto& options = std::get<cfsync::daemon::Options>(parsed);
+    json_output = options.output == cfsync::daemon::OutputFormat::json;
     auto log = cfsync::daemon::make_logger(options.log_format, options.log_level,
                                            ::isatty(STDERR_FILENO) == 1,
                                            cfsync::daemon::systemd::stderr_is_journal());
@@ -30,6 +33,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     // Expected failures are values; reaching this is a bug or an exhausted resource.
     std::fprintf(stderr, "cfsync: fatal: %s\n", e.what());
+    if (json_output) std::cout << cfsync::daemon::error_json("fatal", e.what()) << std::flush;
     return 1;
   }
 }

@@ -318,7 +318,87 @@ json::object processing_json(const api::ProcessingReport& processing) {
   return {{"timed_out", processing.timed_out}, {"datasets", std::move(datasets)}};
 }
 
+std::string_view kind_name(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::config:
+      return "config";
+    case ErrorKind::io:
+      return "io";
+    case ErrorKind::network:
+      return "network";
+    case ErrorKind::http:
+      return "http";
+    case ErrorKind::protocol:
+      return "protocol";
+    case ErrorKind::usage:
+      return "usage";
+    case ErrorKind::plan:
+      return "plan";
+    case ErrorKind::apply:
+      return "apply";
+    case ErrorKind::state:
+      return "state";
+  }
+  return "unknown";
+}
+
+std::string error_object(std::string_view kind, std::string_view message,
+                         const std::vector<std::string>& details) {
+  const json::object error{{"kind", kind},
+                           {"message", message},
+                           {"details", json::array(details.begin(), details.end())}};
+  return json::serialize(json::object{{"error", error}}) + "\n";
+}
+
+// Apply's last line: "Apply complete" or "Apply failed", and the counts.
+struct Verdict {
+  bool ok;
+  std::string head;
+  std::string rest;
+};
+
+Verdict verdict_of(const Plan& plan, const api::ApplyReport& report) {
+  PlanSummary done;
+  int failed = 0;
+  for (const api::ChangeOutcome& outcome : report.outcomes) {
+    if (outcome.error) {
+      ++failed;
+    } else {
+      done.add(plan.changes.at(outcome.change).action);
+    }
+  }
+  const std::string replaced = done.replace > 0 ? fmt::format("{} replaced, ", done.replace) : "";
+  const std::string moved = done.move > 0 ? fmt::format("{} moved, ", done.move) : "";
+  const std::string counts = fmt::format("{} created, {} updated, {}{}{} deleted", done.create,
+                                         done.update, replaced, moved, done.delete_);
+  if (report.ok()) return {true, "Apply complete", counts + "."};
+  if (failed == 0) {
+    const bool processed = !report.processing || report.processing->ok();
+    return {false, "Apply failed",
+            fmt::format("{}, but {} did not succeed.", counts,
+                        processed ? "indexing" : "dataset processing")};
+  }
+  return {false, "Apply failed", fmt::format("{}, {} failed.", counts, failed)};
+}
+
 }  // namespace
+
+std::string error_json(const Error& error) {
+  return error_object(kind_name(error.kind()), error.describe(), error.details);
+}
+
+std::string error_json(std::string_view kind, std::string_view message) {
+  return error_object(kind, message, {});
+}
+
+std::string validate_json(const std::string& account_id, std::size_t files,
+                          const std::vector<std::string>& declares) {
+  const json::object root{{"valid", true},
+                          {"account_id", account_id},
+                          {"files", files},
+                          {"declares", json::array(declares.begin(), declares.end())}};
+  return json::serialize(root) + "\n";
+}
 
 std::string digest_of(const Protected& value, const MaskKey* key) {
   const std::size_t size = value.size();
@@ -353,8 +433,15 @@ std::string plan_text(const Plan& plan, const std::string& account_id, RenderOpt
     warnings += fmt::format("{}: {}\n", paint("Warning", "33"), printable(warning));
   }
   if (!warnings.empty()) warnings += "\n";
+  std::string safety;
+  if (!origin.safety.empty()) {
+    safety =
+        fmt::format("{}: apply will refuse this plan without --force:\n", paint("Safety", "31"));
+    for (const std::string& line : origin.safety) safety += "  " + printable(line) + "\n";
+    safety += "\n";
+  }
   if (plan.empty()) {
-    return header + unmanaged_text(plan) + warnings +
+    return header + unmanaged_text(plan) + warnings + safety +
            fmt::format("No changes. Account {} matches the configuration.\n", account_id);
   }
   std::string out = header + fmt::format("cfsync {} these changes to account {}:\n\n",
@@ -365,6 +452,7 @@ std::string plan_text(const Plan& plan, const std::string& account_id, RenderOpt
   }
   out += unmanaged_text(plan);
   out += warnings;
+  out += safety;
   out += fmt::format("Plan: {}.\n", summary_line(plan.summary()));
   return out;
 }
@@ -382,6 +470,7 @@ std::string plan_json(const Plan& plan, const std::string& account_id, RenderOpt
   if (origin) {
     root["revision"] = origin->revision ? json::value(*origin->revision) : json::value(nullptr);
     root["suspended"] = origin->suspended;
+    root["safety"] = json::array(origin->safety.begin(), origin->safety.end());
   }
   return json::serialize(root) + "\n";
 }
@@ -389,12 +478,9 @@ std::string plan_json(const Plan& plan, const std::string& account_id, RenderOpt
 std::string apply_text(const Plan& plan, const api::ApplyReport& report, RenderOptions options) {
   const Paint paint{options.color};
   std::string out;
-  PlanSummary done;
-  int failed = 0;
   for (const api::ChangeOutcome& outcome : report.outcomes) {
     const Change& change = plan.changes.at(outcome.change);
     if (outcome.error) {
-      ++failed;
       out += fmt::format("{}: {} {}: {}\n", described(change), to_string(change.action),
                          paint("failed", "31"), printable(outcome.error->describe()));
       for (const std::string& line : outcome.error->details) {
@@ -408,21 +494,12 @@ std::string apply_text(const Plan& plan, const api::ApplyReport& report, RenderO
     out +=
         fmt::format("{}: {}{}\n", described(change), words(change.action).done,
                     fields.empty() || change.action != Action::update ? "" : " (" + fields + ")");
-    done.add(change.action);
   }
-  const std::string replaced = done.replace > 0 ? fmt::format("{} replaced, ", done.replace) : "";
-  const std::string moved = done.move > 0 ? fmt::format("{} moved, ", done.move) : "";
-  const std::string counts = fmt::format("{} created, {} updated, {}{}{} deleted", done.create,
-                                         done.update, replaced, moved, done.delete_);
   if (report.processing) out += processing_text(*report.processing, paint);
   if (report.indexing) out += indexing_text(*report.indexing, paint);
-  if (report.ok()) return out + fmt::format("\nApply complete: {}.\n", counts);
-  if (failed == 0) {
-    const bool processed = !report.processing || report.processing->ok();
-    return out + fmt::format("\n{}: {}, but {} did not succeed.\n", paint("Apply failed", "31"),
-                             counts, processed ? "indexing" : "dataset processing");
-  }
-  return out + fmt::format("\n{}: {}, {} failed.\n", paint("Apply failed", "31"), counts, failed);
+  const Verdict verdict = verdict_of(plan, report);
+  return out + fmt::format("\n{}: {}\n", verdict.ok ? verdict.head : paint(verdict.head, "31"),
+                           verdict.rest);
 }
 
 std::string apply_json(const Plan& plan, const api::ApplyReport& report,
@@ -448,6 +525,238 @@ std::string apply_json(const Plan& plan, const api::ApplyReport& report,
   if (report.processing) root["processing"] = processing_json(*report.processing);
   if (report.indexing) root["indexing"] = indexing_json(*report.indexing);
   return json::serialize(root) + "\n";
+}
+
+namespace {
+
+// Markdown, for a pull request's comment. What comes from names and values goes through one of
+// three escapes: md_text in Markdown (a backslash before each character that could start markup,
+// a mention or a reference), html_text inside the <summary> HTML blocks (where Markdown is not
+// read) and fenced() for code blocks (a fence longer than any run of backticks inside).
+
+std::string md_text(std::string_view text) {
+  std::string out;
+  for (const char c : printable(text)) {
+    if (std::string_view("\\`*_[]<>|&~@#!").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string html_text(std::string_view text) {
+  std::string out;
+  for (const char c : printable(text)) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '@':  // no mention
+        out += "&#64;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string fenced(std::string_view info, const std::string& body) {
+  std::size_t run = 0;
+  std::size_t longest = 0;
+  for (const char c : body) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  const std::string fence(std::max<std::size_t>(3, longest + 1), '`');
+  return fmt::format("{}{}\n{}{}\n", fence, info, body, fence);
+}
+
+// A quoted block: a bold headline, then one item per line.
+std::string md_callout(std::string_view headline, const std::vector<std::string>& lines) {
+  if (lines.empty()) return "";
+  std::string out = fmt::format("> {}\n", headline);
+  for (const std::string& line : lines) out += "> - " + md_text(line) + "\n";
+  return out + "\n";
+}
+
+// What the plan's origin, warnings and safety refusals say, above the changes.
+std::string md_notes(const Plan& plan, const PlanOrigin& origin) {
+  std::string out;
+  if (origin.revision) out += fmt::format("Revision: {}\n\n", md_text(*origin.revision));
+  if (origin.suspended) {
+    out += "> **Suspended:** the configuration says `suspend: true`; nothing is applied.\n\n";
+  }
+  out += md_callout("**:warning: Safety: apply will refuse this plan without `--force`:**",
+                    origin.safety);
+  out += md_callout("**Warnings:**", plan.warnings);
+  return out;
+}
+
+struct Tally {
+  PlanSummary done;
+  int failed = 0;
+};
+
+// The changes by kind (rows, in the families' order) and action (columns), with the totals.
+std::string tally_table(const std::map<ResourceKind, Tally>& tallies, bool with_failed) {
+  std::string out = fmt::format("| Kind | Create | Update | Replace | Move | Delete |{}\n",
+                                with_failed ? " Failed |" : "");
+  out += fmt::format("| :-- | --: | --: | --: | --: | --: |{}\n", with_failed ? " --: |" : "");
+  Tally total;
+  const auto row = [&](std::string_view name, const Tally& tally) {
+    const PlanSummary& s = tally.done;
+    out += fmt::format("| {} | {} | {} | {} | {} | {} |", name, s.create, s.update, s.replace,
+                       s.move, s.delete_);
+    if (with_failed) out += fmt::format(" {} |", tally.failed);
+    out += "\n";
+  };
+  for (const reconcile::Family* family : reconcile::families()) {
+    for (const reconcile::KindTraits& kind : family->kinds) {
+      const auto found = tallies.find(kind.kind);
+      if (found == tallies.end()) continue;
+      row(fmt::format("`{}`", to_string(kind.kind)), found->second);
+      const PlanSummary& s = found->second.done;
+      total.done.create += s.create;
+      total.done.update += s.update;
+      total.done.replace += s.replace;
+      total.done.move += s.move;
+      total.done.delete_ += s.delete_;
+      total.failed += found->second.failed;
+    }
+  }
+  row("**Total**", total);
+  return out + "\n";
+}
+
+// The fields as a diff: a line taken away for the old value, one added for the new.
+std::string fields_diff(const Change& change, RenderOptions options) {
+  std::size_t width = 0;
+  std::vector<std::string> paths;
+  for (const FieldChange& field : change.fields) paths.push_back(printable(field.field));
+  for (const std::string& path : paths) width = std::max(width, path.size());
+  std::string out;
+  for (std::size_t i = 0; i < change.fields.size(); ++i) {
+    const FieldChange& field = change.fields[i];
+    if (change.action != Action::create) {
+      out += fmt::format("- {:<{}} = {}\n", paths[i], width, shown(field.before, options));
+    }
+    if (change.action != Action::delete_) {
+      out += fmt::format("+ {:<{}} = {}\n", paths[i], width, shown(field.after, options));
+    }
+  }
+  return out;
+}
+
+// One collapsible section: `summary` (HTML, escaped by the caller), the fields, then `more`.
+std::string md_section(const std::string& summary, const Change& change, RenderOptions options,
+                       const std::string& more = {}) {
+  std::string out = fmt::format("<details><summary>{}</summary>\n\n", summary);
+  const std::string diff = fields_diff(change, options);
+  out += diff.empty() ? "No fields.\n" : fenced("diff", diff);
+  return out + more + "\n</details>\n\n";
+}
+
+std::string md_change_title(const Change& change) {
+  return fmt::format("<code>{} {}</code>", html_text(words(change.action).mark),
+                     html_text(title(change)));
+}
+
+std::string md_unmanaged(const Plan& plan) {
+  std::string out;
+  for (const reconcile::Family* family : reconcile::families()) {
+    for (const reconcile::KindTraits& kind : family->kinds) {
+      std::string lines;
+      for (const Unmanaged& item : plan.unmanaged) {
+        if (item.kind != kind.kind) continue;
+        const std::string parent = item.parent.empty() ? "" : json_quoted(item.parent) + " / ";
+        lines += fmt::format("- `{}` {} (id {})\n", to_string(kind.kind),
+                             md_text(parent + json_quoted(item.name)), md_text(item.id));
+      }
+      if (lines.empty()) continue;
+      out += fmt::format("**Not in the configuration, left alone** ({}):\n\n{}\n",
+                         md_text(kind.left_alone_hint), lines);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string plan_markdown(const Plan& plan, const std::string& account_id, RenderOptions options,
+                          const PlanOrigin& origin) {
+  options.color = false;
+  if (plan.empty()) {
+    // One line, unless there is more to say.
+    std::string out = fmt::format(
+        "**cfsync plan:** no changes. Account `{}` matches the "
+        "configuration{}{}.\n",
+        md_text(account_id), origin.revision ? " at " + md_text(*origin.revision) : "",
+        origin.suspended ? " (suspended)" : "");
+    PlanOrigin rest = origin;
+    rest.revision.reset();
+    rest.suspended = false;
+    const std::string notes = md_notes(plan, rest) + md_unmanaged(plan);
+    return notes.empty() ? out : out + "\n" + notes;
+  }
+  std::string out = fmt::format("### cfsync plan for account `{}`\n\n", md_text(account_id));
+  out += md_notes(plan, origin);
+  std::map<ResourceKind, Tally> tallies;
+  for (const Change& change : plan.changes) tallies[change.kind].done.add(change.action);
+  out += tally_table(tallies, false);
+  for (const Change& change : plan.changes) {
+    std::string summary = md_change_title(change) + " " + html_text(words(change.action).headline);
+    if (!change.reason.empty()) summary += " (" + html_text(change.reason) + ")";
+    if (change.origin == Origin::drift) summary += " (drift: changed outside cfsync)";
+    out += md_section(summary, change, options);
+  }
+  out += md_unmanaged(plan);
+  return out + fmt::format("**Plan:** {}.\n", summary_line(plan.summary()));
+}
+
+std::string apply_markdown(const Plan& plan, const api::ApplyReport& report,
+                           const std::string& account_id, RenderOptions options) {
+  options.color = false;
+  std::string out = fmt::format("### cfsync apply to account `{}`\n\n", md_text(account_id));
+  std::map<ResourceKind, Tally> tallies;
+  for (const api::ChangeOutcome& outcome : report.outcomes) {
+    const Change& change = plan.changes.at(outcome.change);
+    Tally& tally = tallies[change.kind];
+    if (outcome.error) {
+      ++tally.failed;
+    } else {
+      tally.done.add(change.action);
+    }
+  }
+  out += tally_table(tallies, true);
+  for (const api::ChangeOutcome& outcome : report.outcomes) {
+    const Change& change = plan.changes.at(outcome.change);
+    if (!outcome.error) {
+      out += md_section(md_change_title(change) + " " + std::string(words(change.action).done),
+                        change, options);
+      continue;
+    }
+    std::string error = printable(outcome.error->describe()) + "\n";
+    for (const std::string& line : outcome.error->details) error += printable(line) + "\n";
+    out += md_section(
+        fmt::format("{} {} <b>failed</b>", md_change_title(change), to_string(change.action)),
+        change, options, "\n" + fenced("text", error));
+  }
+  const Paint plain{false};
+  std::string waits;
+  if (report.processing) waits += processing_text(*report.processing, plain);
+  if (report.indexing) waits += indexing_text(*report.indexing, plain);
+  if (!waits.empty()) out += fenced("text", waits.substr(1)) + "\n";
+  const Verdict verdict = verdict_of(plan, report);
+  return out + fmt::format("**{}:** {}\n", verdict.head, verdict.rest);
 }
 
 }  // namespace cfsync::daemon

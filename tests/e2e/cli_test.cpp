@@ -1,5 +1,6 @@
 // End to end: the real cfsync against the real cfsync-emulator on a free port.
 #include "tests/support/emulator_process.hpp"
+#include "tests/support/printers.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -150,7 +151,7 @@ TEST_CASE("validate sends nothing, even with no API to reach") {
 TEST_CASE("secrets stay out of every output, even at trace level") {
   EmulatorProcess emulator;
   const std::string key = example_public_key();
-  for (const char* output : {"text", "json"}) {
+  for (const char* output : {"text", "json", "markdown"}) {
     const ProcessResult result =
         cfsync(emulator, {"apply", "-c", k_example, "--log-level", "trace", "--output", output});
     CHECK_MESSAGE(result.exit_code == 0, result.err);
@@ -457,6 +458,146 @@ TEST_CASE("a live profile of an unknown kind blocks a create of its name, with n
   CHECK(apply.err.find("dlp profile \"Employee IDs\" cannot be created: the account has a profile "
                        "of type \"integration\" with this name") != std::string::npos);
   CHECK(writes(emulator.requests()).empty());
+}
+
+}  // namespace
+}  // namespace cfsync::test
+
+namespace cfsync::test {
+namespace {
+
+TEST_CASE("plan --output markdown: the table by kind and action, and a section per change") {
+  EmulatorProcess emulator;
+  const ProcessResult plan = cfsync(emulator, {"plan", "-c", k_example, "--output", "markdown"});
+  REQUIRE_MESSAGE(plan.exit_code == 0, plan.err);
+  INFO(plan.out);
+  CHECK(plan.out.find("### cfsync plan for account `023e105f4ecef8ad9ca31a8372d0c353`\n") !=
+        std::string::npos);
+  CHECK(plan.out.find("| Kind | Create | Update | Replace | Move | Delete |\n") !=
+        std::string::npos);
+  CHECK(plan.out.find("| `dlp_settings` | 0 | 1 | 0 | 0 | 0 |\n") != std::string::npos);
+  // " (drift: …)" follows when an earlier test in this process applied the example.
+  CHECK(plan.out.find("<details><summary><code>~ dlp_settings</code> will be updated in place") !=
+        std::string::npos);
+  CHECK(plan.out.find("</summary>\n\n```diff\n") != std::string::npos);
+  CHECK(plan.out.find("- ocr                           = false\n"
+                      "+ ocr                           = true\n") != std::string::npos);
+  CHECK(plan.out.find(example_public_key()) == std::string::npos);
+  CHECK(plan.out.find("+ payload_logging.public_key    = hmac:") != std::string::npos);
+
+  // apply's report in Markdown, then a plan with nothing to do: one line.
+  const ProcessResult apply = cfsync(emulator, {"apply", "-c", k_example, "--output", "markdown"});
+  REQUIRE_MESSAGE(apply.exit_code == 0, apply.err);
+  CHECK(apply.out.find("### cfsync apply to account") != std::string::npos);
+  CHECK(apply.out.find("**Apply complete:** 0 created, 1 updated, 0 deleted.\n") !=
+        std::string::npos);
+  const ProcessResult clean = cfsync(emulator, {"plan", "-c", k_example, "--output", "markdown"});
+  REQUIRE_MESSAGE(clean.exit_code == 0, clean.err);
+  CHECK(clean.out.starts_with("**cfsync plan:** no changes."));
+  CHECK(std::count(clean.out.begin(), clean.out.end(), '\n') == 1);
+}
+
+// `count` profiles named P0, P1, …, pruned.
+std::string numbered_profiles(int count) {
+  std::string yaml = std::string("account_id: ") + k_account + "\ndlp:\n  profiles:\n";
+  for (int i = 0; i < count; ++i) yaml += "    - name: P" + std::to_string(i) + "\n";
+  return yaml + "prune:\n  profiles: true\n";
+}
+
+TEST_CASE("a plan over the safety limits says on stdout that apply will refuse it") {
+  EmulatorProcess emulator;
+  TempDir dir;
+  dir.write("cfsync.yaml", numbered_profiles(10));
+  const ProcessResult applied = cfsync(emulator, {"apply", "-c", dir.path().string()});
+  REQUIRE_MESSAGE(applied.exit_code == 0, applied.err);
+  dir.write("cfsync.yaml", numbered_profiles(6));
+  const std::string limit = "4 of 10 live dlp_profile (40%), more than 30%";
+
+  const ProcessResult text = cfsync(emulator, {"plan", "-c", dir.path().string()});
+  CHECK_MESSAGE(text.exit_code == 0, text.err);
+  INFO(text.out);
+  const std::size_t safety = text.out.find(
+      "Safety: apply will refuse this plan without --force:\n"
+      "  dlp_profile: the plan would delete or replace " +
+      limit);
+  CHECK(safety != std::string::npos);
+  CHECK(safety < text.out.find("Plan: 0 to create, 0 to update, 4 to delete."));
+
+  const ProcessResult json =
+      cfsync(emulator, {"plan", "-c", dir.path().string(), "--output", "json"});
+  CHECK_MESSAGE(json.exit_code == 0, json.err);
+  simdjson::dom::parser parser;
+  const simdjson::dom::element root = parser.parse(json.out);
+  REQUIRE(root["safety"].get_array().size() == 1);
+  CHECK(std::string_view(root["safety"].at(0)).find(limit) != std::string_view::npos);
+
+  const ProcessResult markdown =
+      cfsync(emulator, {"plan", "-c", dir.path().string(), "--output", "markdown"});
+  CHECK(markdown.out.find("Safety: apply will refuse this plan without `--force`") !=
+        std::string::npos);
+
+  // Within the limits: an empty array.
+  dir.write("cfsync.yaml", numbered_profiles(9));
+  const ProcessResult within =
+      cfsync(emulator, {"plan", "-c", dir.path().string(), "--output", "json"});
+  CHECK_MESSAGE(within.exit_code == 0, within.err);
+  CHECK(parser.parse(within.out)["safety"].get_array().size() == 0);
+
+  // apply refuses: the error, as JSON on stdout, carries the same line.
+  dir.write("cfsync.yaml", numbered_profiles(6));
+  const ProcessResult refused =
+      cfsync(emulator, {"apply", "-c", dir.path().string(), "--output", "json"});
+  CHECK(refused.exit_code == 1);
+  const simdjson::dom::element error = parser.parse(refused.out)["error"];
+  CHECK(std::string_view(error["kind"]) == "plan");
+  CHECK(std::string_view(error["message"]).starts_with("refusing to apply"));
+  CHECK(std::string_view(error["details"].at(0)).find(limit) != std::string_view::npos);
+}
+
+TEST_CASE("--output json: an invalid configuration is an error object on stdout, exit 1") {
+  EmulatorProcess emulator;
+  TempDir dir;
+  dir.write("cfsync.yaml", std::string("account_id: ") + k_account +
+                               "\ndlp:\n  settings:\n    ocrr: true\n    regex: 'SECRET-[0-9]+'\n");
+  for (const char* command : {"plan", "apply", "validate"}) {
+    CAPTURE(command);
+    const ProcessResult result =
+        cfsync(emulator, {command, "-c", dir.path().string(), "--output", "json"});
+    CHECK(result.exit_code == 1);
+    INFO(result.out);
+    simdjson::dom::parser parser;
+    const simdjson::dom::element error = parser.parse(result.out)["error"];
+    CHECK(std::string_view(error["kind"]) == "config");
+    CHECK(std::string_view(error["message"]).starts_with("invalid configuration"));
+    CHECK(std::string_view(error["details"].at(0))
+              .find("cfsync.yaml:4:5: unknown key \"ocrr\" in dlp.settings") !=
+          std::string_view::npos);
+    CHECK(result.out.find("SECRET-") == std::string::npos);
+    // The human error is still on stderr.
+    CHECK(result.err.find("error: invalid configuration") != std::string::npos);
+  }
+  CHECK(emulator.requests().empty());
+
+  // An error after the configuration loaded: no credentials.
+  dir.write("cfsync.yaml", std::string("account_id: ") + k_account + "\n");
+  const ProcessResult no_token =
+      cfsync(emulator, {"plan", "-c", dir.path().string(), "--output", "json"}, {});
+  CHECK(no_token.exit_code == 1);
+  simdjson::dom::parser parser;
+  CHECK(std::string_view(parser.parse(no_token.out)["error"]["message"])
+            .find("no Cloudflare credentials") != std::string_view::npos);
+}
+
+TEST_CASE("validate --output json: valid, the account, the files and what it declares") {
+  const ProcessResult result = run({binary("cfsync"), "validate", "-c", k_example, "--output",
+                                    "json", "--api-url", "http://127.0.0.1:9"});
+  REQUIRE_MESSAGE(result.exit_code == 0, result.err);
+  simdjson::dom::parser parser;
+  const simdjson::dom::element root = parser.parse(result.out);
+  CHECK(bool(root["valid"]));
+  CHECK(std::string_view(root["account_id"]) == k_account);
+  CHECK(int64_t(root["files"]) >= 1);
+  CHECK(root["declares"].get_array().size() >= 1);
 }
 
 }  // namespace

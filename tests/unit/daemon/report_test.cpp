@@ -74,6 +74,65 @@ TEST_CASE("JSON plan: the documented shape, secrets masked") {
   CHECK(int64_t(root["summary"]["update"]) == 1);
 }
 
+TEST_CASE("safety refusals are part of the text plan, before its summary") {
+  const PlanOrigin origin{.safety = {"dlp_profile: the plan would delete 4 of 10", "second"}};
+  const std::string text = plan_text(sample_plan(), k_account, k_keyed, origin);
+  CHECK(
+      text.ends_with("    }\n"
+                     "\n"
+                     "Safety: apply will refuse this plan without --force:\n"
+                     "  dlp_profile: the plan would delete 4 of 10\n"
+                     "  second\n"
+                     "\n"
+                     "Plan: 0 to create, 1 to update, 0 to delete.\n"));
+  CHECK(plan_text(sample_plan(), k_account, k_keyed).find("Safety") == std::string::npos);
+  CHECK(plan_text(sample_plan(), k_account, {.color = true}, origin)
+            .find("\x1b[31mSafety\x1b[0m: apply will refuse") != std::string::npos);
+}
+
+TEST_CASE("JSON plan: safety is an array, empty when apply would not refuse") {
+  simdjson::dom::parser parser;
+  const PlanOrigin origin{.safety = {"dlp_profile: too many"}};
+  simdjson::dom::element root = parser.parse(plan_json(sample_plan(), k_account, k_keyed, origin));
+  CHECK(root["safety"].get_array().size() == 1);
+  CHECK(std::string_view(root["safety"].at(0)) == "dlp_profile: too many");
+  root = parser.parse(plan_json(sample_plan(), k_account, k_keyed, PlanOrigin{}));
+  CHECK(root["safety"].get_array().size() == 0);
+  // A saved plan's JSON (no origin) is the changes alone, as before.
+  root = parser.parse(plan_json(sample_plan(), k_account, k_keyed));
+  CHECK(root["safety"].error() == simdjson::NO_SUCH_FIELD);
+}
+
+TEST_CASE("an error as JSON: its kind, its message and its details") {
+  Error error(ErrorKind::config, "invalid configuration: 1 error");
+  error.details = {"cfsync.yaml:4:5: unknown key \"ocrr\""};
+  simdjson::dom::parser parser;
+  const simdjson::dom::element root = parser.parse(error_json(error));
+  CHECK(std::string_view(root["error"]["kind"]) == "config");
+  CHECK(std::string_view(root["error"]["message"]) == "invalid configuration: 1 error");
+  CHECK(std::string_view(root["error"]["details"].at(0)) ==
+        "cfsync.yaml:4:5: unknown key \"ocrr\"");
+
+  Error http(ErrorKind::http, "the API answered HTTP 400");
+  http.api_errors = {{1001, "Invalid request body"}};
+  const simdjson::dom::element api = parser.parse(error_json(http));
+  CHECK(std::string_view(api["error"]["message"]) ==
+        "the API answered HTTP 400 [1001: Invalid request body]");
+  CHECK(api["error"]["details"].get_array().size() == 0);
+  CHECK(std::string_view(parser.parse(error_json("fatal", "bad_alloc"))["error"]["kind"]) ==
+        "fatal");
+}
+
+TEST_CASE("validate as JSON") {
+  simdjson::dom::parser parser;
+  const simdjson::dom::element root =
+      parser.parse(validate_json(k_account, 2, {"dlp settings", "1 dlp profile"}));
+  CHECK(bool(root["valid"]));
+  CHECK(std::string_view(root["account_id"]) == k_account);
+  CHECK(int64_t(root["files"]) == 2);
+  CHECK(std::string_view(root["declares"].at(1)) == "1 dlp profile");
+}
+
 TEST_CASE("apply report: what was done, what failed, and the totals") {
   const Plan plan = sample_plan();
   api::ApplyReport done{{{.change = 0}}};
