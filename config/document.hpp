@@ -24,7 +24,7 @@ struct Merge {
   std::optional<Place> account_id_at;  // where a valid account_id was declared
   bool account_id_declared = false;    // valid or not
   bool unreadable_file = false;        // a file was not valid YAML: what it declares is unknown
-  std::optional<Place> prune_at;
+  std::map<std::string, Place, std::less<>> prune_at;  // by kind ("profiles")
   std::optional<Place> safety_at;
   std::optional<Place> suspend_at;
   // Where each section's objects were first declared, by section ("dlp.profiles") and by the

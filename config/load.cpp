@@ -53,28 +53,27 @@ void read_account_id(const yaml::Node& /*key*/, const yaml::Node& node, Reader& 
   merge.desired.account_id = std::move(*id);
 }
 
-// prune: what may be deleted. Declared once, like a singleton resource.
-void read_prune(const yaml::Node& key, const yaml::Node& node, Reader& reader, Merge& merge) {
-  if (merge.prune_at) {
-    reader.error(key, "prune is declared twice: here and at " + merge.prune_at->text,
-                 Problem::declared_twice);
-    return;
-  }
-  merge.prune_at = reader.place(key);
+// prune: what may be deleted. Each kind is declared once, and merged files may each declare
+// some (a team's file its profiles, another's its datasets).
+void read_prune(const yaml::Node& /*key*/, const yaml::Node& node, Reader& reader, Merge& merge) {
   if (!reader.mapping(node, "prune", k_prune_keys) || node.is_null()) return;
-  if (const yaml::Node profiles = node["profiles"]) {
-    merge.desired.prune.profiles = reader.boolean(profiles, "prune.profiles").value_or(false);
-  }
-  if (const yaml::Node datasets = node["datasets"]) {
-    merge.desired.prune.datasets = reader.boolean(datasets, "prune.datasets").value_or(false);
-  }
-  if (const yaml::Node instances = node["ai_search_instances"]) {
-    merge.desired.prune.ai_search_instances =
-        reader.boolean(instances, "prune.ai_search_instances").value_or(false);
-  }
-  if (const yaml::Node namespaces = node["ai_search_namespaces"]) {
-    merge.desired.prune.ai_search_namespaces =
-        reader.boolean(namespaces, "prune.ai_search_namespaces").value_or(false);
+  PruneOptions& prune = merge.desired.prune;
+  const std::pair<std::string_view, bool*> kinds[] = {
+      {"profiles", &prune.profiles},
+      {"datasets", &prune.datasets},
+      {"ai_search_instances", &prune.ai_search_instances},
+      {"ai_search_namespaces", &prune.ai_search_namespaces}};
+  for (const auto& [kind, member] : kinds) {
+    const yaml::Node value = node[kind];
+    if (!value) continue;
+    const std::string path = "prune." + std::string(kind);
+    if (const auto first = merge.prune_at.find(kind); first != merge.prune_at.end()) {
+      reader.error(value, path + " is declared twice: here and at " + first->second.text,
+                   Problem::declared_twice);
+      continue;
+    }
+    merge.prune_at.emplace(std::string(kind), reader.place(value));
+    *member = reader.boolean(value, path).value_or(false);
   }
 }
 

@@ -345,6 +345,21 @@ TEST_CASE("a resource declared in two files names both places") {
                                  "conf/a.yaml:3:3"});
 }
 
+TEST_CASE("prune may be split across files, each kind declared once") {
+  TempDir dir;
+  dir.write("conf/a.yaml", k_account_line + "prune: {profiles: true}\n");
+  dir.write("conf/b.yaml", "prune:\n  datasets: true\n");
+  const auto split = load({.path = dir.path() / "conf"});
+  REQUIRE(split);
+  CHECK(split->desired.prune.profiles);
+  CHECK(split->desired.prune.datasets);
+  CHECK_FALSE(split->desired.prune.ai_search_instances);
+  dir.write("conf/b.yaml", "prune:\n  datasets: true\n  profiles: false\n");
+  CHECK(problems(load({.path = dir.path() / "conf"}), dir) ==
+        std::vector<std::string>{"conf/b.yaml:3:13: prune.profiles is declared twice: here and at "
+                                 "conf/a.yaml:2:19"});
+}
+
 TEST_CASE("account_id in two files must agree") {
   TempDir dir;
   dir.write("conf/a.yaml", k_account_line);
