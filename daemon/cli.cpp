@@ -158,7 +158,7 @@ void add_global_options(CLI::App& app, Options& options, Raw& raw) {
                  "/run/lock/cfsync (root, services), else $XDG_RUNTIME_DIR/cfsync")
       ->type_name("DIR");
   app.add_flag("--apply", raw.apply_flag,
-               "Same as the apply command with --auto-approve: never asks (as before apply asked)");
+               "Same as the apply command with --auto-approve: never asks");
 }
 
 void add_plan_and_apply(CLI::App& app, Options& options, Raw& raw) {
