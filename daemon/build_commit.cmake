@@ -1,7 +1,8 @@
 # cmake -DSOURCE_DIR=... -DOUTPUT=... -P build_commit.cmake, at every build: writes OUTPUT, a
 # header naming the commit SOURCE_DIR is (`git describe --always --dirty`), or "unknown commit"
 # when SOURCE_DIR is not the top of a git checkout (a source archive, or no git). The header is
-# rewritten only when its content changes, so an unchanged checkout rebuilds nothing.
+# rewritten only when its content changes, so an unchanged checkout rebuilds nothing. No lock is
+# taken on the checkout's index (--no-optional-locks): a build never blocks a git command.
 cmake_minimum_required(VERSION 3.25)
 set(commit "")
 find_program(GIT_EXECUTABLE git)
@@ -14,7 +15,8 @@ if(GIT_EXECUTABLE)
   if(NOT failed AND top)
     file(REAL_PATH "${top}" top)
     if(top STREQUAL source)
-      execute_process(COMMAND "${GIT_EXECUTABLE}" -C "${SOURCE_DIR}" describe --always --dirty
+      execute_process(COMMAND "${GIT_EXECUTABLE}" --no-optional-locks -C "${SOURCE_DIR}"
+                              describe --always --dirty
                       OUTPUT_VARIABLE commit OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET
                       RESULT_VARIABLE failed)
       if(failed)
