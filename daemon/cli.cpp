@@ -1,14 +1,19 @@
 #include "daemon/cli.hpp"
 
 #include "api/settings.hpp"
+#include "config/suggest.hpp"
+#include "daemon/completion.hpp"
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +22,10 @@
 namespace cfsync::daemon {
 
 namespace {
+
+constexpr const char* k_description =
+    "cfsync keeps a Cloudflare account's DLP and AI Search configuration equal to what a git "
+    "repository declares.";
 
 CLI::Validator duration_ms() {
   static const std::map<std::string, double> units = {
@@ -70,6 +79,10 @@ struct Raw {
   CLI::App* export_ = nullptr;
   CLI::App* run = nullptr;
   CLI::App* status = nullptr;
+  CLI::App* version = nullptr;
+  CLI::App* completion = nullptr;
+  CLI::App* man = nullptr;
+  std::string shell;
   CLI::Option* debounce = nullptr;
   CLI::Option* first_retry = nullptr;
 };
@@ -146,7 +159,8 @@ void add_global_options(CLI::App& app, Options& options, Raw& raw) {
                  "machine whatever the state directory; default: $CFSYNC_LOCK_DIR, else "
                  "/run/lock/cfsync (root, services), else $XDG_RUNTIME_DIR/cfsync")
       ->type_name("DIR");
-  app.add_flag("--apply", raw.apply_flag, "Same as the apply command");
+  app.add_flag("--apply", raw.apply_flag,
+               "Same as the apply command with --auto-approve: never asks");
 }
 
 void add_plan_and_apply(CLI::App& app, Options& options, Raw& raw) {
@@ -178,6 +192,9 @@ void add_plan_and_apply(CLI::App& app, Options& options, Raw& raw) {
                    "and the account still yield exactly it")
       ->type_name("PLAN_FILE")
       ->check(CLI::ExistingFile);
+  raw.apply->add_flag("--auto-approve", options.auto_approve,
+                      "Apply without asking for 'yes' on a terminal (without a terminal, apply "
+                      "never asks)");
   raw.apply->add_flag("--force", options.force,
                       "Apply even a plan that deletes or replaces more than the configuration's "
                       "safety limits allow");
@@ -334,6 +351,155 @@ void add_status(CLI::App& app, Raw& raw) {
       ->required();
 }
 
+// What helps people type the rest: the version, shell completions and the man page.
+void add_tools(CLI::App& app, Raw& raw) {
+  raw.version = app.add_subcommand("version", "Print the version and the commit it was built from");
+  raw.completion = app.add_subcommand(
+      "completion",
+      "Print a completion script for SHELL (e.g. `source <(cfsync completion bash)`)");
+  raw.completion->add_option("shell", raw.shell, "The shell: bash, zsh or fish")
+      ->type_name("SHELL")
+      ->check(CLI::IsMember(completion_shells()))
+      ->required();
+  raw.man = app.add_subcommand("man", "Print the manual page (roff; `cfsync man | man -l -`)");
+}
+
+// CLI11 lists a subcommand's own options in its help; cfsync's also lists the options every
+// command takes, which are the parent's, so that `cfsync plan --help` shows all plan accepts.
+class Help final : public CLI::Formatter {
+ public:
+  std::string make_help(const CLI::App* app, std::string name,
+                        CLI::AppFormatMode mode) const override {
+    const CLI::App* parent = app->get_parent();
+    if (parent == nullptr || mode == CLI::AppFormatMode::Sub) {
+      return CLI::Formatter::make_help(app, std::move(name), mode);
+    }
+    std::string help = make_description(app) + make_usage(app, std::move(name)) +
+                       make_positionals(app) + make_groups(app, mode);
+    const std::vector<const CLI::Option*> global = parent->get_options(
+        [parent](const CLI::Option* option) { return is_global_option(*parent, *option); });
+    if (!global.empty()) help += make_group("Global options", false, global);
+    return help + "\n" + make_footer(app);
+  }
+
+  // Shown in every command's help: what the parent takes, its --help and --version aside.
+  static bool is_global_option(const CLI::App& parent, const CLI::Option& option) {
+    return option.nonpositional() && !option.get_group().empty() &&
+           &option != parent.get_help_ptr() && &option != parent.get_help_all_ptr() &&
+           &option != parent.get_version_ptr();
+  }
+};
+
+// The whole command line, on `app`, its values read into `options` and `raw`.
+void build(CLI::App& app, Options& options, Raw& raw) {
+  app.formatter(std::make_shared<Help>());  // before the subcommands, which inherit it
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "cfsync: error: " + std::string(e.what()) + "\nRun with --help for more information.\n";
+  });
+  app.footer("Run `cfsync COMMAND --help` for what a command takes.");
+  app.set_version_flag("--version", version_text(), "Print the version and the commit, and exit");
+  app.require_subcommand(0, 1);
+  app.fallthrough();
+  add_global_options(app, options, raw);
+  add_plan_and_apply(app, options, raw);
+  add_schema_and_export(app, options, raw);
+  add_run(app, options, raw);
+  add_status(app, raw);
+  add_tools(app, raw);
+}
+
+// What an argument CLI11 could not place was probably meant to be: a command, or an option of the
+// command named (or of any, before one), by the suggester the configuration's keys use.
+std::string unknown_argument(const CLI::App& app, const std::vector<std::string>& args) {
+  const std::vector<std::string> left = app.remaining(true);
+  std::string word;
+  for (const std::string& arg : args) {
+    if (std::find(left.begin(), left.end(), arg) != left.end()) {
+      word = arg;
+      break;
+    }
+  }
+  if (word.empty() && !left.empty()) word = left.front();
+  const std::vector<const CLI::App*> named =
+      app.get_subcommands([](const CLI::App* sub) { return sub->parsed(); });
+  const CLI::App* command = named.empty() ? nullptr : named.front();
+  if (!word.starts_with("-")) {
+    if (command != nullptr) {
+      return "unexpected argument \"" + word + "\" for " + command->get_name();
+    }
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+    const std::vector<std::string_view> candidates(names.begin(), names.end());
+    if (const auto meant = config::closest_match(word, candidates)) {
+      return "unknown command \"" + word + "\"; did you mean \"" + std::string(*meant) + "\"?";
+    }
+    std::string list;
+    for (const std::string& name : names) list += (list.empty() ? "" : ", ") + name;
+    return "unknown command \"" + word + "\" (commands: " + list + ")";
+  }
+  const std::string option = word.substr(0, word.find('='));
+  auto names_of = [](const CLI::App& owner) {
+    std::vector<std::string> names;
+    for (const CLI::Option* known : owner.get_options()) {
+      if (known->get_group().empty()) continue;  // hidden
+      for (const std::string& name : known->get_lnames()) names.push_back("--" + name);
+      for (const std::string& name : known->get_snames()) names.push_back("-" + name);
+    }
+    return names;
+  };
+  std::vector<std::string> names = names_of(app);
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    if (command != nullptr && sub != command) continue;
+    const std::vector<std::string> more = names_of(*sub);
+    names.insert(names.end(), more.begin(), more.end());
+  }
+  const std::vector<std::string_view> candidates(names.begin(), names.end());
+  if (const auto meant = config::closest_match(option, candidates)) {
+    return "unknown option \"" + option + "\"; did you mean \"" + std::string(*meant) + "\"?";
+  }
+  // An option of another command.
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    const std::vector<std::string> theirs = names_of(*sub);
+    if (command != nullptr && sub != command &&
+        std::find(theirs.begin(), theirs.end(), option) != theirs.end()) {
+      return "unknown option \"" + option + "\" for " + command->get_name() + " (an option of " +
+             sub->get_name() + ")";
+    }
+  }
+  return "unknown option \"" + option + "\"";
+}
+
+OptionSpec spec_of(const CLI::Option& option) {
+  OptionSpec spec;
+  if (option.get_positional()) {
+    spec.names.push_back(option.get_name(true, false));
+  } else {
+    for (const std::string& name : option.get_snames()) spec.names.push_back("-" + name);
+    for (const std::string& name : option.get_lnames()) spec.names.push_back("--" + name);
+  }
+  if (option.get_items_expected_max() > 0 || option.get_positional()) {
+    // "FORMAT:{text,json}" or "PATH:FILE": the type, then what each check describes.
+    const std::string type = option.get_type_name();
+    spec.value = type.substr(0, type.find(':'));
+    for (std::size_t at = type.find(":{"); at != std::string::npos;) {
+      const std::size_t end = type.find('}', at);
+      if (end == std::string::npos) break;
+      std::string_view set = std::string_view(type).substr(at + 2, end - at - 2);
+      while (!set.empty()) {
+        const std::size_t comma = set.find(',');
+        spec.choices.emplace_back(set.substr(0, comma));
+        set = comma == std::string_view::npos ? std::string_view() : set.substr(comma + 1);
+      }
+      at = type.find(":{", end);
+    }
+    spec.path = spec.value == "PATH" || spec.value == "DIR" || spec.value.ends_with("FILE");
+  }
+  spec.description = option.get_description();
+  spec.default_text = option.get_default_str();
+  spec.env = option.get_envname();
+  return spec;
+}
+
 // Limits are checked once, in the units people type; false (said on stderr) when one is not met.
 // The rate limit is read into `options` on the way.
 bool within_limits(const Raw& raw, Options& options) {
@@ -354,18 +520,18 @@ bool within_limits(const Raw& raw, Options& options) {
         Limit{"--debounce", raw.debounce_ms, 0, 60'000, "0s and 1m"},
         Limit{"--first-retry", raw.first_retry_ms, 1, 300'000, "1ms and 5m"}}) {
     if (limit.milliseconds < limit.min || limit.milliseconds > limit.max) {
-      std::fprintf(stderr, "cfsync: %s must be between %s\n", limit.option, limit.range);
+      std::fprintf(stderr, "cfsync: error: %s must be between %s\n", limit.option, limit.range);
       return false;
     }
   }
   if (raw.max_response_bytes < 1024 || raw.max_response_bytes > (std::uint64_t{1} << 32)) {
-    std::fputs("cfsync: --max-response-bytes must be between 1KiB and 4GiB\n", stderr);
+    std::fputs("cfsync: error: --max-response-bytes must be between 1KiB and 4GiB\n", stderr);
     return false;
   }
   if (auto limit = api::parse_rate_limit(raw.rate_limit)) {
     options.rate_limit = *limit;
   } else {
-    std::fprintf(stderr, "cfsync: --rate-limit: %s\n", limit.error().message().c_str());
+    std::fprintf(stderr, "cfsync: error: --rate-limit: %s\n", limit.error().message().c_str());
     return false;
   }
   return true;
@@ -383,12 +549,12 @@ std::optional<int> check_git_files(const Options& options) {
   for (const auto& [option, file] : files) {
     if (!*file) continue;
     if (!options.git_url) {
-      std::fprintf(stderr, "cfsync: %s needs --git-url\n", option);
+      std::fprintf(stderr, "cfsync: error: %s needs --git-url\n", option);
       return 1;
     }
     std::error_code ec;
     if (!std::ifstream(**file) || std::filesystem::is_directory(**file, ec)) {
-      std::fprintf(stderr, "cfsync: %s: cannot read %s\n", option, (*file)->c_str());
+      std::fprintf(stderr, "cfsync: error: %s: cannot read %s\n", option, (*file)->c_str());
       return 1;
     }
   }
@@ -413,7 +579,7 @@ std::optional<int> finish(Options& options, const Raw& raw, const CLI::App& app)
   // A refused URL is named by its scheme and host only: its path may be a webhook's secret.
   for (const std::string& url : options.notify) {
     if (auto target = parse_notify_url(url); !target) {
-      std::fprintf(stderr, "cfsync: %s\n", target.error().message().c_str());
+      std::fprintf(stderr, "cfsync: error: %s\n", target.error().message().c_str());
       return 1;
     }
   }
@@ -421,7 +587,7 @@ std::optional<int> finish(Options& options, const Raw& raw, const CLI::App& app)
   if (!raw.plan_out.empty()) options.plan_out = raw.plan_out;
   if (!raw.plan_file.empty()) options.plan_file = raw.plan_file;
   if (raw.apply_flag && (*raw.validate || *raw.plan || *raw.run || *raw.export_ || *raw.schema)) {
-    std::fprintf(stderr, "cfsync: --apply cannot be combined with the %s command\n",
+    std::fprintf(stderr, "cfsync: error: --apply cannot be combined with the %s command\n",
                  *raw.validate ? "validate"
                  : *raw.run    ? "run"
                  : *raw.plan   ? "plan"
@@ -430,17 +596,20 @@ std::optional<int> finish(Options& options, const Raw& raw, const CLI::App& app)
   }
   if (*raw.export_) {
     if (raw.export_account.empty()) {
-      std::fputs("cfsync: export: name the account with --account ID or CLOUDFLARE_ACCOUNT_ID\n",
-                 stderr);
+      std::fputs(
+          "cfsync: error: export: name the account with --account ID or CLOUDFLARE_ACCOUNT_ID\n",
+          stderr);
       return 1;
     }
     if (options.with_documents && raw.export_dir.empty()) {
-      std::fputs("cfsync: export: --with-documents writes files, so it needs --dir DIR\n", stderr);
+      std::fputs("cfsync: error: export: --with-documents writes files, so it needs --dir DIR\n",
+                 stderr);
       return 1;
     }
     options.export_account = raw.export_account;
     if (!raw.export_dir.empty()) options.export_dir = raw.export_dir;
   }
+  options.auto_approve = options.auto_approve || raw.apply_flag;
   if (*raw.status) {
     options.command = Command::status;
   } else if (*raw.schema) {
@@ -457,8 +626,9 @@ std::optional<int> finish(Options& options, const Raw& raw, const CLI::App& app)
     options.command = Command::plan;
   } else {
     std::fputs(app.help().c_str(), stderr);
-    std::fputs("\ncfsync: name a command: validate, plan, apply, run, status, export or schema\n",
-               stderr);
+    std::fputs(
+        "\ncfsync: error: name a command: validate, plan, apply, run, status, export or schema\n",
+        stderr);
     return 1;
   }
 
@@ -484,18 +654,8 @@ std::optional<int> finish(Options& options, const Raw& raw, const CLI::App& app)
 std::variant<Options, int> parse_command_line(int argc, const char* const* argv) {
   Options options;
   Raw raw;
-  CLI::App app{
-      "cfsync keeps a Cloudflare account's DLP and AI Search configuration equal to what a git "
-      "repository declares.",
-      "cfsync"};
-  app.set_version_flag("--version", std::string(k_version));
-  app.require_subcommand(0, 1);
-  app.fallthrough();
-  add_global_options(app, options, raw);
-  add_plan_and_apply(app, options, raw);
-  add_schema_and_export(app, options, raw);
-  add_run(app, options, raw);
-  add_status(app, raw);
+  CLI::App app{k_description, "cfsync"};
+  build(app, options, raw);
 
   // Terraform's spelling, `raw.plan -out FILE`, which CLI11 would read as `-o ut FILE`.
   std::vector<std::string> spelled;
@@ -508,13 +668,53 @@ std::variant<Options, int> parse_command_line(int argc, const char* const* argv)
   for (const std::string& arg : spelled) args.push_back(arg.c_str());
   try {
     app.parse(static_cast<int>(args.size()), args.data());
+  } catch (const CLI::ExtrasError&) {
+    std::fprintf(stderr, "cfsync: error: %s\nRun with --help for more information.\n",
+                 unknown_argument(app, spelled).c_str());
+    return 1;
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 1;  // --help and --version are "errors" that exit 0
+  }
+  if (*raw.version) {
+    std::cout << version_text() << '\n';
+    return 0;
+  }
+  if (*raw.completion) {
+    std::cout << completion_script(command_line_spec(), raw.shell);
+    return 0;
+  }
+  if (*raw.man) {
+    std::cout << man_page(command_line_spec());
+    return 0;
   }
 
   if (!within_limits(raw, options)) return 1;
   if (const std::optional<int> mistake = finish(options, raw, app)) return *mistake;
   return options;
+}
+
+CommandLineSpec command_line_spec() {
+  Options options;
+  Raw raw;
+  CLI::App app{k_description, "cfsync"};
+  build(app, options, raw);
+  CommandLineSpec spec{.description = k_description};
+  for (const CLI::Option* option : app.get_options([&app](const CLI::Option* candidate) {
+         return Help::is_global_option(app, *candidate) || candidate == app.get_version_ptr() ||
+                candidate == app.get_help_ptr();
+       })) {
+    spec.global.push_back(spec_of(*option));
+  }
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    CommandSpec command{.name = sub->get_name(), .description = sub->get_description()};
+    for (const CLI::Option* option : sub->get_options()) {
+      if (option->get_group().empty() || option == sub->get_help_ptr()) continue;
+      (option->get_positional() ? command.positionals : command.options)
+          .push_back(spec_of(*option));
+    }
+    spec.commands.push_back(std::move(command));
+  }
+  return spec;
 }
 
 }  // namespace cfsync::daemon

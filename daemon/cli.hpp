@@ -4,6 +4,7 @@
 #include "api/pacer.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/notifier.hpp"
+#include "daemon/version.hpp"  // generated: k_version
 
 #include <chrono>
 #include <cstddef>
@@ -15,9 +16,6 @@
 #include <vector>
 
 namespace cfsync::daemon {
-
-// What --version prints, and the User-Agent of what cfsync sends.
-inline constexpr std::string_view k_version = "0.1.0";
 
 enum class Command { validate, plan, apply, run, status, schema, export_ };
 enum class OutputFormat { text, json, markdown };
@@ -45,6 +43,8 @@ struct Options {
       state_dir;       // default: $STATE_DIRECTORY, else beside the config
   bool wait = false;   // apply: wait for uploaded documents to be indexed
   bool force = false;  // apply: past the safety limits
+  // apply: write without asking on a terminal (--auto-approve, or the --apply alias).
+  bool auto_approve = false;
   // plan, apply: upload again a dataset file whose last upload failed processing.
   bool retry_failed = false;
   // plan, apply: of live custom profiles that share a declared name and are alike in what the
@@ -91,8 +91,35 @@ struct Options {
   std::optional<std::chrono::milliseconds> first_retry;
 };
 
-// Options to run with, or the exit code to leave with (0 after --help or --version, 1 after a
-// usage error, which has been printed).
+// Options to run with, or the exit code to leave with (0 after --help, --version, `version`,
+// `completion SHELL` and `man`, which print on stdout; 1 after a usage error, said on stderr).
 [[nodiscard]] std::variant<Options, int> parse_command_line(int argc, const char* const* argv);
+
+// The command line's tables as cfsync's own values, read from the parser itself: what shell
+// completions and the man page are made from (daemon/completion.hpp).
+struct OptionSpec {
+  std::vector<std::string> names;    // "-c", "--config"; for a positional, its name alone
+  std::string value;                 // what it takes ("PATH"); empty for a flag
+  std::vector<std::string> choices;  // the values it accepts, when they are a fixed set
+  bool path = false;                 // takes a file or directory name
+  std::string description;
+  std::string default_text;
+  std::string env;  // an environment variable it is read from
+};
+
+struct CommandSpec {
+  std::string name;
+  std::string description;
+  std::vector<OptionSpec> options;
+  std::vector<OptionSpec> positionals;
+};
+
+struct CommandLineSpec {
+  std::string description;
+  std::vector<OptionSpec> global;  // every command takes them
+  std::vector<CommandSpec> commands;
+};
+
+[[nodiscard]] CommandLineSpec command_line_spec();
 
 }  // namespace cfsync::daemon

@@ -8,6 +8,7 @@
 #include "config/dataset_scan_cache.hpp"
 #include "config/load.hpp"
 #include "config/state_file.hpp"
+#include "daemon/approval.hpp"
 #include "daemon/export.hpp"
 #include "daemon/git_source.hpp"
 #include "daemon/interrupt.hpp"
@@ -28,6 +29,7 @@
 #include <unistd.h>
 #include <algorithm>
 #include <cstdlib>
+#include <iostream>
 #include <ostream>
 #include <random>
 #include <set>
@@ -163,6 +165,7 @@ Environment Environment::from_process() {
   environment.root = ::geteuid() == 0;
   environment.no_color = env("NO_COLOR").has_value();
   environment.stdout_is_terminal = ::isatty(STDOUT_FILENO) == 1;
+  environment.stdin_is_terminal = ::isatty(STDIN_FILENO) == 1;
   return environment;
 }
 
@@ -320,6 +323,7 @@ class PlanOrApply {
     const bool stopped = m_interrupt && m_interrupt->stop()->load();
     if (m_interrupt) m_interrupt->done();
     if (!pass) return pass.error();
+    if (m_not_approved) return Error(ErrorKind::usage, *m_not_approved);
     m_origin.safety = pass->safety;
     if (!m_moved.empty()) {
       Error refused(ErrorKind::plan, "refusing to apply " + m_options.plan_file->string() +
@@ -365,8 +369,8 @@ class PlanOrApply {
     return {};
   }
 
-  // Whether the computed plan is applied: by apply only, and a saved plan only while it is
-  // still the plan the account needs.
+  // Whether the computed plan is applied: by apply only, a saved plan only while it is still
+  // the plan the account needs, and on a terminal only when the user says yes.
   bool go_ahead(const Pass& computed) {
     if (!m_apply || m_desired.suspended) return false;
     if (m_saved) {
@@ -378,8 +382,33 @@ class PlanOrApply {
       m_out << plan_text(computed.plan, m_desired.account_id, m_style, m_origin)
             << (computed.plan.empty() ? "" : "\n");
     }
+    // Nothing to do, or a plan the safety checks refuse: nothing to approve.
+    const bool refused = !computed.safety.empty() && !m_options.force;
+    if (!computed.plan.empty() && !refused && !approved()) return false;
     m_interrupt->writing();
     return true;
+  }
+
+  // Whether the plan just shown may be written; m_not_approved says why not.
+  bool approved() {
+    const bool interactive = m_environment.stdin_is_terminal && m_environment.stdout_is_terminal;
+    switch (approval_for(m_options, interactive)) {
+      case Approval::given:
+        return true;
+      case Approval::not_asked:
+        m_log.warn("{}", k_not_asked_note);
+        return true;
+      case Approval::json_needs:
+        m_not_approved =
+            "--output json on a terminal shows no plan to approve: review it with `cfsync plan`, "
+            "then apply with --auto-approve; nothing was written";
+        return false;
+      case Approval::ask:
+        if (ask_approval(std::cin, m_out)) return true;
+        m_not_approved = "apply cancelled: only 'yes' approves the plan; nothing was written";
+        return false;
+    }
+    return false;
   }
 
   SavedPlan as_saved(const Pass& pass) const {
@@ -479,7 +508,8 @@ class PlanOrApply {
   std::optional<SavedPlan> m_saved;
   std::string m_desired_sha256;
   bool m_drift = false;
-  std::vector<std::string> m_moved;  // why a saved plan is no longer the one to apply
+  std::vector<std::string> m_moved;           // why a saved plan is no longer the one to apply
+  std::optional<std::string> m_not_approved;  // why the plan was not approved (apply)
   PlanOrigin m_origin;
 };
 

@@ -35,6 +35,7 @@ struct Environment {
   bool root = false;                                 // the effective user is root
   bool no_color = false;                             // NO_COLOR is set
   bool stdout_is_terminal = false;
+  bool stdin_is_terminal = false;  // with stdout: apply asks before writing
 
   [[nodiscard]] static Environment from_process();
 };

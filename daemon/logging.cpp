@@ -85,7 +85,7 @@ StatusLine* status_line_of(const spdlog::logger& logger) {
 }
 
 std::shared_ptr<spdlog::logger> make_logger(LogFormat format, std::string_view level, bool terminal,
-                                            bool journal) {
+                                            bool journal, std::string_view program) {
   spdlog::sink_ptr sink;
   if (journal && format == LogFormat::text) {
     auto logger = std::make_shared<spdlog::logger>(
@@ -104,7 +104,8 @@ std::shared_ptr<spdlog::logger> make_logger(LogFormat format, std::string_view l
     formatter->add_flag<JsonMessageFlag>('*').set_pattern(
         R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","message":%*})");
   } else {
-    formatter->add_flag<PrintableMessageFlag>('&').set_pattern("%l: %&");
+    const std::string prefix = program.empty() ? "" : std::string(program) + ": ";
+    formatter->add_flag<PrintableMessageFlag>('&').set_pattern(prefix + "%l: %&");
   }
   logger->set_formatter(std::move(formatter));
   logger->set_level(spdlog::level::from_str(std::string(level)));

@@ -18,9 +18,12 @@ enum class LogFormat { text, json };
 // is one) and the format is text, the logger keeps a status line below the log lines.
 // When `journal` (stderr goes to systemd's journal), text logs go to the journal with their
 // priority and fields (SYSLOG_IDENTIFIER=cfsync, CODE_FILE, …) instead.
+// `program`: text lines start with "program: " ("cfsync: error: …", as the command line's own
+// errors), for one-shot commands; the daemon's lines are a log and keep "level: message".
 [[nodiscard]] std::shared_ptr<spdlog::logger> make_logger(LogFormat format, std::string_view level,
                                                           bool terminal = false,
-                                                          bool journal = false);
+                                                          bool journal = false,
+                                                          std::string_view program = {});
 
 // The last line of a terminal, redrawn in place; log lines scroll above it.
 class StatusLine {

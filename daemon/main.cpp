@@ -19,9 +19,11 @@ int main(int argc, char** argv) {
     if (const int* exit_code = std::get_if<int>(&parsed)) return *exit_code;
     const auto& options = std::get<cfsync::daemon::Options>(parsed);
     json_output = options.output == cfsync::daemon::OutputFormat::json;
-    auto log = cfsync::daemon::make_logger(options.log_format, options.log_level,
-                                           ::isatty(STDERR_FILENO) == 1,
-                                           cfsync::daemon::systemd::stderr_is_journal());
+    // The daemon logs; a one-shot command's lines say who speaks, as its usage errors do.
+    const bool daemon = options.command == cfsync::daemon::Command::run;
+    auto log = cfsync::daemon::make_logger(
+        options.log_format, options.log_level, ::isatty(STDERR_FILENO) == 1,
+        cfsync::daemon::systemd::stderr_is_journal(), daemon ? "" : "cfsync");
     if (options.command == cfsync::daemon::Command::status) {
       return cfsync::daemon::status_command(options, std::cout);
     }
@@ -32,7 +34,7 @@ int main(int argc, char** argv) {
                                        std::cout, log);
   } catch (const std::exception& e) {
     // Expected failures are values; reaching this is a bug or an exhausted resource.
-    std::fprintf(stderr, "cfsync: fatal: %s\n", e.what());
+    std::fprintf(stderr, "cfsync: error: %s\n", e.what());
     if (json_output) std::cout << cfsync::daemon::error_json("fatal", e.what()) << std::flush;
     return 1;
   }

@@ -175,11 +175,12 @@ int status_command(const Options& options, std::ostream& out) {
   const std::string& listen = options.listen.value_or("");
   auto answer = get_from_listener(listen, "/status", k_status_timeout);
   if (!answer) {
-    std::fprintf(stderr, "cfsync: %s\n", answer.error().describe().c_str());
+    std::fprintf(stderr, "cfsync: error: %s\n", answer.error().describe().c_str());
     return 1;
   }
   if (answer->status != 200) {
-    std::fprintf(stderr, "cfsync: the daemon at %s answered /status with %d (is it cfsync run?)\n",
+    std::fprintf(stderr,
+                 "cfsync: error: the daemon at %s answered /status with %d (is it cfsync run?)\n",
                  listen.c_str(), answer->status);
     return 1;
   }

@@ -132,7 +132,7 @@ TEST_CASE("an invalid configuration exits 1 before any request") {
     CAPTURE(command);
     const ProcessResult result = cfsync(emulator, {command, "-c", dir.path().string()});
     CHECK_MESSAGE(result.exit_code == 1, result.err);
-    CHECK(result.err.find("error: invalid configuration: 2 errors") != std::string::npos);
+    CHECK(result.err.find("cfsync: error: invalid configuration: 2 errors") != std::string::npos);
     CHECK(result.err.find("cfsync.yaml:4:5: unknown key \"ocrr\" in dlp.settings; did you mean "
                           "\"ocr\"?") != std::string::npos);
     CHECK(result.err.find("cfsync.yaml:5:26: dlp.settings.ai_context_analysis: expected a "

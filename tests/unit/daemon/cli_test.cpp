@@ -32,6 +32,19 @@ TEST_CASE("commands and the --apply alias") {
   CHECK(std::get<int>(parse({})) == 1);
 }
 
+TEST_CASE("apply --auto-approve, and the --apply alias, approve beforehand") {
+  CHECK_FALSE(parsed({"apply"}).auto_approve);
+  CHECK(parsed({"apply", "--auto-approve"}).auto_approve);
+  CHECK(parsed({"--apply"}).auto_approve);
+  CHECK(std::get<int>(parse({"plan", "--auto-approve"})) == 1);
+}
+
+TEST_CASE("misspelt commands and options are usage errors") {
+  CHECK(std::get<int>(parse({"plna"})) == 1);
+  CHECK(std::get<int>(parse({"plan", "--conifg", "x.yaml"})) == 1);
+  CHECK(std::get<int>(parse({"--conifg=x.yaml", "plan"})) == 1);
+}
+
 TEST_CASE("the accounts' locks: --lock-dir, else $CFSYNC_LOCK_DIR, else one place per user") {
   Environment root{.root = true};
   root.runtime_directory = "/run/user/0";
