@@ -174,7 +174,7 @@ TEST_CASE("completion bash: valid, and completes commands, options and their val
   CHECK(complete("cfsync pl") == "plan\n");
   CHECK(complete("cfsync plan --detailed") == "--detailed-exitcode\n");
   CHECK(complete("cfsync plan --conf") == "--config\n");
-  CHECK(complete("cfsync apply --output ''") == "text json\n");
+  CHECK(complete("cfsync apply --output ''") == "text json markdown\n");
   CHECK(complete("cfsync completion ''") == "bash zsh fish\n");
 }
 
