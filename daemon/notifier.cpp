@@ -7,6 +7,7 @@
 #include "daemon/notifier.hpp"
 
 #include "api/settings.hpp"
+#include "daemon/status.hpp"
 #include "reconcile/file.hpp"
 
 #include <openssl/ssl.h>
@@ -57,16 +58,6 @@ constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 // After the request's own deadline, how long the exchange's io_context runs before it is stopped
 // (a host name that never resolves: the resolver has no deadline of its own).
 constexpr auto k_backstop_margin = std::chrono::milliseconds(500);
-
-// "2026-11-30T18:00:00Z".
-std::string rfc3339(std::chrono::system_clock::time_point time) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm parts{};
-  ::gmtime_r(&seconds, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
-}
 
 // Slack reads &, < and > in text as markup (links, mentions): escaped, they show as typed.
 std::string slack_escaped(std::string_view text) {

@@ -19,15 +19,6 @@ namespace {
 // How long `cfsync status` waits for the daemon's answer.
 constexpr std::chrono::milliseconds k_status_timeout{5000};
 
-std::string rfc3339(DaemonStatus::Time time) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm parts{};
-  ::gmtime_r(&seconds, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
-}
-
 boost::json::value time_or_null(const std::optional<DaemonStatus::Time>& time) {
   return time ? boost::json::value(rfc3339(*time)) : boost::json::value(nullptr);
 }
@@ -136,6 +127,15 @@ void print_status(std::string_view json, const std::string& listen, std::ostream
 }
 
 }  // namespace
+
+std::string rfc3339(std::chrono::system_clock::time_point time) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm parts{};
+  ::gmtime_r(&seconds, &parts);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return text;
+}
 
 std::string status_json(const DaemonStatus& status) {
   boost::json::object json;

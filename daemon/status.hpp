@@ -45,6 +45,9 @@ struct DaemonStatus {
   bool ready = false;             // what /readyz says
 };
 
+// "2026-11-30T18:00:00Z": how /status and the notifications write a time.
+[[nodiscard]] std::string rfc3339(std::chrono::system_clock::time_point time);
+
 // The JSON GET /status answers (Boost.JSON); times are RFC 3339 in UTC.
 [[nodiscard]] std::string status_json(const DaemonStatus& status);
 

@@ -562,6 +562,19 @@ TEST_CASE("run --notify: a URL it may not send to is refused without showing its
   CHECK(refused.err.find("notify-secret-path") == std::string::npos);
 }
 
+// `cfsync run --git-url` on `origin`'s cfsync/ against `api`, listening on `port`, passes at most
+// every 10 minutes but for new commits, with `extra` options.
+std::vector<std::string> git_run(const Origin& origin, const TempDir& dir, const Api& api, int port,
+                                 const std::vector<std::string>& extra) {
+  std::vector<std::string> argv = {
+      binary("cfsync"), "run",     "--git-url",   origin.url(),
+      "--git-path",     "cfsync",  "--state-dir", (dir.path() / "state").string(),
+      "--api-url",      api.url(), "--listen",    "127.0.0.1:" + std::to_string(port),
+      "--interval",     "10m"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
 // X-Hub-Signature-256 of `body` under `secret`, as GitHub computes it (Python's hmac module).
 std::string github_signature(const std::string& secret, const std::string& body) {
   const ProcessResult mac = run({"/usr/bin/python3", "-c",
@@ -583,27 +596,11 @@ TEST_CASE("run --git-url: a signed push webhook fetches at once, a wrongly signe
   const int port = free_port();
   // Fetches every 10 minutes: only the webhook can bring a push in during the test. The default
   // 2 s debounce: a fetched commit does not wait for it.
-  BackgroundProcess daemon({binary("cfsync"),
-                            "run",
-                            "--git-url",
-                            origin.url(),
-                            "--git-path",
-                            "cfsync",
-                            "--git-interval",
-                            "10m",
-                            "--webhook-secret-file",
-                            (dir.path() / "webhook-secret").string(),
-                            "--state-dir",
-                            (dir.path() / "state").string(),
-                            "--api-url",
-                            api.url(),
-                            "--listen",
-                            "127.0.0.1:" + std::to_string(port),
-                            "--interval",
-                            "10m",
-                            "--log-level",
-                            "info"},
-                           {{"CLOUDFLARE_API_TOKEN", k_token}});
+  BackgroundProcess daemon(
+      git_run(origin, dir, api, port,
+              {"--git-interval", "10m", "--webhook-secret-file",
+               (dir.path() / "webhook-secret").string(), "--log-level", "info"}),
+      {{"CLOUDFLARE_API_TOKEN", k_token}});
   REQUIRE(eventually([&] { return accepts_connections(port); }));
   auto status = [&] { return http_request(port, "GET", "/status").body; };
   auto enforcing = [&](const std::string& commit) {
@@ -683,27 +680,11 @@ TEST_CASE("run --git-url: a failed fetch is tried again soon, backing off, not a
   dir.write("webhook-secret", "s3cret-for-the-retry-test\n");
   const int port = free_port();
   // Fetches every 10 minutes; a failed one is tried again after 200 ms, 400 ms, 800 ms, …
-  BackgroundProcess daemon({binary("cfsync"),
-                            "run",
-                            "--git-url",
-                            origin.url(),
-                            "--git-path",
-                            "cfsync",
-                            "--git-interval",
-                            "10m",
-                            "--first-retry",
-                            "200ms",
-                            "--webhook-secret-file",
-                            (dir.path() / "webhook-secret").string(),
-                            "--state-dir",
-                            (dir.path() / "state").string(),
-                            "--api-url",
-                            api.url(),
-                            "--listen",
-                            "127.0.0.1:" + std::to_string(port),
-                            "--interval",
-                            "10m"},
-                           {{"CLOUDFLARE_API_TOKEN", k_token}});
+  BackgroundProcess daemon(
+      git_run(origin, dir, api, port,
+              {"--git-interval", "10m", "--first-retry", "200ms", "--webhook-secret-file",
+               (dir.path() / "webhook-secret").string()}),
+      {{"CLOUDFLARE_API_TOKEN", k_token}});
   REQUIRE(eventually([&] { return accepts_connections(port); }));
   auto readyz = [&] { return http_request(port, "GET", "/readyz").body; };
   REQUIRE(eventually(
