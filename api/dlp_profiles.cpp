@@ -87,17 +87,19 @@ Result<void> read_entry_into(dom::object object, std::string_view where, LivePro
   return {};
 }
 
-Result<std::vector<SharedEntry>> read_shared_entries(dom::object profile, std::string_view where) {
-  std::vector<SharedEntry> out;
-  CFSYNC_TRY(auto entries, object_array_member(profile, "shared_entries", where));
+// The shared entries, and the names the API gives them (for plans, which name them by id).
+Result<void> read_shared_entries(dom::object object, std::string_view where, LiveProfile& profile) {
+  CFSYNC_TRY(auto entries, object_array_member(object, "shared_entries", where));
+  const std::string at = std::string(where) + ".shared_entries[]";
   for (dom::object entry : entries) {
     SharedEntry shared;
-    CFSYNC_TRY(shared.entry_id,
-               string_member(entry, "id", std::string(where) + ".shared_entries[]"));
-    CFSYNC_TRY(shared.enabled, optional_bool_member(entry, "enabled", where, true));
-    out.push_back(std::move(shared));
+    CFSYNC_TRY(shared.entry_id, string_member(entry, "id", at));
+    CFSYNC_TRY(shared.enabled, optional_bool_member(entry, "enabled", at, true));
+    CFSYNC_TRY(auto name, optional_string_member(entry, "name", at));
+    if (name && !name->empty()) profile.shared_entry_names[shared.entry_id] = *name;
+    profile.shared_entries.push_back(std::move(shared));
   }
-  return out;
+  return {};
 }
 
 Result<std::vector<SensitivityLevel>> read_levels(dom::object profile, std::string_view where) {
@@ -152,7 +154,7 @@ Result<LiveProfile> read_custom_profile(dom::object object, std::string_view whe
   profile.description = description.value_or("");
   CFSYNC_TRY(auto created_at, optional_string_member(object, "created_at", where));
   profile.created_at = created_at.value_or("");
-  CFSYNC_TRY(profile.shared_entries, read_shared_entries(object, where));
+  CFSYNC_TRY_VOID(read_shared_entries(object, where, profile));
   CFSYNC_TRY(profile.data_classes, string_array_member(object, "data_classes", where));
   CFSYNC_TRY(profile.data_tags, string_array_member(object, "data_tags", where));
   CFSYNC_TRY(profile.sensitivity_levels, read_levels(object, where));

@@ -8,6 +8,7 @@
 
 #include "config/document.hpp"
 #include "config/regex_check.hpp"
+#include "reconcile/planner.hpp"
 #include "reconcile/profile_fields.hpp"
 #include "reconcile/settings_fields.hpp"
 
@@ -191,7 +192,8 @@ std::optional<std::string> undeclarable_entries(const LiveProfile& live) {
   return std::nullopt;
 }
 
-void custom_profile(YAML::Emitter& out, const LiveProfile& live) {
+void custom_profile(YAML::Emitter& out, const LiveProfile& live,
+                    const std::map<std::string, std::string>& notes) {
   out << YAML::BeginMap;
   field(out, "name", live.name);
   exported_fields(out, reconcile::k_profile_fields, "", live);
@@ -206,6 +208,9 @@ void custom_profile(YAML::Emitter& out, const LiveProfile& live) {
   for (const SharedEntry& shared : live.shared_entries) {
     out << YAML::BeginMap;
     field(out, "entry_id", lower(shared.entry_id));
+    if (const auto note = notes.find(lower(shared.entry_id)); note != notes.end()) {
+      out << YAML::Comment(note->second);
+    }
     field(out, "enabled", shared.enabled);
     out << YAML::EndMap;
   }
@@ -380,9 +385,9 @@ void ai_search(YAML::Emitter& out, const std::vector<LiveNamespace>& namespaces,
 }
 
 // `key:` and one element per item, written by `write`; nothing when there are none.
-template <class Item>
+template <class Item, class Write>
 void sequence(YAML::Emitter& out, std::string_view key, const std::vector<const Item*>& items,
-              void (*write)(YAML::Emitter&, const Item&)) {
+              Write write) {
   if (items.empty()) return;
   out << YAML::Key << std::string(key) << YAML::Value << YAML::BeginSeq;
   for (const Item* item : items) write(out, *item);
@@ -514,8 +519,11 @@ Exported render_export(const ExportInput& input) {
     out << YAML::Key << "dlp" << YAML::Value << YAML::BeginMap;
     if (live.dlp_settings) settings(out, *live.dlp_settings, input.public_key_file);
     if (live.profiles) {
+      const auto notes = reconcile::entry_notes(live);
       sequence(out, "profiles", declarable_custom(live.profiles->custom, exported.warnings),
-               custom_profile);
+               [&](YAML::Emitter& emitter, const LiveProfile& profile) {
+                 custom_profile(emitter, profile, notes);
+               });
       sequence(out, "predefined_profiles",
                declarable_predefined(live.profiles->predefined, exported.warnings),
                predefined_profile);

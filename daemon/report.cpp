@@ -128,6 +128,11 @@ json::value json_value(const FieldValue& value, RenderOptions options) {
   return std::visit(Visitor{options}, value);
 }
 
+// What an id in the field's path names, as a comment after its values; nothing when unknown.
+std::string noted(const FieldChange& field) {
+  return field.note.empty() ? "" : "  # " + printable(field.note);
+}
+
 bool is_sensitive(const FieldValue& value) {
   return std::holds_alternative<Masked>(value) || std::holds_alternative<Protected>(value) ||
          std::holds_alternative<Content>(value);
@@ -173,7 +178,7 @@ void change_text(const Change& change, const Paint& paint, RenderOptions options
         values = shown(field.before, options) + " → " + shown(field.after, options);
         break;
     }
-    out += fmt::format("      {} {:<{}} = {}\n", mark, paths[i], width, values);
+    out += fmt::format("      {} {:<{}} = {}{}\n", mark, paths[i], width, values, noted(field));
   }
   out += "    }\n";
 }
@@ -192,6 +197,7 @@ json::object change_json(const Change& change, RenderOptions options) {
     json::object entry{{"field", field.field},
                        {"before", json_value(field.before, options)},
                        {"after", json_value(field.after, options)}};
+    if (!field.note.empty()) entry["note"] = field.note;
     if (is_sensitive(field.before) || is_sensitive(field.after)) entry["sensitive"] = true;
     fields.push_back(std::move(entry));
   }
@@ -410,12 +416,16 @@ std::string digest_of(const Protected& value, const MaskKey* key) {
 }
 
 std::string digest_of(const Content& value, const MaskKey* key) {
-  std::string out = key ? "hmac:" + key->digest(value.sha256).substr(0, 8) + "…" : "";
-  if (value.size) {
-    out += fmt::format("{}({} byte{})", out.empty() ? "" : " ", *value.size,
-                       *value.size == 1 ? "" : "s");
+  std::vector<std::string> parts;
+  if (key && !value.digest.empty()) {
+    parts.push_back("hmac:" + key->digest(value.digest).substr(0, 8) + "…");
   }
-  return out.empty() ? "(content)" : out;
+  if (value.size)
+    parts.push_back(fmt::format("({} byte{})", *value.size, *value.size == 1 ? "" : "s"));
+  if (value.version) {
+    parts.push_back(fmt::format("version {}{}", *value.version, value.failed ? " (failed)" : ""));
+  }
+  return parts.empty() ? "(content)" : fmt::format("{}", fmt::join(parts, " "));
 }
 
 std::string plan_text(const Plan& plan, const std::string& account_id, RenderOptions options,
@@ -647,10 +657,12 @@ std::string fields_diff(const Change& change, RenderOptions options) {
   for (std::size_t i = 0; i < change.fields.size(); ++i) {
     const FieldChange& field = change.fields[i];
     if (change.action != Action::create) {
-      out += fmt::format("- {:<{}} = {}\n", paths[i], width, shown(field.before, options));
+      out += fmt::format("- {:<{}} = {}{}\n", paths[i], width, shown(field.before, options),
+                         noted(field));
     }
     if (change.action != Action::delete_) {
-      out += fmt::format("+ {:<{}} = {}\n", paths[i], width, shown(field.after, options));
+      out += fmt::format("+ {:<{}} = {}{}\n", paths[i], width, shown(field.after, options),
+                         noted(field));
     }
   }
   return out;

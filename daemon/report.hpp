@@ -69,7 +69,8 @@ struct PlanOrigin {
 // How a protected value reads when it is not shown: "hmac:1a2b3c4d… (23 chars)", the first 32
 // bits of its HMAC-SHA256 under `key` (null: "(23 chars)" alone).
 [[nodiscard]] std::string digest_of(const Protected& value, const MaskKey* key);
-// How a file's content reads: "hmac:1a2b3c4d… (2048 bytes)", keyed like digest_of.
+// How a file's content reads: "hmac:1a2b3c4d… (2048 bytes)", keyed like digest_of, then the
+// dataset version holding it when known: "version 7", "version 7 (failed)".
 [[nodiscard]] std::string digest_of(const Content& value, const MaskKey* key);
 
 }  // namespace cfsync::daemon

@@ -28,9 +28,14 @@ FieldValue shown(const MetadataValue& value) {
   return std::string(text, end);
 }
 
-FieldValue size_of(std::optional<std::uint64_t> size) {
-  if (!size) return std::monostate{};
-  return static_cast<std::int64_t>(*size);
+// An item's content as plans show every content: a keyed digest of its checksum, and its size.
+Content item_content(const LiveItem& item) { return {item.checksum, item.file_size}; }
+
+// A document's: its digest in the algorithm of the item's checksum when that is known, so that
+// the two sides compare; its size alone otherwise.
+Content document_content(const DesiredDocument& document,
+                         const std::optional<std::string>& digest) {
+  return {digest.value_or(""), document.size};
 }
 
 // Declared keys are compared; a key cfsync set at the last upload (the record says which) and
@@ -65,7 +70,7 @@ std::optional<std::string> matching_digest(const DesiredDocument& document, cons
 }
 
 std::vector<FieldChange> creation_fields(const DesiredDocument& document) {
-  std::vector<FieldChange> fields = {{"size", {}, size_of(document.size)}};
+  std::vector<FieldChange> fields = {{"content", {}, document_content(document, std::nullopt)}};
   for (FieldChange& change : metadata_changes(document.metadata, {}, nullptr)) {
     change.before = std::monostate{};
     fields.push_back(std::move(change));
@@ -86,12 +91,15 @@ struct ContentCheck {
 std::optional<ContentCheck> compare_content(const DesiredDocument& document, const LiveItem& item) {
   if (item.file_size && *item.file_size != document.size) {
     return ContentCheck{
-        false, FieldChange{"size", size_of(item.file_size), size_of(document.size)}, {}};
+        false,
+        FieldChange{"content", item_content(item), document_content(document, std::nullopt)},
+        {}};
   }
   if (!document.digests) return std::nullopt;
   if (auto digest = matching_digest(document, item)) {
     if (*digest == item.checksum) return ContentCheck{true, {}, {}};
-    return ContentCheck{false, FieldChange{"checksum", item.checksum, *digest}, {}};
+    return ContentCheck{
+        false, FieldChange{"content", item_content(item), document_content(document, digest)}, {}};
   }
   const auto sha256 = document.digests->find("sha256");
   if (sha256 == document.digests->end()) return std::nullopt;
@@ -176,7 +184,7 @@ void plan_instance(const DesiredInstance& desired, const LiveInstance& live, Pla
          .parent = label,
          .id = item.id,
          .action = Action::delete_,
-         .fields = {{"size", size_of(item.file_size), {}}},
+         .fields = {{"content", item_content(item), {}}},
          .payload = DeleteItem{desired.namespace_name, desired.id, item.id, item.key}});
   }
 }

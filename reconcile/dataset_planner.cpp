@@ -34,6 +34,19 @@ std::string in_quotes(std::string_view text) {
 // A file's content as a plan shows it: a keyed digest and its length, never a cell.
 Content shown_content(const DatasetFile& file) { return {file.sha256, file.size}; }
 
+// What the account's latest version holds, as far as this machine knows: the content it uploaded
+// there, when it is that version; else only the version's number. A failed version shows no
+// digest: it holds nothing usable, and retrying the same file would show one digest twice.
+FieldValue live_content(const LiveDataset& live, const RecordedUpload* record) {
+  if (!live.latest_version) return std::monostate{};
+  Content content{.version = live.latest_version,
+                  .failed = live.latest_status == UploadStatus::failed};
+  if (record && record->version == *live.latest_version && !content.failed) {
+    content.digest = record->sha256;
+  }
+  return content;
+}
+
 std::int64_t count(std::uint64_t cells) { return static_cast<std::int64_t>(cells); }
 
 StringList live_headers(const LiveDataset& live) {
@@ -154,9 +167,7 @@ Change upload_change(const DesiredDataset& desired, const DatasetFile& file,
     }
   }
   for (FieldChange& field : counts) change.fields.push_back(std::move(field));
-  FieldChange content{"content", std::monostate{}, shown_content(file)};
-  if (record) content.before = Content{record->sha256, std::nullopt};
-  change.fields.push_back(std::move(content));
+  change.fields.push_back({"content", live_content(live, record), shown_content(file)});
   change.payload = std::move(upload);
   return change;
 }

@@ -44,11 +44,18 @@ struct Protected {
   friend bool operator==(const Protected&, const Protected&) = default;
 };
 
-// A file's content, known by its SHA-256 (hex): plans show a keyed digest of it and its length,
-// so that two contents can be told apart and none can be guessed.
+// A file's content, known by a hex digest of it: plans show a keyed digest of that and the
+// length, so that two contents can be told apart and none can be guessed. Every content a plan
+// shows (a dataset's file, an AI Search document) is shown this one way.
 struct Content {
-  std::string sha256;
+  // SHA-256 for a file cfsync reads; the API's checksum of an AI Search item, or the file's
+  // digest in the same algorithm. Empty when not known (a document not yet read).
+  std::string digest;
   std::optional<std::uint64_t> size;  // bytes; unset when unknown (what an upload record keeps)
+  // The dataset version that holds it, when the plan knows which; `failed`: that version failed
+  // processing, so the account holds nothing usable of it.
+  std::optional<std::int64_t> version;
+  bool failed = false;
   friend bool operator==(const Content&, const Content&) = default;
 };
 
@@ -68,6 +75,9 @@ struct FieldChange {
   std::string field;  // path as in the configuration: "payload_logging.masking_level"
   FieldValue before;
   FieldValue after;
+  // What an id in `field` names, read from live ("\"Visa\" of predefined profile …"): shown
+  // beside the field.
+  std::string note = {};
 
   friend bool operator==(const FieldChange&, const FieldChange&) = default;
 };

@@ -5,6 +5,7 @@
 #include "reconcile/plan.hpp"
 #include "reconcile/result.hpp"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,11 @@ namespace cfsync::reconcile {
 // what makes a safe plan impossible to `problems`.
 void plan_profiles(const DesiredState& desired, const LiveProfiles& live, Plan& plan,
                    std::vector<std::string>& problems);
+
+// What each DLP entry the account has is, by lower-case id, for a person reading a plan or an
+// export that names it by id: `"Visa" of predefined profile "Financial Information"`, `column
+// "ssn" of dataset "Employees"`, or the name the API gave a shared entry.
+[[nodiscard]] std::map<std::string, std::string> entry_notes(const LiveState& live);
 
 // The declared fields of a custom profile that differ from the live profile (entries aside):
 // used by the plan, and by apply to check what the API answered.

@@ -4,6 +4,7 @@
 #include "reconcile/sensitive.hpp"
 
 #include <compare>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -123,6 +124,7 @@ struct LiveProfile {
   std::vector<LiveEntry> entries;        // the profile's own entries
   std::vector<LiveOther> other_entries;  // listed with them, but of a kind cfsync does not manage
   std::vector<SharedEntry> shared_entries;
+  std::map<std::string, std::string> shared_entry_names;  // by id, as the API named them
   std::vector<std::string> data_classes;
   std::vector<std::string> data_tags;
   std::vector<SensitivityLevel> sensitivity_levels;

@@ -325,6 +325,47 @@ void plan_predefined(const DesiredPredefinedProfile& desired,
 
 }  // namespace
 
+std::map<std::string, std::string> entry_notes(const LiveState& live) {
+  std::map<std::string, std::string> notes;
+  // The first to name an id wins: the most telling first.
+  if (live.profiles) {
+    for (const LivePredefinedProfile& profile : live.profiles->predefined) {
+      for (const LivePredefinedEntry& entry : profile.entries) {
+        notes.emplace(lower(entry.id),
+                      quoted(entry.name) + " of predefined profile " + quoted(profile.name));
+      }
+    }
+    for (const LiveProfile& profile : live.profiles->custom) {
+      for (const LiveEntry& entry : profile.entries) {
+        notes.emplace(lower(entry.id), quoted(entry.name) + " of profile " + quoted(profile.name));
+      }
+    }
+  }
+  if (live.datasets) {
+    for (const LiveDataset& dataset : live.datasets->datasets) {
+      for (const LiveDatasetColumn& column : dataset.columns) {
+        notes.emplace(lower(column.entry_id), dataset.multi_column()
+                                                  ? "column " + quoted(column.header_name) +
+                                                        " of dataset " + quoted(dataset.name)
+                                                  : "dataset " + quoted(dataset.name));
+      }
+    }
+  }
+  if (live.profiles) {
+    // What the API lists with a profile's entries, or as its shared entries, names the rest.
+    for (const LiveProfile& profile : live.profiles->custom) {
+      for (const LiveOther& other : profile.other_entries) {
+        if (other.name.empty()) continue;
+        notes.emplace(lower(other.id),
+                      quoted(other.name) + (other.type.empty() ? "" : " (" + other.type + ")"));
+      }
+      for (const auto& [id, name] : profile.shared_entry_names)
+        notes.emplace(lower(id), quoted(name));
+    }
+  }
+  return notes;
+}
+
 LiveProfile normalised(LiveProfile live) {
   for (SharedEntry& entry : live.shared_entries) entry.entry_id = lower(entry.entry_id);
   std::sort(live.shared_entries.begin(), live.shared_entries.end());
@@ -612,6 +653,20 @@ constexpr KindTraits k_kinds[] = {
      .parent_noun = "predefined profile"},
 };
 
+// A shared entry is declared and planned by its id: each field naming one says what it is.
+void note_shared_entries(const std::map<std::string, std::string>& notes, Plan& plan) {
+  constexpr std::string_view prefix = "shared_entries[\"";
+  for (Change& change : plan.changes) {
+    if (change.kind != ResourceKind::dlp_profile) continue;
+    for (FieldChange& field : change.fields) {
+      if (!field.field.starts_with(prefix)) continue;
+      const std::size_t end = field.field.find('"', prefix.size());
+      const auto found = notes.find(field.field.substr(prefix.size(), end - prefix.size()));
+      if (found != notes.end()) field.note = found->second;
+    }
+  }
+}
+
 // After the datasets, whose entries a profile may use, and before their deletes.
 constexpr int k_stage = 2;
 
@@ -622,6 +677,7 @@ Result<void> plan_step(const DesiredState& desired, const LiveState& live, Plan&
     return Error(ErrorKind::plan, "dlp profiles are declared but were not read from the account");
   }
   plan_profiles(desired, *live.profiles, plan, problems);
+  note_shared_entries(entry_notes(live), plan);
   return {};
 }
 

@@ -54,11 +54,12 @@ LiveState tricky_account() {
                              .words = make_word_list({"null", "a: b", "ü"})});
   profile.shared_entries = {{"aa601e70-a79b-446d-9a39-f767fa97fbad", true}};
   profile.data_tags = {"5f0c4e5c-9a52-4a43-8f4b-0e5a3b1c2d3e"};
-  LivePredefinedProfile predefined{.id = "A7FA0471-2169-447C-8E9D-A2A9B34F6FC5",
-                                   .name = "Credit Card Numbers",
-                                   .allowed_match_count = 1,
-                                   .confidence_threshold = Confidence::high,
-                                   .entries = {{"c-1", "Visa", true}, {"c-2", "Amex", false}}};
+  LivePredefinedProfile predefined{
+      .id = "A7FA0471-2169-447C-8E9D-A2A9B34F6FC5",
+      .name = "Credit Card Numbers",
+      .allowed_match_count = 1,
+      .confidence_threshold = Confidence::high,
+      .entries = {{"AA601E70-A79B-446D-9A39-F767FA97FBAD", "Visa", true}, {"c-2", "Amex", false}}};
   live.profiles = LiveProfiles{.custom = {profile}, .predefined = {predefined}};
   LiveDataset words{.id = "d-1",
                     .name = "42",
@@ -147,6 +148,9 @@ TEST_CASE("an exported account loads back and plans clean against itself") {
 
   const Exported exported = render_export(input);
   CHECK(exported.warnings.empty());
+  // A shared entry is declared by id, and named in a comment.
+  CHECK(exported.yaml.find("entry_id: aa601e70-a79b-446d-9a39-f767fa97fbad  # \"Visa\" of "
+                           "predefined profile \"Credit Card Numbers\"\n") != std::string::npos);
   auto config = testing::load_file(dir, exported.yaml);
   REQUIRE_MESSAGE(config, (config ? "" : config.error().describe()), "\n", exported.yaml);
 

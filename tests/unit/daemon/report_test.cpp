@@ -227,6 +227,32 @@ TEST_CASE("a protected value reads as a digest keyed by the state directory, wit
   CHECK(digest_of(Protected::regex(Sensitive("x")), &k_mask).ends_with("(1 char)"));
   CHECK(digest_of(Content{std::string(64, 'b'), 2048}, &k_mask) == "hmac:03536e31… (2048 bytes)");
   CHECK(digest_of(Content{std::string(64, 'a'), std::nullopt}, &k_mask) == "hmac:de0e03c5…");
+  // Every content reads this one way, with the dataset version holding it when that is known.
+  CHECK(digest_of(Content{std::string(64, 'a'), std::nullopt, 7}, &k_mask) ==
+        "hmac:de0e03c5… version 7");
+  CHECK(digest_of(Content{.version = 3, .failed = true}, &k_mask) == "version 3 (failed)");
+  CHECK(digest_of(Content{"", 12}, &k_mask) == "(12 bytes)");
+  CHECK(digest_of(Content{std::string(64, 'a'), 12}, nullptr) == "(12 bytes)");
+}
+
+TEST_CASE("a shared entry's field says what the entry is, in text, JSON and Markdown") {
+  Plan plan;
+  plan.changes.push_back({.kind = ResourceKind::dlp_profile,
+                          .name = "P",
+                          .id = "p-1",
+                          .action = Action::update,
+                          .fields = {{"shared_entries[\"e-9\"].enabled", std::monostate{}, true,
+                                      "\"Visa\" of predefined profile \"Financial\""}}});
+  const std::string text = plan_text(plan, k_account, k_keyed);
+  CHECK(text.find("~ shared_entries[\"e-9\"].enabled = null → true  # \"Visa\" of predefined "
+                  "profile \"Financial\"\n") != std::string::npos);
+  simdjson::dom::parser parser;
+  const simdjson::dom::element root = parser.parse(plan_json(plan, k_account, k_keyed));
+  CHECK(std::string_view(root["changes"].at(0)["fields"].at(0)["note"]) ==
+        "\"Visa\" of predefined profile \"Financial\"");
+  CHECK(plan_markdown(plan, k_account, k_keyed)
+            .find("+ shared_entries[\"e-9\"].enabled = true  # \"Visa\" of predefined profile "
+                  "\"Financial\"\n") != std::string::npos);
 }
 
 TEST_CASE("a key's id names it without giving it away") {

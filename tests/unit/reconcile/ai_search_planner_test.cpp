@@ -60,7 +60,7 @@ TEST_CASE("a new file is one upload showing its size and metadata") {
   CHECK(change.action == Action::create);
   CHECK(change.name == "guides/a.md");
   CHECK(change.parent == "default/support-docs");
-  CHECK(change.fields == std::vector<FieldChange>{{"size", {}, std::int64_t{1}},
+  CHECK(change.fields == std::vector<FieldChange>{{"content", {}, Content{"", 1}},
                                                   {"metadata.team", {}, std::string("support")}});
   CHECK(std::get<UploadItem>(change.payload).document.key == "guides/a.md");
 }
@@ -84,11 +84,11 @@ TEST_CASE("changed content or metadata is a replace: delete, then upload") {
     std::vector<std::string> fields;
   };
   const std::vector<Row> rows = {
-      {"another size", document("a.md", 2), item("i-1", "a.md", 1, k_md5), {"size"}},
+      {"another size", document("a.md", 2), item("i-1", "a.md", 1, k_md5), {"content"}},
       {"same size, other content",
        hashed(document("a.md", 1), {{"md5", "ffff"}}),
        item("i-1", "a.md", 1, k_md5),
-       {"checksum"}},
+       {"content"}},
       {"a metadata value",
        hashed(document("a.md", 1, {{"team", std::string("sales")}}), {{"md5", k_md5}}),
        item("i-1", "a.md", 1, k_md5, {{"team", std::string("support")}}),

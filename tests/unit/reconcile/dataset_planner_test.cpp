@@ -153,9 +153,10 @@ TEST_CASE("an upload shows the counts and digests that differ") {
   const Change& change = out.plan.changes.front();
   CHECK(change.action == Action::update);
   CHECK(change.id == "ds-1");
-  CHECK(change.fields == std::vector<FieldChange>{{"num_cells", std::int64_t{3}, std::int64_t{5}},
-                                                  {"content", Content{k_other_digest, std::nullopt},
-                                                   Content{k_digest, 20}}});
+  CHECK(change.fields ==
+        std::vector<FieldChange>{
+            {"num_cells", std::int64_t{3}, std::int64_t{5}},
+            {"content", Content{k_other_digest, std::nullopt, 3}, Content{k_digest, 20}}});
   CHECK(std::get<UploadDataset>(change.payload).id == "ds-1");
 }
 
@@ -173,7 +174,7 @@ TEST_CASE("an EDM column added: existing columns keep their entry, the new one h
         std::vector<FieldChange>{
             {"columns", StringList{"email", "account"}, StringList{"email", "account", "phone"}},
             {"columns[\"phone\"].num_cells", std::monostate{}, std::int64_t{1}},
-            {"content", Content{k_digest, std::nullopt}, Content{k_other_digest, 64}}});
+            {"content", Content{k_digest, std::nullopt, 2}, Content{k_other_digest, 64}}});
   CHECK(std::get<UploadDataset>(change.payload).entry_ids ==
         std::vector<std::string>{"e-1", "e-2", ""});
 
@@ -310,6 +311,13 @@ TEST_CASE("content whose recorded upload failed is a warning until the file chan
   CHECK(reason(retried) ==
         "new version: version 3 of this content failed to process, and --retry-failed sends it "
         "again");
+  // The failed version, not the same digest on both sides.
+  CHECK(retried.plan.changes.front().fields.back() ==
+        FieldChange{"content", Content{.version = 3, .failed = true}, Content{k_digest, 20}});
+  // A version uploaded elsewhere: its number, its content unknown here.
+  const Outcome elsewhere = run({word_list()}, {live_word_list(4)}, records);
+  CHECK(elsewhere.plan.changes.front().fields.back() ==
+        FieldChange{"content", Content{.version = 4}, Content{k_digest, 20}});
   // A changed file goes up; so does a failed version cfsync did not make, or cannot prove.
   CHECK(reason(run({word_list(3, k_other_digest)}, {failed}, records)) ==
         "new version: the file changed since version 3 was uploaded");

@@ -484,5 +484,35 @@ TEST_CASE("plan() turns problems into one error listing them all") {
   CHECK(plan.error().details.size() == 2);
 }
 
+TEST_CASE("a shared entry is named from live: predefined, dataset column, or the API's name") {
+  LiveState live{.profiles = LiveProfiles{.custom = {live_employee_ids()}}};
+  LivePredefinedProfile financial{.id = "pp-1", .name = "Financial Information"};
+  financial.entries.push_back({.id = "56A8C060-01BB-4F89-BA1E-3AD42770A342", .name = "Visa"});
+  live.profiles->predefined.push_back(financial);
+  live.datasets = LiveDatasets{};
+  live.datasets->datasets.push_back({.id = "ds-1",
+                                     .name = "Customers",
+                                     .encoding_version = 2,
+                                     .columns = {{k_shared_b, "email"}}});
+  DesiredProfile desired = employee_ids();
+  desired.shared_entries = std::vector<SharedEntry>{{k_shared_a, false}, {k_shared_b, true}};
+  const auto made = reconcile::plan(with_profiles({desired}), live);
+  REQUIRE(made.has_value());
+  REQUIRE(made->changes.size() == 1);
+  const std::vector<FieldChange>& fields = made->changes.front().fields;
+  REQUIRE(fields.size() == 2);
+  CHECK(fields[0].note == "\"Visa\" of predefined profile \"Financial Information\"");
+  CHECK(fields[1].note == "column \"email\" of dataset \"Customers\"");
+
+  // Known only by the name the API gave it where a profile shares it.
+  LiveState shared_only{.profiles = LiveProfiles{.custom = {live_employee_ids()}}};
+  shared_only.profiles->custom[0].shared_entry_names["56A8C060-01BB-4F89-BA1E-3AD42770A342"] =
+      "Visa";
+  const auto named = reconcile::plan(with_profiles({desired}), shared_only);
+  REQUIRE(named.has_value());
+  CHECK(named->changes.front().fields[0].note == "\"Visa\"");
+  CHECK(named->changes.front().fields[1].note.empty());  // nothing names it: the id alone
+}
+
 }  // namespace
 }  // namespace cfsync
