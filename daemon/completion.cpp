@@ -244,8 +244,12 @@ std::string fish_script(const CommandLineSpec& spec) {
       "# fish completion for cfsync, made by `cfsync completion fish` from its command line.\n"
       "# Load it with: cfsync completion fish | source\n"
       "complete -c cfsync -f\n";
+  // Commands until one is on the line. Not __fish_use_subcommand, which takes the value of a
+  // global option before the command (`cfsync -c dir pl`) for the command.
+  const std::string no_command =
+      " -n 'not __fish_seen_subcommand_from " + joined(commands, " ") + "'";
   for (const CommandSpec& command : spec.commands) {
-    out += "complete -c cfsync -n __fish_use_subcommand -a " + command.name + " -d " +
+    out += "complete -c cfsync" + no_command + " -a " + command.name + " -d " +
            fish_text(summary(command.description)) + "\n";
   }
   for (const OptionSpec& option : spec.global)

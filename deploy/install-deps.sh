@@ -31,6 +31,8 @@ test_packages=(
   doctest-dev openssl nodejs curl python3-prometheus-client python3-jsonschema python3-yaml
   # jq: the CI templates' sticky plan comment (deploy/ci/sticky-comment.sh), tested here
   jq
+  # zsh and fish: the completion tests load `cfsync completion zsh|fish` in them and complete
+  zsh fish
   # git: the e2e tests make and push to the repositories `run --git-url` follows (over smart HTTP
   # too, through git's http-backend); ssh-keygen and gpgv check signed commits
   # (--git-verify-allowed-signers, --git-verify-gpg-keyring), gnupg signs them in the tests, and

@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <regex>
 
 namespace cfsync::test {
@@ -178,24 +179,96 @@ TEST_CASE("completion bash: valid, and completes commands, options and their val
   CHECK(complete("cfsync completion ''") == "bash zsh fish\n");
 }
 
-TEST_CASE("completion fish and zsh are printed, fish checked when installed") {
+// Types WORDS and <TAB> in an interactive zsh on a pseudo-terminal (zsh/zpty) that loaded the
+// completion script, and prints the matches zsh's completion found, one a line, sorted. Every
+// compadd call is watched: `compadd -O` gives what it would add, filtered by what was typed.
+constexpr const char* k_zsh_driver = R"(script=$1 dir=$2 words=$3
+zmodload zsh/zpty || exit 1
+zpty cz zsh -f -i || exit 1
+setup='PS1= PROMPT_EOL_MARK=; autoload -Uz compinit && compinit -u -d '$dir'/zcompdump
+source '$script'
+compadd() {
+  if [[ ${(j: :)@[1,(i)--]} == *-[OAD]* ]]; then builtin compadd "$@"; return; fi
+  local -a __hits; builtin compadd -O __hits "$@"
+  (( $#__hits )) && print -rl -- $__hits >>'$dir'/matches
+  builtin compadd "$@"
+}
+finished() { print done >'$dir'/done; }
+comppostfuncs=(finished)
+bindkey "^I" complete-word'
+zpty -w cz "$setup"
+zpty -w -n cz "$words"$'\t'
+for i in {1..100}; do [[ -e $dir/done ]] && break; sleep 0.1; done
+zpty -d cz
+[[ -e $dir/done ]] || { print -u2 "no completion within 10 s"; exit 1; }
+[[ -e $dir/matches ]] && sort -u $dir/matches
+exit 0
+)";
+
+// The test set-up installs both shells (deploy/install-deps.sh --tests).
+TEST_CASE("completion fish and zsh: valid, and complete commands, options and their values") {
   const ProcessResult fish = cfsync({"completion", "fish"});
-  CHECK(fish.exit_code == 0);
-  CHECK(has(fish.out, "complete -c cfsync -n __fish_use_subcommand -a plan"));
+  REQUIRE(fish.exit_code == 0);
   const ProcessResult zsh = cfsync({"completion", "zsh"});
-  CHECK(zsh.exit_code == 0);
+  REQUIRE(zsh.exit_code == 0);
   CHECK(zsh.out.starts_with("#compdef cfsync\n"));
   CHECK(cfsync({"completion", "tcsh"}).exit_code == 1);
   TempDir dir;
-  for (const char* shell : {"fish", "zsh"}) {
-    const std::string path = std::string("/usr/bin/") + shell;
-    if (run({"/bin/sh", "-c", "test -x " + path}).exit_code != 0) continue;
-    const std::string script =
-        dir.write(std::string("cfsync.") + shell, std::string(shell) == "fish" ? fish.out : zsh.out)
-            .string();
-    const ProcessResult syntax = run({path, "-n", script});
-    CHECK_MESSAGE(syntax.exit_code == 0, syntax.err);
-  }
+  const std::string fish_script = dir.write("cfsync.fish", fish.out).string();
+  const std::string zsh_script = dir.write("cfsync.zsh", zsh.out).string();
+  const ProcessResult fish_syntax = run({"/usr/bin/fish", "--no-config", "-n", fish_script});
+  CHECK_MESSAGE(fish_syntax.exit_code == 0, fish_syntax.err);
+  const ProcessResult zsh_syntax = run({"/usr/bin/zsh", "-f", "-n", zsh_script});
+  CHECK_MESSAGE(zsh_syntax.exit_code == 0, zsh_syntax.err);
+
+  // fish: what `complete -C` lists for the line, without the descriptions. The script loads
+  // without a word on stderr (fish says what it could not read there, and goes on).
+  auto fish_complete = [&](const std::string& line) {
+    const ProcessResult done =
+        run({"/usr/bin/fish", "--no-config", "-c",
+             "source $argv[1]; complete -C $argv[2] | cut -f1", fish_script, line});
+    CHECK_MESSAGE(done.exit_code == 0, done.err);
+    CHECK_MESSAGE(done.err.empty(), done.err);
+    return done.out;
+  };
+  CHECK(fish_complete("cfsync pl") == "plan\n");
+  CHECK(fish_complete("cfsync plan --detailed") == "--detailed-exitcode\n");
+  CHECK(fish_complete("cfsync plan --conf") == "--config\n");
+  CHECK(fish_complete("cfsync apply --output ") == "json\nmarkdown\ntext\n");
+  CHECK(fish_complete("cfsync completion ") == "bash\nfish\nzsh\n");
+  // A global option's value before the command is not taken for the command.
+  CHECK(fish_complete("cfsync -c cfsync.yaml pl") == "plan\n");
+  CHECK(fish_complete("cfsync --output json pl") == "plan\n");
+  // A command's options only after that command.
+  CHECK(fish_complete("cfsync apply --auto") == "--auto-approve\n");
+  CHECK(fish_complete("cfsync plan --auto").empty());
+
+  // zsh: the function is defined and registered for cfsync by compinit's compdef.
+  const ProcessResult registered =
+      run({"/usr/bin/zsh", "-f", "-c",
+           "autoload -Uz compinit && compinit -u -d \"$1/zcompdump\"; source \"$2\"; "
+           "print -r -- ${+functions[_cfsync]} $_comps[cfsync]",
+           "zsh", dir.path().string(), zsh_script});
+  CHECK_MESSAGE(registered.exit_code == 0, registered.err);
+  CHECK(registered.out == "1 _cfsync\n");
+  const std::string driver = dir.write("complete.zsh", k_zsh_driver).string();
+  int line_number = 0;
+  auto zsh_complete = [&](const std::string& line) {
+    const std::filesystem::path work = dir.path() / ("zsh-" + std::to_string(++line_number));
+    std::filesystem::create_directories(work);
+    const ProcessResult done = run({"/usr/bin/zsh", "-f", driver, zsh_script, work.string(), line},
+                                   {}, std::chrono::seconds(30));
+    CHECK_MESSAGE(done.exit_code == 0, done.err);
+    return done.out;
+  };
+  CHECK(zsh_complete("cfsync pl") == "plan\n");
+  CHECK(zsh_complete("cfsync plan --detailed") == "--detailed-exitcode\n");
+  CHECK(zsh_complete("cfsync plan --conf") == "--config\n");
+  CHECK(zsh_complete("cfsync apply --output ") == "json\nmarkdown\ntext\n");
+  CHECK(zsh_complete("cfsync completion ") == "bash\nfish\nzsh\n");
+  CHECK(zsh_complete("cfsync -c cfsync.yaml pl") == "plan\n");
+  CHECK(zsh_complete("cfsync --output json pl") == "plan\n");
+  CHECK(zsh_complete("cfsync apply --auto") == "--auto-approve\n");
 }
 
 TEST_CASE("man prints a page that groff renders without warnings") {

@@ -72,5 +72,18 @@ TEST_CASE("every command and option is in each completion script and the man pag
   CHECK(completion_script(spec, "tcsh").empty());
 }
 
+TEST_CASE("fish offers the commands until one of them is on the line") {
+  const CommandLineSpec spec = command_line_spec();
+  std::string names;
+  for (const CommandSpec& command : spec.commands)
+    names += (names.empty() ? "" : " ") + command.name;
+  const std::string script = completion_script(spec, "fish");
+  // Not __fish_use_subcommand: it takes a global option's value (`cfsync -c dir pl`) for the
+  // command and offers none.
+  CHECK(script.find("__fish_use_subcommand") == std::string::npos);
+  CHECK(script.find("complete -c cfsync -n 'not __fish_seen_subcommand_from " + names +
+                    "' -a plan -d ") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace cfsync::daemon
