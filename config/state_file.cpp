@@ -17,8 +17,11 @@ Result<void> write_atomically(const fs::path& file, std::string_view text, std::
                  "cannot write " + std::string(what) + " \"" + at.string() + "\": " + why);
   };
   std::error_code ec;
-  fs::create_directories(file.parent_path(), ec);
-  if (ec) return failed(file.parent_path(), ec.message());
+  // A bare file name ("plan.json") is in the working directory, which exists.
+  if (file.has_parent_path()) {
+    fs::create_directories(file.parent_path(), ec);
+    if (ec) return failed(file.parent_path(), ec.message());
+  }
 
   const fs::path temporary = file.string() + ".tmp";
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
