@@ -24,7 +24,11 @@ PassTimer::Settled PassTimer::settle(Clock::time_point now) {
   return std::exchange(m_warned, true) ? Settled::still_limited : Settled::limited;
 }
 
-void PassTimer::reload(Clock::time_point now) { m_due = now; }
+void PassTimer::reload(Clock::time_point now) {
+  m_due = now;
+  // The running pass may have read the account before what the signal is about: another follows.
+  m_reload_after = m_running;
+}
 
 bool PassTimer::start(Clock::time_point now) {
   if (m_running || now < m_due) return false;
@@ -61,6 +65,7 @@ void PassTimer::finished(Clock::time_point now, PassResult result, std::size_t p
   }
   // A change seen while the pass ran: its own pass, not the next interval.
   if (m_change_due) m_due = std::min(m_due, *m_change_due);
+  if (std::exchange(m_reload_after, false)) m_due = now;
 }
 
 PassTimer::Clock::time_point PassTimer::wake() const {

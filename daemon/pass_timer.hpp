@@ -57,7 +57,7 @@ class PassTimer {
   // The change seen settles when it has been quiet long enough by `now`: its pass is due when the
   // gate allows, or as soon as the running pass ends.
   Settled settle(Clock::time_point now);
-  // SIGHUP: a pass now. (While one runs, the next is set when it ends, as after any pass.)
+  // SIGHUP: a pass now; while one runs, another as soon as it ends.
   void reload(Clock::time_point now);
 
   // Whether a pass starts at `now`: none runs and one is due. It then runs until finished().
@@ -88,7 +88,8 @@ class PassTimer {
   // A settled change that no pass has started on yet, and when it may start.
   std::optional<Clock::time_point> m_change_due;
   bool m_running = false;
-  bool m_change_pass = false;  // the running pass was started for a change
+  bool m_change_pass = false;   // the running pass was started for a change
+  bool m_reload_after = false;  // SIGHUP while the pass ran: the next starts when it ends
   Clock::time_point m_started{};
   bool m_warned = false;  // `limited` was said, and no pass applied anything since
   int m_failures = 0;

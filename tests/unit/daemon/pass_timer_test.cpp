@@ -198,6 +198,17 @@ TEST_CASE("SIGHUP starts a pass at once") {
   CHECK(timer.start(end + 7s));
 }
 
+TEST_CASE("SIGHUP while a pass runs: another starts as soon as it ends, not at the interval") {
+  PassTimer timer(timing(), t0);
+  REQUIRE(timer.start(t0));
+  timer.reload(t0 + 1s);  // the running pass may have read the account before the signal
+  timer.finished(t0 + 2s, PassResult::success, 0, 0.5);
+  CHECK(timer.due() == t0 + 2s);
+  CHECK(timer.start(t0 + 2s));
+  timer.finished(t0 + 3s, PassResult::success, 0, 0.5);
+  CHECK(timer.due() - (t0 + 3s) == 5min);  // then the interval again
+}
+
 TEST_CASE("passes for changes that keep finding nothing run at most once a minute, said once") {
   PassTimer timer(timing(1h), t0);
   Clock::time_point now = pass(timer, PassResult::success);
