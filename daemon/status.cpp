@@ -172,6 +172,12 @@ std::string status_json(const DaemonStatus& status) {
 }
 
 int status_command(const Options& options, std::ostream& out) {
+  if (options.output == OutputFormat::markdown) {
+    std::fprintf(stderr,
+                 "cfsync: error: status prints text or json; --output markdown is for plan and "
+                 "apply\n");
+    return 1;
+  }
   const std::string& listen = options.listen.value_or("");
   auto answer = get_from_listener(listen, "/status", k_status_timeout);
   if (!answer) {

@@ -784,13 +784,19 @@ TEST_CASE("plan shows the revision of a git checkout, apply of a suspended one w
   for (const LoggedRequest& request : api.requests()) CHECK(request.method == "GET");
 }
 
-TEST_CASE("status: a daemon that is not there is an error naming the address") {
+TEST_CASE("status: a daemon that is not there is an error naming the address, Markdown is refused") {
   const int port = free_port();
   const ProcessResult shown =
       run({binary("cfsync"), "status", "--listen", "127.0.0.1:" + std::to_string(port)});
   CHECK(shown.exit_code == 1);
   CHECK(shown.err.find("cannot ask the daemon at 127.0.0.1:" + std::to_string(port)) !=
         std::string::npos);
+  const ProcessResult markdown = run({binary("cfsync"), "status", "--listen",
+                                      "127.0.0.1:" + std::to_string(port), "--output", "markdown"});
+  CHECK(markdown.exit_code == 1);
+  CHECK(markdown.err ==
+        "cfsync: error: status prints text or json; --output markdown is for plan "
+        "and apply\n");
 }
 
 TEST_CASE("deploy/cfsync.service passes systemd-analyze verify, run from this build") {
