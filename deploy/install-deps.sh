@@ -23,12 +23,16 @@ packages=(
   libsystemd-dev pkg-config
   # the daemon's git source (run --git-url)
   libgit2-dev
+  # the Debian package (deploy/package.sh): CPack finds its Depends: with dpkg-shlibdeps and file
+  dpkg-dev file
 )
 test_packages=(
   # tests: doctest; openssl's s_server for the TLS test; Node.js for Prism in the contract test,
   # and curl, which Prism's start-up script uses; Prometheus's Python parser reads /metrics;
   # jsonschema and PyYAML check the examples against `cfsync schema`
   doctest-dev openssl nodejs curl python3-prometheus-client python3-jsonschema python3-yaml
+  # lintian checks the package that tests/e2e/package_install.sh installs and removes
+  lintian
   # jq: the CI templates' sticky plan comment (deploy/ci/sticky-comment.sh), tested here
   jq
   # zsh and fish: the completion tests load `cfsync completion zsh|fish` in them and complete
