@@ -1,6 +1,6 @@
 # cmake -DSOURCE_DIR=... -DOUTPUT=... -P build_commit.cmake, at every build: writes OUTPUT, a
-# header naming the commit SOURCE_DIR is (`git describe --always --dirty`), or "unknown commit"
-# when SOURCE_DIR is not the top of a git checkout (a source archive, or no git). The header is
+# header naming the commit SOURCE_DIR is (`git describe --always --dirty`), else the environment's
+# CFSYNC_COMMIT, else "unknown commit" (a source archive, or no git). The header is
 # rewritten only when its content changes, so an unchanged checkout rebuilds nothing. No lock is
 # taken on the checkout's index (--no-optional-locks): a build never blocks a git command.
 cmake_minimum_required(VERSION 3.25)
@@ -24,6 +24,11 @@ if(GIT_EXECUTABLE)
       endif()
     endif()
   endif()
+endif()
+# Built from an export of the sources (a container build, a source archive): the commit may be
+# given as CFSYNC_COMMIT in the environment of the build.
+if(NOT commit AND NOT "$ENV{CFSYNC_COMMIT}" STREQUAL "")
+  set(commit "$ENV{CFSYNC_COMMIT}")
 endif()
 if(commit)
   set(text "commit ${commit}")
