@@ -4,6 +4,8 @@
 // verification, bounded response bodies.
 #include "api/transport.hpp"
 
+#include "api/tls.hpp"
+
 #include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -56,33 +58,11 @@ http::verb to_verb(Method method) {
   return http::verb::get;
 }
 
-bool is_ip_literal(const std::string& host) {
-  beast::error_code ec;
-  net::ip::make_address(host, ec);
-  return !ec;
-}
-
 // What the server does to an idle keep-alive connection: the request may never have been read.
 bool closed_by_peer(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == net::error::eof ||
          ec == net::error::connection_reset || ec == net::error::broken_pipe ||
          ec == net::error::connection_aborted;
-}
-
-// Sends SNI for host names (RFC 6066 has none for IP addresses) and has OpenSSL check the
-// certificate against the host, name or IP address. OpenSSL's own check rather than Asio's
-// host_name_verification callback, so that a failure's verify result says what was wrong
-// ("hostname mismatch", "self-signed certificate").
-bool expect_peer(beast::ssl_stream<beast::tcp_stream>& stream, const std::string& host) {
-  SSL* ssl = stream.native_handle();
-  if (is_ip_literal(host)) {
-    return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str()) == 1;
-  }
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wold-style-cast"  // SSL_set_tlsext_host_name is a C macro
-  const bool sni = SSL_set_tlsext_host_name(ssl, host.c_str()) == 1;
-#pragma GCC diagnostic pop
-  return sni && SSL_set1_host(ssl, host.c_str()) == 1;
 }
 
 // A network phase as messages name it: "<gerund> <preposition> <origin> failed".
@@ -207,18 +187,7 @@ class HttpTransport final : public Transport {
   }
 
   Result<void> init() {
-    beast::error_code ec;
-    m_tls.set_verify_mode(ssl::verify_peer, ec);
-    if (!ec) m_tls.set_default_verify_paths(ec);
-    if (!ec && m_settings.ca_file) m_tls.load_verify_file(m_settings.ca_file->string(), ec);
-    if (ec) {
-      return Error(ErrorKind::usage,
-                   "cannot set up TLS trust" +
-                       (m_settings.ca_file ? " from \"" + m_settings.ca_file->string() + "\""
-                                           : std::string()) +
-                       ": " + ec.message());
-    }
-    SSL_CTX_set_min_proto_version(m_tls.native_handle(), TLS1_2_VERSION);
+    CFSYNC_TRY_VOID(trust(m_tls, m_settings.ca_file));
     m_thread = std::thread([this] { m_io.run(); });
     return {};
   }
@@ -398,7 +367,7 @@ class HttpTransport final : public Transport {
 
     connection.secure.emplace(m_io, m_tls);
     auto& secure = *connection.secure;
-    if (!expect_peer(secure, endpoint.host)) {
+    if (!expect_peer(secure.native_handle(), endpoint.host)) {
       connection.close();
       co_return Error(ErrorKind::network, "cannot set up TLS for \"" + endpoint.host + "\"");
     }

@@ -7,6 +7,7 @@
 #include "daemon/notifier.hpp"
 
 #include "api/settings.hpp"
+#include "api/tls.hpp"
 #include "daemon/status.hpp"
 #include "reconcile/file.hpp"
 
@@ -94,26 +95,6 @@ std::string headline(const Event& event) {
   return "event";
 }
 
-bool is_ip_literal(const std::string& host) {
-  beast::error_code ec;
-  net::ip::make_address(host, ec);
-  return !ec;
-}
-
-// As the API transport: SNI for host names, and OpenSSL's own check of the certificate against
-// the host name or IP address.
-bool expect_peer(beast::ssl_stream<beast::tcp_stream>& stream, const std::string& host) {
-  SSL* handle = stream.native_handle();
-  if (is_ip_literal(host)) {
-    return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(handle), host.c_str()) == 1;
-  }
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wold-style-cast"  // SSL_set_tlsext_host_name is a C macro
-  const bool sni = SSL_set_tlsext_host_name(handle, host.c_str()) == 1;
-#pragma GCC diagnostic pop
-  return sni && SSL_set1_host(handle, host.c_str()) == 1;
-}
-
 // "connecting to https://hooks.slack.com failed: Connection refused", or a time-out: what a log
 // line may say of a failed exchange (the origin, never the path). `phase` ends with its
 // preposition.
@@ -182,7 +163,7 @@ net::awaitable<Result<api::HttpResponse>> post_once(ssl::context& tls, NotifyTar
     co_return co_await round_trip(stream, target, request, settings);
   }
   beast::ssl_stream<beast::tcp_stream> stream(executor, tls);
-  if (!expect_peer(stream, target.host)) {
+  if (!api::expect_peer(stream.native_handle(), target.host)) {
     co_return Error(ErrorKind::network, "cannot set up TLS for " + target.origin);
   }
   beast::get_lowest_layer(stream).expires_at(deadline);
@@ -363,18 +344,9 @@ struct Notifier::Impl {
         counted(std::move(counted_in)) {}
 
   Result<void> init() {
-    beast::error_code ec;
-    tls.set_verify_mode(ssl::verify_peer, ec);
-    if (!ec) tls.set_default_verify_paths(ec);
-    if (!ec && settings.ca_file) tls.load_verify_file(settings.ca_file->string(), ec);
-    if (ec) {
-      return Error(
-          ErrorKind::usage,
-          "--notify: cannot set up TLS trust" +
-              (settings.ca_file ? " from \"" + settings.ca_file->string() + "\"" : std::string()) +
-              ": " + ec.message());
+    if (auto trusted = api::trust(tls, settings.ca_file); !trusted) {
+      return Error(ErrorKind::usage, "--notify: " + trusted.error().message());
     }
-    SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
     if (settings.host.empty()) settings.host = hostname();
     worker = std::thread([this] { run(); });
     return {};

@@ -230,23 +230,39 @@ json::array unmanaged_json(const Plan& plan) {
   return out;
 }
 
+// The live resources left alone, kind by kind in the order the families list them: `write` gets
+// each kind that has any, and its resources.
+template <class Write>
+void for_each_unmanaged_kind(const Plan& plan, Write write) {
+  for (const reconcile::Family* family : reconcile::families()) {
+    for (const reconcile::KindTraits& kind : family->kinds) {
+      std::vector<const Unmanaged*> items;
+      for (const Unmanaged& item : plan.unmanaged) {
+        if (item.kind == kind.kind) items.push_back(&item);
+      }
+      if (!items.empty()) write(kind, items);
+    }
+  }
+}
+
+// `"Employee IDs" / "Legacy entry"`, or the name alone.
+std::string qualified_name(const Unmanaged& item) {
+  const std::string parent = item.parent.empty() ? "" : json_quoted(item.parent) + " / ";
+  return parent + json_quoted(item.name);
+}
+
 // Live resources left alone, by kind, each with the setting that would delete them.
 std::string unmanaged_text(const Plan& plan) {
   std::string out;
-  for (const reconcile::Family* family : reconcile::families()) {
-    for (const reconcile::KindTraits& kind : family->kinds) {
-      std::string lines;
-      for (const Unmanaged& item : plan.unmanaged) {
-        if (item.kind != kind.kind) continue;
-        const std::string parent = item.parent.empty() ? "" : json_quoted(item.parent) + " / ";
-        lines += fmt::format("  {} {}{} (id {})\n", kind.name, parent, json_quoted(item.name),
-                             printable(item.id));
-      }
-      if (lines.empty()) continue;
-      out += fmt::format("Not in the configuration, left alone ({}):\n{}\n", kind.left_alone_hint,
-                         lines);
-    }
-  }
+  for_each_unmanaged_kind(
+      plan, [&](const reconcile::KindTraits& kind, const std::vector<const Unmanaged*>& items) {
+        out += fmt::format("Not in the configuration, left alone ({}):\n", kind.left_alone_hint);
+        for (const Unmanaged* item : items) {
+          out += fmt::format("  {} {} (id {})\n", kind.name, qualified_name(*item),
+                             printable(item->id));
+        }
+        out += "\n";
+      });
   return out;
 }
 
@@ -684,20 +700,16 @@ std::string md_change_title(const Change& change) {
 
 std::string md_unmanaged(const Plan& plan) {
   std::string out;
-  for (const reconcile::Family* family : reconcile::families()) {
-    for (const reconcile::KindTraits& kind : family->kinds) {
-      std::string lines;
-      for (const Unmanaged& item : plan.unmanaged) {
-        if (item.kind != kind.kind) continue;
-        const std::string parent = item.parent.empty() ? "" : json_quoted(item.parent) + " / ";
-        lines += fmt::format("- `{}` {} (id {})\n", to_string(kind.kind),
-                             md_text(parent + json_quoted(item.name)), md_text(item.id));
-      }
-      if (lines.empty()) continue;
-      out += fmt::format("**Not in the configuration, left alone** ({}):\n\n{}\n",
-                         md_text(kind.left_alone_hint), lines);
-    }
-  }
+  for_each_unmanaged_kind(
+      plan, [&](const reconcile::KindTraits& kind, const std::vector<const Unmanaged*>& items) {
+        out += fmt::format("**Not in the configuration, left alone** ({}):\n\n",
+                           md_text(kind.left_alone_hint));
+        for (const Unmanaged* item : items) {
+          out += fmt::format("- `{}` {} (id {})\n", to_string(kind.kind),
+                             md_text(qualified_name(*item)), md_text(item->id));
+        }
+        out += "\n";
+      });
   return out;
 }
 
