@@ -262,8 +262,8 @@ void add_run(CLI::App& app, Options& options, Raw& raw) {
   raw.run->add_flag("--once", options.once, "Reconcile once and exit (for timers and cron)");
   raw.run
       ->add_option("--listen", raw.listen,
-                   "Serve /healthz, /readyz and /metrics (Prometheus) on ADDRESS:PORT, e.g. "
-                   "127.0.0.1:9464")
+                   "Serve /healthz, /readyz, /status, /metrics (Prometheus) and POST "
+                   "/hooks/git on ADDRESS:PORT, e.g. 127.0.0.1:9464")
       ->type_name("ADDRESS:PORT");
   raw.run
       ->add_option("--notify", options.notify,
